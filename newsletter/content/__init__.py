@@ -1,0 +1,1 @@
+"""Issue file -> content model: front matter, Markdown, and the model itself."""

@@ -1,0 +1,146 @@
+"""The issue file's YAML front matter: keys, types, and errors that say where."""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+from newsletter.content.model import Author
+from newsletter.errors import Problem
+
+#: The front-matter contract (documented in the README).
+KEYS = {
+    "subject": "required: the email subject and the HTML <title>",
+    "date": "required: ISO date, e.g. 2026-06-02",
+    "preheader": "optional: inbox preview text",
+    "number": "optional: issue number",
+    "updated": "optional: ISO date-time shown as 'Updated ...'",
+    "author": "optional: {name: ..., email: ...}",
+    "intro": "optional Markdown: the editor's letter",
+}
+
+
+@dataclass
+class FrontMatter:
+    subject: str = ""
+    date: dt.date | None = None
+    preheader: str = ""
+    number: int | None = None
+    updated: dt.datetime | None = None
+    author: Author | None = None
+    intro: str = ""
+    intro_line: int = 0
+    lines: dict[str, int] = field(default_factory=dict)
+
+
+class _Loader(yaml.SafeLoader):
+    """SafeLoader that leaves timestamps as strings, so bad dates get our own message."""
+
+
+_Loader.yaml_implicit_resolvers = {
+    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+
+
+def parse_front_matter(file: str, text: str, first_line: int, problems: list[Problem]) -> FrontMatter:
+    """Parse front matter that starts at ``first_line`` of the file; append problems, never raise."""
+    fm = FrontMatter()
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
+        line = first_line + mark.line if mark else first_line
+        reason = getattr(e, "problem", None) or "cannot be read"
+        problems.append(Problem(file, line, f"invalid YAML in front matter: {reason}"))
+        return fm
+    except RecursionError:
+        problems.append(Problem(file, first_line, "front matter is nested too deeply"))
+        return fm
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        problems.append(Problem(file, first_line, "front matter must be 'key: value' lines"))
+        return fm
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            fm.lines[str(k.value)] = first_line + k.start_mark.line
+            if str(k.value) == "intro":
+                # A block scalar's text starts on the line after "intro: |".
+                fm.intro_line = first_line + v.start_mark.line + (1 if v.style in ("|", ">") else 0)
+
+    def where(key: str) -> int:
+        return fm.lines.get(key, first_line)
+
+    for key in data:
+        if str(key) not in KEYS:
+            near = difflib.get_close_matches(str(key), list(KEYS), n=1, cutoff=0.6)
+            hint = f"did you mean '{near[0]}'?" if near else "known keys: " + ", ".join(KEYS)
+            problems.append(Problem(file, where(str(key)), f"unknown front-matter key '{key}'", hint))
+
+    subject = data.get("subject")
+    if subject is None or (isinstance(subject, str) and not subject.strip()):
+        problems.append(Problem(file, where("subject") if "subject" in data else first_line,
+                                "front matter needs 'subject'", "add: subject: \"...\""))
+    elif not isinstance(subject, (str, int, float)) or isinstance(subject, bool):
+        problems.append(Problem(file, where("subject"), "'subject' must be text"))
+    else:
+        fm.subject = " ".join(str(subject).split())
+
+    raw_date = data.get("date")
+    if raw_date is None:
+        problems.append(Problem(file, first_line, "front matter needs 'date'", "add: date: YYYY-MM-DD"))
+    else:
+        try:
+            fm.date = dt.date.fromisoformat(str(raw_date).strip())
+        except ValueError:
+            problems.append(Problem(file, where("date"), f"'date' is not a real date: {raw_date!r}",
+                                    "use YYYY-MM-DD, e.g. 2026-06-02"))
+
+    for key in ("preheader", "intro"):
+        value = data.get(key)
+        if value is not None and not isinstance(value, str):
+            problems.append(Problem(file, where(key), f"'{key}' must be text"))
+        elif value:
+            setattr(fm, key, value if key == "intro" else " ".join(value.split()))
+
+    number = data.get("number")
+    if number is not None:
+        if isinstance(number, bool) or not isinstance(number, int) or number < 0:
+            problems.append(Problem(file, where("number"), f"'number' must be a whole number, not {number!r}"))
+        else:
+            fm.number = number
+
+    updated = data.get("updated")
+    if updated is not None:
+        try:
+            fm.updated = dt.datetime.fromisoformat(str(updated).strip().replace("Z", "+00:00"))
+        except ValueError:
+            problems.append(Problem(file, where("updated"), f"'updated' is not a real date-time: {updated!r}",
+                                    "use e.g. 2026-06-02T14:27:00-04:00"))
+
+    author = data.get("author")
+    if author is not None:
+        fm.author = _author(author, file, where("author"), problems)
+    return fm
+
+
+def _author(value: Any, file: str, line: int, problems: list[Problem]) -> Author | None:
+    if isinstance(value, str) and value.strip():
+        return Author(value.strip())
+    if isinstance(value, dict) and isinstance(value.get("name"), str) and value["name"].strip():
+        email = value.get("email") or ""
+        if not isinstance(email, str):
+            problems.append(Problem(file, line, "'author.email' must be text"))
+            email = ""
+        extra = set(value) - {"name", "email"}
+        if extra:
+            problems.append(Problem(file, line, f"unknown author key '{sorted(map(str, extra))[0]}'", "author has name and email"))
+        return Author(value["name"].strip(), email.strip())
+    problems.append(Problem(file, line, "'author' must be {name: ..., email: ...}"))
+    return None

@@ -1,0 +1,303 @@
+"""Markdown body -> content model blocks.
+
+markdown-it-py parses CommonMark with raw HTML turned off (so any HTML in an issue
+is text), plus three extensions: ``::: name`` containers, ``{credit="..."}`` attributes
+after images, and inline rules that keep ``*|TAG|*`` merge tags and ``%%name%%``
+placeholders away from emphasis parsing.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Sequence
+
+from markdown_it import MarkdownIt
+from markdown_it.rules_inline import StateInline
+from markdown_it.token import Token
+from mdit_py_plugins.attrs import attrs_plugin
+from mdit_py_plugins.container import container_plugin
+
+from newsletter.content import model as m
+from newsletter.content.urls import url_problem
+from newsletter.deliver.esp import is_tag
+from newsletter.errors import Problem
+
+_MERGE_TAG = re.compile(r"\*\|[A-Za-z0-9_:]+\|\*")
+_PLACEHOLDER = re.compile(r"%%([a-z][a-z0-9_]*)(?:\|([^%\n]{0,80}))?%%")
+
+
+def _merge_tag_rule(state: StateInline, silent: bool) -> bool:
+    if not state.src.startswith("*|", state.pos):
+        return False
+    match = _MERGE_TAG.match(state.src, state.pos)
+    if not match:
+        return False
+    if not silent:
+        token = state.push("merge_tag", "", 0)
+        token.content = match.group(0)
+    state.pos = match.end()
+    return True
+
+
+def _placeholder_rule(state: StateInline, silent: bool) -> bool:
+    if not state.src.startswith("%%", state.pos):
+        return False
+    match = _PLACEHOLDER.match(state.src, state.pos)
+    if not match:
+        return False
+    if not silent:
+        token = state.push("placeholder", "", 0)
+        token.content = match.group(1)
+        token.meta = {"fallback": match.group(2) or ""}
+    state.pos = match.end()
+    return True
+
+
+def make_markdown() -> MarkdownIt:
+    md = MarkdownIt("commonmark", {"html": False})
+    md.use(container_plugin, name="block", validate=lambda params, *a: bool(params.strip()))
+    md.use(attrs_plugin)
+    md.inline.ruler.before("emphasis", "merge_tag", _merge_tag_rule)
+    md.inline.ruler.before("emphasis", "placeholder", _placeholder_rule)
+    # We validate every URL ourselves and report forbidden ones as errors, instead of
+    # markdown-it's silent fallback to text; tags must not be percent-encoded.
+    default_normalize = md.normalizeLink
+    md.validateLink = lambda url: True  # type: ignore[method-assign]
+    md.normalizeLink = lambda url: url.strip() if is_tag(url) else default_normalize(url)  # type: ignore[method-assign]
+    return md
+
+
+_MD: MarkdownIt | None = None
+
+
+def markdown() -> MarkdownIt:
+    global _MD
+    if _MD is None:
+        _MD = make_markdown()
+    return _MD
+
+
+class BlockReader:
+    """Turns a token stream into model blocks, recording problems with source lines."""
+
+    def __init__(self, file: str, lines: Sequence[str], line_offset: int, problems: list[Problem]) -> None:
+        self.file = file
+        self.lines = lines  # the body's lines, 0-based as markdown-it maps them
+        self.offset = line_offset  # file line of body line 0
+        self.problems = problems
+
+    # -- lines --------------------------------------------------------------
+
+    def line_of(self, token: Token) -> int:
+        return self.offset + (token.map[0] if token.map else 0)
+
+    def find_line(self, token: Token | None, needle: str, default: int) -> int:
+        """The file line, within the token's block, that contains ``needle``."""
+        if token is not None and token.map and needle:
+            for i in range(token.map[0], min(token.map[1], len(self.lines))):
+                if needle in self.lines[i]:
+                    return self.offset + i
+        return default
+
+    def problem(self, line: int, message: str, hint: str = "") -> None:
+        self.problems.append(Problem(self.file, line, message, hint))
+
+    # -- inline ---------------------------------------------------------------
+
+    def inlines(self, inline: Token, figures: list[m.Figure] | None = None) -> tuple[m.Inline, ...]:
+        """Inline children -> model inlines. Images are taken out into ``figures``."""
+        line = self.line_of(inline)
+        stack: list[tuple[str, list[m.Inline], Token | None]] = [("root", [], None)]
+        for tok in inline.children or []:
+            t = tok.type
+            top = stack[-1][1]
+            if t == "text":
+                if tok.content:
+                    top.append(m.Text(tok.content))
+            elif t == "softbreak":
+                top.append(m.Text(" "))
+            elif t == "hardbreak":
+                top.append(m.Break())
+            elif t == "code_inline":
+                top.append(m.Code(tok.content))
+            elif t == "merge_tag":
+                top.append(m.MergeTag(tok.content))
+            elif t == "placeholder":
+                top.append(m.Placeholder(tok.content, tok.meta.get("fallback", "")))
+            elif t in ("em_open", "strong_open", "link_open"):
+                stack.append((t, [], tok))
+            elif t in ("em_close", "strong_close", "link_close"):
+                if len(stack) == 1:
+                    continue
+                kind, children, open_tok = stack.pop()
+                parent = stack[-1][1]
+                if kind == "em_open":
+                    parent.append(m.Emphasis(tuple(children)))
+                elif kind == "strong_open":
+                    parent.append(m.Strong(tuple(children)))
+                else:
+                    assert open_tok is not None
+                    parent.extend(self.link(open_tok, children, inline, line))
+            elif t == "image":
+                figure = self.figure(tok, inline, line)
+                if figure is not None:
+                    if figures is not None:
+                        figures.append(figure)
+                    elif figure.alt:
+                        top.append(m.Text(figure.alt))
+            elif tok.content:
+                top.append(m.Text(tok.content))
+        # Unclosed containers (shouldn't happen with markdown-it) fold into their parent.
+        while len(stack) > 1:
+            _, children, _ = stack.pop()
+            stack[-1][1].extend(children)
+        return tuple(_merge_text(stack[0][1]))
+
+    def link(self, tok: Token, children: list[m.Inline], inline: Token, line: int) -> list[m.Inline]:
+        """A link node, or (for a refused URL, reported as a problem) just its text."""
+        href = str(tok.attrs.get("href", ""))
+        title = str(tok.attrs.get("title", "") or "")
+        at = self.find_line(inline, href[:40], line)
+        why = url_problem(href)
+        if why:
+            self.problem(at, why)
+            return children
+        if not _has_text(children):
+            self.problem(at, f"link to {href[:60]} has no text", "write [what the link is](URL)")
+            return [m.Link(href, (m.Text(href),), title)]
+        return [m.Link(href, tuple(children), title)]
+
+    def figure(self, tok: Token, inline: Token, line: int) -> m.Figure | None:
+        src = str(tok.attrs.get("src", ""))
+        line = self.find_line(inline, src[:40] or "![", line)
+        alt = tok.content.strip()
+        classes = str(tok.attrs.get("class", "")).split()
+        decorative = "decorative" in classes
+        why = url_problem(src, image=True)
+        if why:
+            self.problem(line, why)
+            return None
+        if not alt and not decorative:
+            self.problem(line, "image has no alt text",
+                         "write ![what the image shows](URL); mark decoration with {.decorative}")
+        known = {"src", "alt", "title", "credit", "class", "link"}
+        for key in tok.attrs:
+            if key not in known:
+                self.problem(line, f"unknown image attribute '{key}'", "images take {credit=\"...\"} and {.decorative}")
+        link = str(tok.attrs.get("link", ""))
+        if link and url_problem(link):
+            self.problem(line, url_problem(link) or "")
+            link = ""
+        return m.Figure(
+            src=src, alt=alt, line=line,
+            caption=" ".join(str(tok.attrs.get("title", "") or "").split()),
+            credit=" ".join(str(tok.attrs.get("credit", "")).split()),
+            decorative=decorative, link=link,
+        )
+
+    # -- blocks ---------------------------------------------------------------
+
+    def blocks(self, tokens: Sequence[Token], start: int, end: int) -> list[m.Block]:
+        """Blocks from tokens[start:end] (a balanced run)."""
+        out: list[m.Block] = []
+        i = start
+        while i < end:
+            tok = tokens[i]
+            t = tok.type
+            if t == "paragraph_open":
+                inline = tokens[i + 1]
+                figures: list[m.Figure] = []
+                inlines = self.inlines(inline, figures)
+                if _has_text(inlines):
+                    out.append(m.Paragraph(inlines, self.line_of(tok)))
+                out.extend(figures)
+                i += 3
+            elif t == "heading_open":
+                inline = tokens[i + 1]
+                out.append(m.Subhead(self.inlines(inline), self.line_of(tok)))
+                i += 3
+            elif t in ("bullet_list_open", "ordered_list_open"):
+                close = _close(tokens, i)
+                items: list[tuple[m.Block, ...]] = []
+                j = i + 1
+                while j < close:
+                    if tokens[j].type == "list_item_open":
+                        item_close = _close(tokens, j)
+                        items.append(tuple(self.blocks(tokens, j + 1, item_close)))
+                        j = item_close + 1
+                    else:
+                        j += 1
+                start_no = int(tok.attrs.get("start", 1) or 1) if t == "ordered_list_open" else 1
+                out.append(m.ListBlock(t == "ordered_list_open", tuple(items), self.line_of(tok), start_no))
+                i = close + 1
+            elif t == "blockquote_open":
+                close = _close(tokens, i)
+                out.append(m.Quote(tuple(self.blocks(tokens, i + 1, close)), self.line_of(tok)))
+                i = close + 1
+            elif t == "hr":
+                out.append(m.Rule(self.line_of(tok)))
+                i += 1
+            elif t in ("fence", "code_block"):
+                parts: list[m.Inline] = []
+                for n, text_line in enumerate(tok.content.rstrip("\n").split("\n")):
+                    if n:
+                        parts.append(m.Break())
+                    parts.append(m.Code(text_line))
+                out.append(m.Paragraph(tuple(parts), self.line_of(tok)))
+                i += 1
+            elif t == "container_block_open":
+                # Nested containers are flattened into their content.
+                close = _close(tokens, i)
+                self.problem(self.line_of(tok), "a '::: block' can't be nested inside another block or a list")
+                out.extend(self.blocks(tokens, i + 1, close))
+                i = close + 1
+            elif t.endswith("_open"):
+                close = _close(tokens, i)
+                out.extend(self.blocks(tokens, i + 1, close))
+                i = close + 1
+            else:
+                i += 1
+        return out
+
+
+def _close(tokens: Sequence[Token], i: int) -> int:
+    """Index of the token closing tokens[i] (nesting-aware)."""
+    level = tokens[i].level
+    close_type = tokens[i].type[: -len("_open")] + "_close"
+    j = i + 1
+    while j < len(tokens):
+        if tokens[j].type == close_type and tokens[j].level == level:
+            return j
+        j += 1
+    return len(tokens)
+
+
+def _merge_text(items: list[m.Inline]) -> list[m.Inline]:
+    out: list[m.Inline] = []
+    for item in items:
+        if isinstance(item, m.Text) and out and isinstance(out[-1], m.Text):
+            out[-1] = m.Text(out[-1].text + item.text)
+        else:
+            out.append(item)
+    return out
+
+
+def _has_text(inlines: Sequence[m.Inline]) -> bool:
+    return any(not (isinstance(i, m.Text) and not i.text.strip()) for i in inlines)
+
+
+def plain_text(inlines: Sequence[m.Inline]) -> str:
+    """The inlines' text, without markup (for headlines, preheaders, word counts)."""
+    parts: list[str] = []
+    for node in inlines:
+        if isinstance(node, (m.Text, m.Code)):
+            parts.append(node.text)
+        elif isinstance(node, m.Break):
+            parts.append(" ")
+        elif isinstance(node, m.MergeTag):
+            parts.append(node.raw)
+        elif isinstance(node, m.Placeholder):
+            parts.append(node.fallback)
+        elif isinstance(node, (m.Emphasis, m.Strong, m.Link)):
+            parts.append(plain_text(node.children))
+    return "".join(parts)

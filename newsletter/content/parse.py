@@ -1,0 +1,214 @@
+"""Issue file -> Issue: the whole reading stage, collecting every problem before raising."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Sequence
+
+from markdown_it.token import Token
+
+from newsletter.content import model as m
+from newsletter.content.frontmatter import parse_front_matter
+from newsletter.content.markdown import BlockReader, _close, markdown, plain_text
+from newsletter.content.source import Source, parse_source, read_source
+from newsletter.errors import ContentError, Problem
+
+_VIEW = re.compile(r"^(?P<name>.+?)['’]s\s+view$", re.IGNORECASE)
+_VIEW_FROM = re.compile(r"^the\s+view\s+from\s+(?P<place>.+)$", re.IGNORECASE)
+_FIXED_KINDS = {
+    "the news": "news",
+    "the scoop": "scoop",
+    "know more": "know_more",
+    "step back": "step_back",
+    "room for disagreement": "disagreement",
+    "notable": "notable",
+}
+_ATTRIBUTION = re.compile(r"^\s*(?:—|–|--)\s*(?P<who>.+)$")
+
+
+def section_kind(title: str) -> str:
+    """The Semaform kind of a ``##`` heading, matched case-insensitively; ``plain`` otherwise."""
+    key = " ".join(title.split()).lower()
+    if key in _FIXED_KINDS:
+        return _FIXED_KINDS[key]
+    if _VIEW_FROM.match(key):
+        return "view_from"
+    if _VIEW.match(key):
+        return "view"
+    return "plain"
+
+
+def parse_issue_file(path: Path) -> m.Issue:
+    return build_issue(read_source(path))
+
+
+def parse_issue_text(file: str, text: str) -> m.Issue:
+    return build_issue(parse_source(file, text.encode("utf-8")))
+
+
+def build_issue(src: Source) -> m.Issue:
+    problems: list[Problem] = []
+    fm = parse_front_matter(src.path, src.front_matter, 2, problems)
+    lines = src.body.split("\n")
+    reader = BlockReader(src.path, lines, src.body_line, problems)
+    try:
+        tokens = markdown().parse(src.body)
+    except RecursionError:
+        raise ContentError(Problem(src.path, src.body_line, "content is nested too deeply to read")) from None
+    intro, items = _split(tokens, reader)
+
+    if fm.intro:
+        if intro:
+            problems.append(Problem(src.path, fm.lines.get("intro", 2),
+                                    "the intro is written twice: in front matter 'intro:' and before the first '# ' heading",
+                                    "keep one of them"))
+        else:
+            intro_tokens = markdown().parse(fm.intro)
+            intro_reader = BlockReader(src.path, fm.intro.split("\n"), fm.intro_line or 2, problems)
+            intro = intro_reader.blocks(intro_tokens, 0, len(intro_tokens))
+
+    if problems:
+        raise ContentError(_dedupe(problems))
+    assert fm.date is not None
+    slug = Path(src.path).stem
+    issue = m.Issue(
+        path=src.path,
+        slug=slug,
+        subject=fm.subject,
+        date=fm.date,
+        preheader=fm.preheader,
+        intro=tuple(intro),
+        items=tuple(items),
+        number=fm.number,
+        updated=fm.updated,
+        author=fm.author,
+        preheader_given=bool(fm.preheader),
+        front_matter_lines=dict(fm.lines),
+    )
+    if not issue.preheader:
+        issue.preheader = default_preheader(issue)
+    return issue
+
+
+def _dedupe(problems: list[Problem]) -> list[Problem]:
+    seen: set[Problem] = set()
+    out = []
+    for p in sorted(problems, key=lambda p: p.line):
+        if p not in seen:
+            seen.add(p)
+            out.append(p)
+    return out
+
+
+def _split(tokens: Sequence[Token], reader: BlockReader) -> tuple[list[m.Block], list[m.Item]]:
+    """Top-level tokens -> intro blocks and the sequence of stories and callouts.
+
+    A ``::: block`` is always drawn outside story cards: one that appears inside a story
+    is placed right after that story.
+    """
+    intro: list[m.Block] = []
+    items: list[m.Item] = []
+    story: dict | None = None
+    pending: list[m.Callout] = []  # callouts met inside the current story
+
+    def finish_story() -> None:
+        nonlocal story
+        if story is not None:
+            sections = [s for s in story["sections"] if s["blocks"] or s["kind"] != "lede"]
+            items.append(m.Story(
+                number=sum(isinstance(i, m.Story) for i in items) + 1,
+                headline=story["headline"],
+                sections=tuple(m.Section(s["kind"], s["title"], tuple(s["blocks"]), s["line"]) for s in sections),
+                line=story["line"],
+            ))
+            items.extend(pending)
+            pending.clear()
+        story = None
+
+    i = 0
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok.type == "heading_open" and tok.tag in ("h1", "h2"):
+            title = plain_text(reader.inlines(tokens[i + 1])).strip()
+            line = reader.line_of(tok)
+            if tok.tag == "h1":
+                finish_story()
+                if not title:
+                    reader.problem(line, "story headline is empty")
+                story = {"headline": title, "line": line,
+                         "sections": [{"kind": "lede", "title": "", "blocks": [], "line": line}]}
+            elif story is None:
+                reader.problem(line, f"section '## {title}' comes before the first story",
+                               "start a story with '# Headline' above it")
+            else:
+                if not title:
+                    reader.problem(line, "section heading is empty")
+                story["sections"].append({"kind": section_kind(title), "title": title, "blocks": [], "line": line})
+            i += 3
+            continue
+        if tok.type == "container_block_open":
+            close = _close(tokens, i)
+            callout = _callout(tok, reader.blocks(tokens, i + 1, close), reader)
+            if callout is not None:
+                (pending if story is not None else items).append(callout)
+            i = close + 1
+            continue
+        close = _close(tokens, i) if tok.type.endswith("_open") else i
+        blocks = reader.blocks(tokens, i, close + 1)
+        if story is None:
+            if items:
+                where = reader.line_of(tok)
+                reader.problem(where, "text between blocks must belong to a story",
+                               "put it in the intro (before any block) or under a '# Headline'")
+            else:
+                intro.extend(blocks)
+        else:
+            story["sections"][-1]["blocks"].extend(blocks)
+        i = close + 1
+    finish_story()
+    return intro, items
+
+
+def _callout(tok: Token, blocks: list[m.Block], reader: BlockReader) -> m.Callout | None:
+    line = reader.line_of(tok)
+    name, _, label = tok.info.strip().partition(" ")
+    kind = name.lower()
+    if kind not in m.CALLOUT_KINDS:
+        reader.problem(line, f"unknown block '::: {name}'", "known blocks: " + ", ".join(m.CALLOUT_KINDS))
+        return None
+    attribution = ""
+    if kind == "quote" and blocks and isinstance(blocks[-1], m.Paragraph):
+        last = blocks[-1]
+        first = last.inlines[0] if last.inlines else None
+        if isinstance(first, m.Text):
+            match = _ATTRIBUTION.match(plain_text(last.inlines))
+            if match:
+                attribution = match.group("who").strip()
+                blocks = blocks[:-1]
+    if not blocks:
+        reader.problem(line, f"'::: {kind}' block is empty")
+    return m.Callout(kind, tuple(blocks), line, label.strip(), attribution)
+
+
+_SENTENCE = re.compile(r"^(.+?[.!?])(?:\s|$)")
+
+
+def default_preheader(issue: m.Issue) -> str:
+    """The first sentence of the first story (or of the intro when there is no story)."""
+    for story in issue.stories:
+        for section in story.sections:
+            for block in section.blocks:
+                if isinstance(block, m.Paragraph):
+                    return _first_sentence(plain_text(block.inlines))
+    for block in issue.intro:
+        if isinstance(block, m.Paragraph):
+            return _first_sentence(plain_text(block.inlines))
+    return ""
+
+
+def _first_sentence(text: str) -> str:
+    text = " ".join(text.split())
+    match = _SENTENCE.match(text)
+    sentence = match.group(1) if match else text
+    return sentence[:200]

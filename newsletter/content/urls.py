@@ -1,0 +1,51 @@
+"""Which link and image targets content may use: https, http, mailto, tel, and email-service tags."""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from urllib.parse import unquote
+
+from newsletter.deliver.esp import is_tag
+
+LINK_SCHEMES = ("https", "http", "mailto", "tel")
+IMAGE_SCHEMES = ("https", "http")
+
+_SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
+
+
+def _clean(url: str) -> str:
+    """Undo the tricks used to hide a scheme: entities, percent-encoding, control and space characters."""
+    previous = None
+    value = url
+    for _ in range(5):  # nested encodings: &amp;#106; and %26%23106%3B
+        if value == previous:
+            break
+        previous = value
+        value = unquote(html.unescape(value))
+    return "".join(ch for ch in value if not (ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf")))
+
+
+def url_problem(url: str, *, image: bool = False) -> str | None:
+    """Why this URL may not be used, or None when it may."""
+    if is_tag(url):
+        return None if not image else "an image source can't be an email-service tag"
+    cleaned = _clean(url)
+    if not cleaned:
+        return "empty URL"
+    allowed = IMAGE_SCHEMES if image else LINK_SCHEMES
+    m = _SCHEME.match(cleaned)
+    if not m:
+        if cleaned.startswith("#"):
+            return None if not image else "an image needs an absolute https:// URL"
+        return f"'{url[:60]}' is not an absolute URL (write https://...)"
+    scheme = m.group(1).lower()
+    if scheme not in allowed:
+        what = "image" if image else "link"
+        return f"{what} URL scheme '{scheme}:' is not allowed (use {', '.join(allowed)})"
+    # A scheme that only looks allowed after cleaning must also be allowed as written.
+    raw = _SCHEME.match(url.strip())
+    if not raw or raw.group(1).lower() != scheme:
+        return f"URL '{url[:60]}' hides its scheme with encoding or spaces"
+    return None

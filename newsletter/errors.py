@@ -1,0 +1,83 @@
+"""One exception family for everything a user can get wrong.
+
+Every error carries the file and line it comes from, so the CLI prints
+``Error: issues/x.md:12: what is wrong (hint)`` and exits 1, never a traceback.
+Content errors are collected (a file may have several) and raised together.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+import click
+
+
+def display_path(path: str | os.PathLike[str] | None) -> str:
+    """A path as the user should read it: relative to the current folder when it is inside it."""
+    if path is None:
+        return "<input>"
+    p = Path(path)
+    try:
+        return str(p.resolve().relative_to(Path.cwd().resolve()))
+    except (ValueError, OSError):
+        return str(p)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input file, at a line (1-based; 0 when the whole file is meant)."""
+
+    file: str
+    line: int
+    message: str
+    hint: str = ""
+
+    def __str__(self) -> str:
+        where = display_path(self.file) + (f":{self.line}" if self.line else "")
+        text = f"{where}: {self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+class NewsletterError(click.ClickException):
+    """Base of every error the user can cause; click prints it as ``Error: ...`` with exit 1."""
+
+    exit_code = 1
+
+    def __init__(self, problems: list[Problem] | Problem | str) -> None:
+        if isinstance(problems, str):
+            problems = [Problem("", 0, problems)]
+        elif isinstance(problems, Problem):
+            problems = [problems]
+        self.problems: list[Problem] = list(problems)
+        super().__init__(self._format())
+
+    def _format(self) -> str:
+        lines = [str(p) if p.file else p.message for p in self.problems]
+        # click prefixes the first line with "Error: "; give every other problem the same prefix.
+        return "\nError: ".join(lines)
+
+    @property
+    def file(self) -> str:
+        return self.problems[0].file
+
+    @property
+    def line(self) -> int:
+        return self.problems[0].line
+
+
+class ContentError(NewsletterError):
+    """An issue file can't be built: bad front matter, bad Markdown, forbidden URL, missing alt."""
+
+
+class SettingsError(NewsletterError):
+    """newsletter.yaml is missing, unreadable, or has a wrong or missing key."""
+
+
+class TemplateError(NewsletterError):
+    """A theme template failed to render or produced MJML that MRML rejects."""
+
+
+class OutputError(NewsletterError):
+    """out/ could not be written (read-only, full disk)."""

@@ -1,0 +1,272 @@
+"""newsletter.yaml: the schema (one documented field per key), defaults, and validation.
+
+Validation collects every problem, each with the file and line of its key, and reports
+them together; unknown keys only warn, with a did-you-mean.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+from typing import Any, Callable
+
+import yaml
+
+from newsletter.errors import Problem, SettingsError
+
+CONFIG_NAME = "newsletter.yaml"
+
+
+def _doc(text: str, **kw: Any) -> Any:
+    """A dataclass field whose documentation lives next to its default."""
+    return field(metadata={"doc": text, **kw.pop("meta", {})}, **kw)
+
+
+@dataclass
+class Sender:
+    name: str = _doc("Display name in the From header.", default="")
+    email: str = _doc("Address in the From header.", default="")
+    reply_to: str = _doc("Reply-To address; defaults to the sender's.", default="")
+
+
+@dataclass
+class Colors:
+    background: str = _doc("Page background around the 600 px column.", default="#F7F3DC")
+    paper: str = _doc("Background of cards and blocks.", default="#FFFDF2")
+    text: str = _doc("Body text.", default="#1F1D1A")
+    muted: str = _doc("Dates, credits, footer text.", default="#5C574E")
+    link: str = _doc("Links.", default="#1A3FB8")
+    accent: str = _doc("Section markers, number pills, rules.", default="#9E3B12")
+    border: str = _doc("Card borders.", default="#1F1D1A")
+    dark_background: str = _doc("Page background in dark mode.", default="#1F1D1A")
+    dark_paper: str = _doc("Cards in dark mode.", default="#2A2824")
+    dark_text: str = _doc("Body text in dark mode.", default="#F3EFD9")
+    dark_muted: str = _doc("Muted text in dark mode.", default="#C9C3AE")
+    dark_link: str = _doc("Links in dark mode.", default="#9DB4FF")
+    dark_accent: str = _doc("Accents in dark mode.", default="#F2B58E")
+    dark_border: str = _doc("Card borders in dark mode.", default="#8A857A")
+
+
+@dataclass
+class Fonts:
+    serif: str = _doc("Headlines and body.", default="Georgia, 'Times New Roman', Times, serif")
+    sans: str = _doc(
+        "Labels, numbers, section headings.", default="'Helvetica Neue', Helvetica, Arial, sans-serif"
+    )
+    mono: str = _doc("Photo credits.", default="'Courier New', Courier, monospace")
+    size: int = _doc("Body text size in px (16 or more is readable on phones).", default=18)
+
+
+@dataclass
+class Theme:
+    colors: Colors = _doc("Colour palette, light and dark.", default_factory=Colors)
+    fonts: Fonts = _doc("Font stacks.", default_factory=Fonts)
+
+
+@dataclass
+class Utm:
+    source: str = _doc("utm_source added to outbound links; empty turns tagging off.", default="")
+    medium: str = _doc("utm_medium.", default="email")
+    campaign: str = _doc("utm_campaign; empty means the issue's slug.", default="")
+
+
+@dataclass
+class Smtp:
+    host: str = _doc("SMTP server for send-test.", default="127.0.0.1")
+    port: int = _doc("SMTP port.", default=25)
+    security: str = _doc("none, starttls or ssl.", default="none")
+    user: str = _doc("Login user; the password comes from NEWSLETTER_SMTP_PASSWORD.", default="")
+    to: str = _doc("Default recipients for send-test, comma separated.", default="")
+
+
+@dataclass
+class Check:
+    targets: list[str] = _doc(
+        "Email clients the compatibility check targets (caniemail family names).",
+        default_factory=lambda: [
+            "gmail.desktop-webmail",
+            "gmail.ios",
+            "gmail.android",
+            "apple-mail.macos",
+            "apple-mail.ios",
+            "outlook.windows",
+            "outlook.macos",
+            "outlook.outlook-com",
+            "yahoo.desktop-webmail",
+        ],
+    )
+
+
+@dataclass
+class Settings:
+    name: str = _doc("The newsletter's name, shown in the masthead.", default="", meta={"required": True})
+    tagline: str = _doc("One line under the name.", default="")
+    language: str = _doc("BCP 47 language tag for <html lang>.", default="en")
+    sender: Sender = _doc("Who the email is from.", default_factory=Sender, meta={"required": True})
+    web_url: str = _doc(
+        "Base URL of the web archive; issue pages are <web_url>/<slug>/.", default="", meta={"required": True}
+    )
+    postal_address: str = _doc(
+        "Postal address for the footer (required by anti-spam law).", default="", meta={"required": True}
+    )
+    signup_url: str = _doc("Where readers subscribe.", default="")
+    footer_reason: str = _doc(
+        "Why the reader gets this email.", default="You are receiving this because you signed up for it."
+    )
+    toc_title: str = _doc("Title of the numbered contents list.", default="In this issue")
+    timezone: str = _doc("Timezone name for 'Updated' lines, e.g. America/New_York.", default="")
+    reading_wpm: int = _doc("Words per minute for reading time.", default=230)
+    esp: str = _doc(
+        "Email service profile: generic, mailchimp, sendgrid, mailgun, buttondown, postmark.", default="generic"
+    )
+    unsubscribe_url: str = _doc("Unsubscribe URL or tag (generic profile).", default="")
+    preferences_url: str = _doc("Preferences URL or tag (generic profile).", default="")
+    theme: Theme = _doc("Colours and fonts.", default_factory=Theme)
+    utm: Utm = _doc("Link tagging.", default_factory=Utm)
+    smtp: Smtp = _doc("Test sends.", default_factory=Smtp)
+    check: Check = _doc("Quality gate.", default_factory=Check)
+    #: Where the settings came from (not a key).
+    path: str = field(default="", metadata={"internal": True})
+    #: Warnings found while loading (unknown keys).
+    warnings: list[str] = field(default_factory=list, metadata={"internal": True})
+
+
+_COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+
+
+def _key_lines(node: yaml.Node, prefix: str = "") -> dict[str, int]:
+    """Map dotted keys to 1-based lines using the YAML node tree."""
+    out: dict[str, int] = {}
+    if isinstance(node, yaml.MappingNode):
+        for k, v in node.value:
+            key = f"{prefix}{k.value}"
+            out[key] = k.start_mark.line + 1
+            out.update(_key_lines(v, key + "."))
+    return out
+
+
+def load_settings(path: Path) -> Settings:
+    """Read and validate newsletter.yaml; raise SettingsError listing every problem."""
+    file = str(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise SettingsError(Problem(file, 0, f"cannot read settings: {e.strerror}")) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise SettingsError(Problem(file, line, "file is not UTF-8 text", "save it as UTF-8")) from None
+    try:
+        node = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as e:
+        mark = getattr(e, "problem_mark", None)
+        line = mark.line + 1 if mark else 0
+        reason = getattr(e, "problem", None) or str(e)
+        raise SettingsError(Problem(file, line, f"invalid YAML: {reason}")) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, dict):
+        raise SettingsError(Problem(file, 1, "settings must be a mapping of keys to values"))
+    lines = _key_lines(node) if node is not None else {}
+    problems: list[Problem] = []
+    warnings: list[str] = []
+    settings = _build(Settings, data, "", file, lines, problems, warnings)
+    settings.path = file
+    settings.warnings = warnings
+    _validate(settings, file, lines, problems)
+    if problems:
+        raise SettingsError(problems)
+    return settings
+
+
+def _build(cls: type, data: dict[str, Any], prefix: str, file: str, lines: dict[str, int],
+           problems: list[Problem], warnings: list[str]) -> Any:
+    known = {f.name: f for f in fields(cls) if not f.metadata.get("internal")}
+    kwargs: dict[str, Any] = {}
+    for key, value in data.items():
+        dotted = f"{prefix}{key}"
+        line = lines.get(dotted, 0)
+        f = known.get(str(key))
+        if f is None:
+            near = difflib.get_close_matches(str(key), list(known), n=1)
+            hint = f" (did you mean '{prefix}{near[0]}'?)" if near else ""
+            where = f"{file}:{line}" if line else file
+            warnings.append(f"{where}: unknown setting '{dotted}'{hint}")
+            continue
+        default = f.default_factory() if callable(f.default_factory) else f.default  # type: ignore[misc]
+        if hasattr(default, "__dataclass_fields__"):
+            if value is None:
+                value = {}
+            if not isinstance(value, dict):
+                problems.append(Problem(file, line, f"'{dotted}' must be a mapping of keys to values"))
+                continue
+            kwargs[f.name] = _build(type(default), value, dotted + ".", file, lines, problems, warnings)
+            continue
+        expected: Callable[[Any], bool]
+        if isinstance(default, bool):
+            expected = lambda v: isinstance(v, bool)  # noqa: E731
+        elif isinstance(default, int):
+            expected = lambda v: isinstance(v, int) and not isinstance(v, bool)  # noqa: E731
+        elif isinstance(default, list):
+            expected = lambda v: isinstance(v, list) and all(isinstance(x, str) for x in v)  # noqa: E731
+        else:
+            expected = lambda v: isinstance(v, (str, int, float)) and not isinstance(v, bool)  # noqa: E731
+        if value is None:
+            continue
+        if not expected(value):
+            kind = type(default).__name__.replace("str", "text").replace("int", "whole number")
+            problems.append(Problem(file, line, f"'{dotted}' must be {kind}, not {value!r}"))
+            continue
+        kwargs[f.name] = str(value) if isinstance(default, str) else value
+    return cls(**kwargs)
+
+
+def _validate(s: Settings, file: str, lines: dict[str, int], problems: list[Problem]) -> None:
+    def need(key: str, value: str) -> None:
+        if not value.strip():
+            parent = key.rsplit(".", 1)[0]
+            line = lines.get(key) or lines.get(parent, 0)
+            problems.append(Problem(file, line, f"required setting '{key}' is missing", f"add '{key}:' to {Path(file).name}"))
+
+    need("name", s.name)
+    need("sender.email", s.sender.email)
+    need("web_url", s.web_url)
+    need("postal_address", s.postal_address)
+    if s.language.strip().lower() in ("", "und"):
+        problems.append(Problem(file, lines.get("language", 0), "'language' must be a language tag such as en or en-GB"))
+    for f in fields(Colors):
+        value = getattr(s.theme.colors, f.name)
+        if not _COLOR.match(value):
+            key = f"theme.colors.{f.name}"
+            problems.append(Problem(file, lines.get(key, 0), f"'{key}' must be a hex colour like #1F1D1A, not {value!r}"))
+    from newsletter.deliver.esp import PROFILES  # the profile table lives with delivery
+
+    if s.esp not in PROFILES:
+        near = difflib.get_close_matches(s.esp, list(PROFILES), n=1)
+        hint = f"did you mean '{near[0]}'?" if near else "one of " + ", ".join(PROFILES)
+        problems.append(Problem(file, lines.get("esp", 0), f"unknown email service profile '{s.esp}'", hint))
+    if s.smtp.security not in ("none", "starttls", "ssl"):
+        problems.append(Problem(file, lines.get("smtp.security", 0), "'smtp.security' must be none, starttls or ssl"))
+    for key in ("web_url", "signup_url"):
+        value = getattr(s, key)
+        if value and not value.startswith(("https://", "http://")):
+            problems.append(Problem(file, lines.get(key, 0), f"'{key}' must be an http(s) URL, not {value!r}"))
+
+
+def iter_documented(cls: type = Settings, prefix: str = "") -> list[tuple[str, Any, str]]:
+    """(dotted key, default, doc) for every setting: the source of the docs and of `init`'s file."""
+    out: list[tuple[str, Any, str]] = []
+    for f in fields(cls):
+        if f.metadata.get("internal"):
+            continue
+        default = f.default_factory() if callable(f.default_factory) else f.default  # type: ignore[misc]
+        if hasattr(default, "__dataclass_fields__"):
+            out.append((prefix + f.name, None, f.metadata.get("doc", "")))
+            out.extend(iter_documented(type(default), prefix + f.name + "."))
+        else:
+            out.append((prefix + f.name, default, f.metadata.get("doc", "")))
+    return out
