@@ -194,6 +194,8 @@ class Issue:
     author: Author | None = None
     #: True when the preheader came from front matter rather than the first story.
     preheader_given: bool = False
+    #: The file's text, for checks that quote it and for choosing tag tokens content can't forge.
+    source: str = ""
     #: front-matter key -> line, for checks that point at the front matter.
     front_matter_lines: dict[str, int] = field(default_factory=dict)
 

@@ -84,6 +84,7 @@ def build_issue(src: Source) -> m.Issue:
         updated=fm.updated,
         author=fm.author,
         preheader_given=bool(fm.preheader),
+        source=src.text,
         front_matter_lines=dict(fm.lines),
     )
     if not issue.preheader:

@@ -1,0 +1,124 @@
+"""The build orchestrator: one issue file in, email.html and email.txt out.
+
+It reads top to bottom as the pipeline: parse the issue, build the template
+context, render MJML, compile it with MRML, run the post-processing steps, render
+the text part, then write everything atomically. Nothing is written until every
+stage has succeeded, so a failed build leaves the last good output in place.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from newsletter.content import model as m
+from newsletter.content.parse import parse_issue_file
+from newsletter.errors import NewsletterError
+from newsletter.output import write_atomic
+from newsletter.render.context import build_context
+from newsletter.render.jinja import get_environment, search_path
+from newsletter.render.mjml import INLINE_CSS_TEMPLATE, MAIN_TEMPLATE, TEXT_TEMPLATE, compile_mjml, render_template
+from newsletter.steps import StepInput, run_steps
+from newsletter.workspace import Workspace
+
+#: Gmail clips messages whose HTML is larger than this ("[Message clipped]").
+GMAIL_CLIP_BYTES = 102 * 1024
+
+
+@dataclass
+class BuildResult:
+    issue: m.Issue
+    mjml: str
+    html: str
+    text: str
+    words: int
+    reading_minutes: int
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def slug(self) -> str:
+        return self.issue.slug
+
+    @property
+    def html_bytes(self) -> int:
+        return len(self.html.encode("utf-8"))
+
+    @property
+    def clipped(self) -> bool:
+        return self.html_bytes > GMAIL_CLIP_BYTES
+
+
+def render_issue(ws: Workspace, path: Path) -> BuildResult:
+    """Everything for one issue, in memory. Raises NewsletterError with file:line."""
+    # 1. Read the issue file into the content model.
+    issue = parse_issue_file(path)
+    # 2. Build what the templates see (escaped content, links, tag tokens).
+    context = build_context(issue, ws.settings)
+    env = get_environment(ws.templates_dir)
+    # 3. Render the theme to MJML and compile it with MRML.
+    mjml_source = render_template(env, MAIN_TEMPLATE, context.html)
+    html = compile_mjml(mjml_source, search_path(ws.templates_dir))
+    # 4. Post-process: inline the theme's CSS, fix the doctype, put tags back.
+    inline_css = render_template(env, INLINE_CSS_TEMPLATE, context.html)
+    html = run_steps(html, StepInput(inline_css=inline_css, vault=context.vault))
+    # 5. Render the plain-text part from the same model.
+    text = render_template(env, TEXT_TEMPLATE, context.text)
+    text = _tidy_text(text)
+    result = BuildResult(
+        issue=issue,
+        mjml=context.vault.restore(mjml_source),
+        html=html,
+        text=text,
+        words=context.words,
+        reading_minutes=context.text["reading_minutes"],
+    )
+    if result.clipped:
+        result.warnings.append(
+            f"{path}: HTML is {result.html_bytes / 1024:.1f} KB, over Gmail's 102 KB limit: Gmail will clip it"
+        )
+    return result
+
+
+def _tidy_text(text: str) -> str:
+    """No trailing spaces, no runs of more than one blank line, one final newline."""
+    lines = [line.rstrip() for line in text.split("\n")]
+    out: list[str] = []
+    for line in lines:
+        if not line and out and not out[-1]:
+            continue
+        out.append(line)
+    return "\n".join(out).strip("\n") + "\n"
+
+
+def write_issue(ws: Workspace, result: BuildResult, *, emit_mjml: bool = False) -> list[Path]:
+    """Write one issue's outputs atomically; returns the paths written."""
+    folder = ws.out_for(result.slug)
+    outputs: list[tuple[Path, str]] = [
+        (folder / "email.html", result.html),
+        (folder / "email.txt", result.text),
+    ]
+    if emit_mjml:
+        outputs.append((folder / "email.mjml", result.mjml))
+    for path, data in outputs:
+        write_atomic(path, data)
+    return [p for p, _ in outputs]
+
+
+@dataclass
+class IssueOutcome:
+    path: Path
+    result: BuildResult | None = None
+    error: NewsletterError | None = None
+
+
+def build(ws: Workspace, paths: list[Path] | None = None, *, emit_mjml: bool = False) -> list[IssueOutcome]:
+    """Build the named issues (or all of them); one failure doesn't stop the others."""
+    outcomes = []
+    for path in paths if paths else ws.issue_files():
+        try:
+            result = render_issue(ws, path)
+            write_issue(ws, result, emit_mjml=emit_mjml)
+            outcomes.append(IssueOutcome(path, result))
+        except NewsletterError as e:
+            outcomes.append(IssueOutcome(path, error=e))
+    return outcomes

@@ -1,0 +1,58 @@
+"""The command line: options and help only. Each command imports its module lazily
+and makes one call, so `newsletter --help` stays fast."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from newsletter import __version__
+
+WORKSPACE_HELP = "Workspace folder (default: the nearest folder with newsletter.yaml)."
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, "--version", prog_name="newsletter")
+def cli() -> None:
+    """Turn Markdown issues into responsive, inlined, email-service-ready newsletters."""
+
+
+def workspace_option(f):  # type: ignore[no-untyped-def]
+    return click.option("-C", "--workspace", "workspace", type=click.Path(file_okay=False, path_type=Path),
+                        default=None, help=WORKSPACE_HELP)(f)
+
+
+@cli.command()
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+def init(directory: Path) -> None:
+    """Create a workspace in DIRECTORY: a commented newsletter.yaml and issues/ with one example."""
+    from newsletter.commands.init import init_workspace
+
+    init_workspace(directory)
+
+
+@cli.command()
+@click.argument("headline")
+@click.option("--date", "date", default=None, metavar="YYYY-MM-DD", help="Issue date (default: today).")
+@workspace_option
+def new(headline: str, date: str | None, workspace: Path | None) -> None:
+    """Create issues/<date>-<slug>.md from a skeleton with every section kind as a hint."""
+    from newsletter.commands.new import new_issue
+
+    new_issue(headline, date, workspace)
+
+
+@cli.command()
+@click.argument("issues", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--emit-mjml", is_flag=True, help="Also write out/<slug>/email.mjml (after Jinja, before MRML).")
+@workspace_option
+def build(issues: tuple[Path, ...], emit_mjml: bool, workspace: Path | None) -> None:
+    """Build ISSUES (default: every issue in issues/) into out/<slug>/email.html and email.txt."""
+    from newsletter.commands.build import run_build
+
+    run_build(list(issues), workspace=workspace, emit_mjml=emit_mjml)
+
+
+def main() -> None:
+    cli(prog_name="newsletter")

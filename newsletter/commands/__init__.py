@@ -1,0 +1,1 @@
+"""One module per command; the click layer in newsletter/cli.py dispatches here."""

@@ -1,0 +1,35 @@
+"""`newsletter build`: build issues and print one line per issue."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from newsletter.build import GMAIL_CLIP_BYTES, build
+from newsletter.errors import ContentError, NewsletterError, Problem, display_path
+from newsletter.workspace import open_workspace
+
+
+def run_build(issues: list[Path], *, workspace: Path | None, emit_mjml: bool = False) -> None:
+    ws = open_workspace(workspace)
+    for warning in ws.settings.warnings:
+        click.echo(f"Warning: {warning}", err=True)
+    if not issues and not ws.issue_files():
+        raise ContentError(Problem(str(ws.issues_dir), 0, "no issues to build", "create one with 'newsletter new \"Headline\"'"))
+    outcomes = build(ws, issues or None, emit_mjml=emit_mjml)
+    errors: list[NewsletterError] = []
+    for outcome in outcomes:
+        if outcome.error is not None:
+            errors.append(outcome.error)
+            continue
+        r = outcome.result
+        assert r is not None
+        html_path = display_path(ws.out_for(r.slug) / "email.html")
+        size = f"{r.html_bytes / 1024:.1f} KB of {GMAIL_CLIP_BYTES // 1024} KB"
+        click.echo(f"{html_path}  {size}  {r.words:,} words  {r.reading_minutes} min read")
+        for warning in r.warnings:
+            click.echo(f"Warning: {warning}", err=True)
+    if errors:
+        problems = [p for e in errors for p in e.problems]
+        raise NewsletterError(problems)

@@ -1,0 +1,1 @@
+"""Content model -> outputs: HTML fragments, Jinja -> MJML -> MRML, inlining, and the text part."""

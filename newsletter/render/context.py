@@ -1,0 +1,184 @@
+"""Content model + settings -> the variables the theme templates see.
+
+The templates only lay things out: every string they get is either plain text
+(escaped by Jinja's autoescape) or Markup built here from escaped content.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any, Callable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from markupsafe import Markup
+
+from newsletter.content import model as m
+from newsletter.content.markdown import plain_text
+from newsletter.deliver.esp import PROFILES, Profile, is_tag
+from newsletter.render.html import HtmlRenderer
+from newsletter.render.tags import TagVault
+from newsletter.render.text import TextRenderer
+from newsletter.settings import Settings
+
+#: Marker drawn before each Semaform section label (plain Unicode: no images to block).
+MARKERS = {
+    "news": "■",
+    "scoop": "★",
+    "know_more": "✚",
+    "step_back": "◀",
+    "view": "●",
+    "disagreement": "◆",
+    "view_from": "▲",
+    "notable": "»",
+    "plain": "▪",
+}
+
+#: Invisible filler after the preheader so inbox previews don't pull body text.
+PREHEADER_FILLER = "&#847;&zwnj;&nbsp;" * 90
+
+
+@dataclass
+class Links:
+    view_online: str
+    unsubscribe: str
+    preferences: str
+    signup: str
+
+
+@dataclass
+class Context:
+    """Everything one issue's templates need, for the HTML and the text part."""
+
+    html: dict[str, Any]
+    text: dict[str, Any]
+    vault: TagVault
+    words: int
+    links: Links
+
+
+def profile_of(settings: Settings) -> Profile:
+    return PROFILES[settings.esp]
+
+
+def issue_links(issue: m.Issue, settings: Settings) -> Links:
+    profile = profile_of(settings)
+    web = settings.web_url.rstrip("/")
+    return Links(
+        view_online=profile.view_online or f"{web}/{issue.slug}/",
+        unsubscribe=profile.unsubscribe or settings.unsubscribe_url,
+        preferences=profile.preferences or settings.preferences_url,
+        signup=settings.signup_url,
+    )
+
+
+def format_date(d: dt.date) -> str:
+    return f"{d:%A}, {d:%B} {d.day}, {d.year}"
+
+
+def format_updated(t: dt.datetime, tz_name: str) -> str:
+    """'Updated Jun 2, 2026, 2:27pm EDT' (zone abbreviation when a timezone is set)."""
+    if tz_name and t.tzinfo is not None:
+        try:
+            t = t.astimezone(ZoneInfo(tz_name))
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    hour = t.hour % 12 or 12
+    zone = t.tzname() or ""  # "EDT" with a timezone setting, else "UTC-04:00"
+    ampm = "am" if t.hour < 12 else "pm"
+    return f"Updated {t:%b} {t.day}, {t.year}, {hour}:{t:%M}{ampm}{(' ' + zone) if zone else ''}"
+
+
+def count_words(issue: m.Issue) -> int:
+    words = 0
+
+    def blocks(bs: tuple[m.Block, ...]) -> None:
+        nonlocal words
+        for b in bs:
+            if isinstance(b, (m.Paragraph, m.Subhead)):
+                words += len(plain_text(b.inlines).split())
+            elif isinstance(b, m.ListBlock):
+                for item in b.items:
+                    blocks(item)
+            elif isinstance(b, m.Quote):
+                blocks(b.blocks)
+            elif isinstance(b, m.Figure):
+                words += len(b.caption.split())
+
+    blocks(issue.intro)
+    for item in issue.items:
+        if isinstance(item, m.Story):
+            words += len(item.headline.split())
+            for s in item.sections:
+                words += len(s.title.split())
+                blocks(s.blocks)
+        else:
+            blocks(item.blocks)
+    return words
+
+
+def build_context(issue: m.Issue, settings: Settings, link_url: Callable[[str], str] | None = None) -> Context:
+    """The template variables for one issue. ``link_url`` rewrites outbound links (UTM tagging)."""
+    profile = profile_of(settings)
+    vault = TagVault(avoid=issue.source)
+    tag_link = link_url or (lambda u: u)
+
+    def html_href(url: str) -> str:
+        return vault.token(url) if is_tag(url) else tag_link(url)
+
+    def text_href(url: str) -> str:
+        return url if is_tag(url) else tag_link(url)
+
+    html = HtmlRenderer(vault, profile.placeholder, html_href)
+    text = TextRenderer(profile.placeholder, text_href)
+    links = issue_links(issue, settings)
+
+    def protect(url: str) -> str:
+        return vault.token(url) if url and is_tag(url) else url
+
+    html_links = Links(*(protect(u) for u in (links.view_online, links.unsubscribe, links.preferences, links.signup)))
+
+    toc = [{"number": s.number, "headline": s.headline, "anchor": s.anchor} for s in issue.stories]
+    html_items: list[dict[str, Any]] = []
+    text_items: list[dict[str, Any]] = []
+    for item in issue.items:
+        if isinstance(item, m.Story):
+            html_items.append({
+                "type": "story", "number": item.number, "first": not html_items, "headline": item.headline, "anchor": item.anchor,
+                "sections": [
+                    {"kind": s.kind, "title": s.title, "marker": MARKERS.get(s.kind, ""),
+                     "parts": html.parts(s.blocks, lede_first=(n == 0))}
+                    for n, s in enumerate(item.sections)
+                ],
+            })
+            text_items.append({
+                "type": "story", "number": item.number, "headline": item.headline,
+                "sections": [{"kind": s.kind, "title": s.title, "body": text.blocks(s.blocks)} for s in item.sections],
+            })
+        else:
+            html_items.append({
+                "type": "callout", "kind": item.kind, "label": item.label, "attribution": item.attribution,
+                "parts": html.parts(item.blocks),
+            })
+            text_items.append({
+                "type": "callout", "kind": item.kind, "label": item.label, "attribution": item.attribution,
+                "body": text.blocks(item.blocks),
+            })
+
+    words = count_words(issue)
+    common = {
+        "settings": settings,
+        "issue": issue,
+        "date": format_date(issue.date),
+        "updated": format_updated(issue.updated, settings.timezone) if issue.updated else "",
+        "toc": toc,
+        "toc_title": settings.toc_title,
+        "words": words,
+        "reading_minutes": max(1, round(words / max(1, settings.reading_wpm))),
+        "profile": profile.name,
+    }
+    html_ctx = dict(common, items=html_items, intro=Markup(html.blocks(issue.intro)), links=html_links,
+                    preheader=issue.preheader, preheader_filler=Markup(PREHEADER_FILLER),
+                    colors=settings.theme.colors, fonts=settings.theme.fonts)
+    text_ctx = dict(common, items=text_items, intro=text.blocks(issue.intro), links=links)
+    return Context(html=html_ctx, text=text_ctx, vault=vault, words=words, links=links)

@@ -1,0 +1,134 @@
+"""Content model blocks -> HTML fragments for the MJML theme.
+
+Every piece of text is escaped here; URLs have been validated by the reader.
+Elements carry class names (``nl-p``, ``nl-link``...) that the theme's inline CSS
+(templates/email.css.j2) styles and premailer inlines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from html import escape
+from typing import Callable, Sequence
+
+from markupsafe import Markup
+
+from newsletter.content import model as m
+from newsletter.render.tags import TagVault
+
+
+def esc(text: str) -> str:
+    return escape(text, quote=True)
+
+
+@dataclass
+class Part:
+    """A run of the story card: either HTML for one mj-text, or an image."""
+
+    kind: str  # "text" or "image"
+    html: Markup = Markup("")
+    figure: m.Figure | None = None
+
+
+class HtmlRenderer:
+    def __init__(self, vault: TagVault, placeholder: Callable[[str, str], str], link_url: Callable[[str], str]) -> None:
+        self.vault = vault
+        self.placeholder = placeholder
+        self.link_url = link_url  # UTM tagging and tag protection for hrefs
+
+    # -- inline -------------------------------------------------------------
+
+    def inlines(self, nodes: Sequence[m.Inline]) -> str:
+        out: list[str] = []
+        for node in nodes:
+            if isinstance(node, m.Text):
+                out.append(esc(node.text))
+            elif isinstance(node, m.Code):
+                out.append(f'<code class="nl-code">{esc(node.text)}</code>')
+            elif isinstance(node, m.Break):
+                out.append("<br>")
+            elif isinstance(node, m.MergeTag):
+                out.append(self.vault.token(node.raw))
+            elif isinstance(node, m.Placeholder):
+                value = self.placeholder(node.name, node.fallback)
+                out.append(self.vault.token(value) if value != node.fallback else esc(value))
+            elif isinstance(node, m.Emphasis):
+                out.append(f"<em>{self.inlines(node.children)}</em>")
+            elif isinstance(node, m.Strong):
+                out.append(f"<strong>{self.inlines(node.children)}</strong>")
+            elif isinstance(node, m.Link):
+                title = f' title="{esc(node.title)}"' if node.title else ""
+                out.append(f'<a class="nl-link" href="{self.href(node.url)}"{title}>{self.inlines(node.children)}</a>')
+        return "".join(out)
+
+    def href(self, url: str) -> str:
+        return esc(self.link_url(url))
+
+    # -- blocks ---------------------------------------------------------------
+
+    def block(self, block: m.Block, lede: bool = False) -> str:
+        if isinstance(block, m.Paragraph):
+            cls = "nl-p nl-lede" if lede else "nl-p"
+            return f'<p class="{cls}">{self.inlines(block.inlines)}</p>'
+        if isinstance(block, m.Subhead):
+            return f'<h4 class="nl-subhead">{self.inlines(block.inlines)}</h4>'
+        if isinstance(block, m.ListBlock):
+            tag = "ol" if block.ordered else "ul"
+            start = f' start="{block.start}"' if block.ordered and block.start != 1 else ""
+            items = "".join(f'<li class="nl-li">{self.item(item)}</li>' for item in block.items)
+            return f'<{tag} class="nl-list"{start}>{items}</{tag}>'
+        if isinstance(block, m.Quote):
+            return f'<blockquote class="nl-quote">{self.blocks(block.blocks)}</blockquote>'
+        if isinstance(block, m.Rule):
+            return '<hr class="nl-rule">'
+        if isinstance(block, m.Figure):
+            return self.figure_inline(block)
+        raise TypeError(block)
+
+    def item(self, blocks: Sequence[m.Block]) -> str:
+        # Tight list items: a lone paragraph renders without <p> margins.
+        if len(blocks) == 1 and isinstance(blocks[0], m.Paragraph):
+            return self.inlines(blocks[0].inlines)
+        return self.blocks(blocks)
+
+    def blocks(self, blocks: Sequence[m.Block]) -> str:
+        return "".join(self.block(b) for b in blocks)
+
+    def figure_inline(self, fig: m.Figure) -> str:
+        """An image inside text (lists, quotes, callouts): a plain fluid <img>."""
+        alt = "" if fig.decorative else fig.alt
+        img = (f'<img class="nl-img" src="{esc(fig.src)}" alt="{esc(alt)}" width="550" '
+               f'style="width:100%;max-width:550px;height:auto;">')
+        if fig.link:
+            img = f'<a href="{self.href(fig.link)}">{img}</a>'
+        return img + self.caption(fig)
+
+    def caption(self, fig: m.Figure) -> str:
+        parts = []
+        if fig.caption:
+            parts.append(f'<p class="nl-caption">{esc(fig.caption)}</p>')
+        if fig.credit:
+            parts.append(f'<p class="nl-credit">{esc(fig.credit)}</p>')
+        return "".join(parts)
+
+    def parts(self, blocks: Sequence[m.Block], lede_first: bool = False) -> list[Part]:
+        """Blocks -> runs of mj-text HTML broken by full-width mj-image figures."""
+        out: list[Part] = []
+        buf: list[str] = []
+        first_paragraph = lede_first
+        for block in blocks:
+            if isinstance(block, m.Figure):
+                if buf:
+                    out.append(Part("text", Markup("".join(buf))))
+                    buf = []
+                out.append(Part("image", figure=block))
+                if block.caption or block.credit:
+                    out.append(Part("text", Markup(self.caption(block))))
+                continue
+            lede = first_paragraph and isinstance(block, m.Paragraph)
+            if isinstance(block, m.Paragraph):
+                first_paragraph = False
+            buf.append(self.block(block, lede=lede))
+        if buf:
+            out.append(Part("text", Markup("".join(buf))))
+        return out

@@ -1,0 +1,91 @@
+"""Content model blocks -> plain text for the text/plain part.
+
+Rendered from the model, never scraped from the HTML. Paragraphs wrap at 76
+columns and a URL is never split: links are written ``text <URL>``.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from typing import Callable, Sequence
+
+from newsletter.content import model as m
+
+WIDTH = 76
+
+
+def wrap(text: str, width: int = WIDTH, indent: str = "", first: str | None = None) -> str:
+    """Wrap text without breaking words or URLs; keeps hard breaks (newlines)."""
+    out: list[str] = []
+    lead = indent if first is None else first
+    for n, chunk in enumerate(text.split("\n")):
+        wrapped = textwrap.wrap(
+            chunk,
+            width=width,
+            initial_indent=lead if n == 0 else indent,
+            subsequent_indent=indent,
+            break_long_words=False,
+            break_on_hyphens=False,
+        )
+        out.extend(wrapped or [(lead if n == 0 else indent).rstrip()])
+    return "\n".join(out)
+
+
+class TextRenderer:
+    def __init__(self, placeholder: Callable[[str, str], str], link_url: Callable[[str], str]) -> None:
+        self.placeholder = placeholder
+        self.link_url = link_url
+
+    def inlines(self, nodes: Sequence[m.Inline]) -> str:
+        out: list[str] = []
+        for node in nodes:
+            if isinstance(node, (m.Text, m.Code)):
+                out.append(node.text)
+            elif isinstance(node, m.Break):
+                out.append("\n")
+            elif isinstance(node, m.MergeTag):
+                out.append(node.raw)
+            elif isinstance(node, m.Placeholder):
+                out.append(self.placeholder(node.name, node.fallback))
+            elif isinstance(node, (m.Emphasis, m.Strong)):
+                out.append(self.inlines(node.children))
+            elif isinstance(node, m.Link):
+                label = self.inlines(node.children)
+                url = self.link_url(node.url)
+                out.append(f"<{url}>" if label.strip() in (node.url, url) else f"{label} <{url}>")
+        return "".join(out)
+
+    def block(self, block: m.Block, indent: str = "") -> str:
+        if isinstance(block, m.Paragraph):
+            return wrap(self.inlines(block.inlines), indent=indent)
+        if isinstance(block, m.Subhead):
+            title = self.inlines(block.inlines).strip()
+            return wrap(title.upper(), indent=indent)
+        if isinstance(block, m.ListBlock):
+            items = []
+            for n, item in enumerate(block.items, start=block.start):
+                bullet = f"{n}. " if block.ordered else "- "
+                body = self.blocks(item, indent + " " * len(bullet))
+                body = body[len(indent) + len(bullet):] if body.startswith(indent + " " * len(bullet)) else body.lstrip()
+                items.append(indent + bullet + body)
+            return "\n".join(items)
+        if isinstance(block, m.Quote):
+            return self.blocks(block.blocks, indent + "> ")
+        if isinstance(block, m.Rule):
+            return indent + "-" * 20
+        if isinstance(block, m.Figure):
+            return self.figure(block, indent)
+        raise TypeError(block)
+
+    def blocks(self, blocks: Sequence[m.Block], indent: str = "") -> str:
+        return f"\n{indent.rstrip()}\n".join(self.block(b, indent) for b in blocks)
+
+    def figure(self, fig: m.Figure, indent: str = "") -> str:
+        lines = []
+        if not fig.decorative and fig.alt:
+            lines.append(wrap(f"[Image: {fig.alt}]", indent=indent))
+        if fig.caption:
+            lines.append(wrap(fig.caption, indent=indent))
+        if fig.credit:
+            lines.append(wrap(f"Photo: {fig.credit}", indent=indent))
+        return "\n".join(lines)

@@ -1,0 +1,40 @@
+"""Post-processing of MRML's HTML: small steps in a fixed order.
+
+The order matters:
+1. inline_css      premailer copies the theme's email.css into style attributes. First,
+                   while every element still has the classes the CSS selects on.
+2. restore_doctype premailer (lxml) drops MRML's lower-case ``<!doctype html>``.
+3. restore_tags    email-service tags go back in for their tokens. Last, so that no
+                   earlier step (escaping, URL encoding, inlining) can touch them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+from newsletter.render.tags import TagVault
+from newsletter.steps.doctype import restore_doctype
+from newsletter.steps.inline import inline_css_step
+from newsletter.steps.tags import restore_tags
+
+
+@dataclass
+class StepInput:
+    inline_css: str
+    vault: TagVault
+
+
+Step = Callable[[str, StepInput], str]
+
+STEPS: list[tuple[str, Step]] = [
+    ("inline_css", inline_css_step),
+    ("restore_doctype", restore_doctype),
+    ("restore_tags", restore_tags),
+]
+
+
+def run_steps(html: str, data: StepInput) -> str:
+    for _name, step in STEPS:
+        html = step(html, data)
+    return html

@@ -1,0 +1,13 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from newsletter.render.inline import inline_css
+
+if TYPE_CHECKING:
+    from newsletter.steps import StepInput
+
+
+def inline_css_step(html: str, data: "StepInput") -> str:
+    """Inline the theme's email.css into style attributes."""
+    return inline_css(html, data.inline_css)

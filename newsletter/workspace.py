@@ -1,0 +1,65 @@
+"""A workspace: a folder with newsletter.yaml, issues/, optional templates/, and out/."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from newsletter.errors import Problem, SettingsError
+from newsletter.settings import CONFIG_NAME, Settings, load_settings
+
+
+@dataclass
+class Workspace:
+    root: Path
+    settings: Settings
+
+    @property
+    def issues_dir(self) -> Path:
+        return self.root / "issues"
+
+    @property
+    def templates_dir(self) -> Path:
+        return self.root / "templates"
+
+    @property
+    def out_dir(self) -> Path:
+        return self.root / "out"
+
+    @property
+    def config_path(self) -> Path:
+        return self.root / CONFIG_NAME
+
+    def issue_files(self) -> list[Path]:
+        """Every issue file, sorted by name (dated names sort oldest first)."""
+        if not self.issues_dir.is_dir():
+            return []
+        return sorted(p for p in self.issues_dir.glob("*.md") if p.is_file() and not p.name.startswith("."))
+
+    def out_for(self, slug: str) -> Path:
+        return self.out_dir / slug
+
+
+def find_root(start: Path) -> Path | None:
+    """The nearest folder at or above ``start`` holding newsletter.yaml."""
+    start = start.resolve()
+    for folder in (start, *start.parents):
+        if (folder / CONFIG_NAME).is_file():
+            return folder
+    return None
+
+
+def open_workspace(directory: Path | None = None) -> Workspace:
+    """The workspace at ``directory`` (``-C``), or found from the current folder upwards."""
+    if directory is not None:
+        root = directory.resolve()
+        if not (root / CONFIG_NAME).is_file():
+            raise SettingsError(Problem(str(root / CONFIG_NAME), 0, "no newsletter.yaml in this folder",
+                                        "run 'newsletter init' to create a workspace"))
+    else:
+        found = find_root(Path.cwd())
+        if found is None:
+            raise SettingsError(Problem("", 0, f"no {CONFIG_NAME} found in this folder or any parent",
+                                        "run 'newsletter init' to create a workspace, or pass -C DIR"))
+        root = found
+    return Workspace(root, load_settings(root / CONFIG_NAME))
