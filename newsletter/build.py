@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from newsletter.content import model as m
 from newsletter.content.parse import parse_issue_file
@@ -34,6 +35,10 @@ class BuildResult:
     words: int
     reading_minutes: int
     warnings: list[str] = field(default_factory=list)
+    #: The message file (multipart/alternative), when delivery built one.
+    eml: bytes | None = None
+    #: Quality-gate findings (newsletter.checks), when the checks ran.
+    findings: list[Any] = field(default_factory=list)
 
     @property
     def slug(self) -> str:
@@ -93,10 +98,12 @@ def _tidy_text(text: str) -> str:
 def write_issue(ws: Workspace, result: BuildResult, *, emit_mjml: bool = False) -> list[Path]:
     """Write one issue's outputs atomically; returns the paths written."""
     folder = ws.out_for(result.slug)
-    outputs: list[tuple[Path, str]] = [
+    outputs: list[tuple[Path, str | bytes]] = [
         (folder / "email.html", result.html),
         (folder / "email.txt", result.text),
     ]
+    if result.eml is not None:
+        outputs.append((folder / "email.eml", result.eml))
     if emit_mjml:
         outputs.append((folder / "email.mjml", result.mjml))
     for path, data in outputs:
