@@ -11,7 +11,7 @@ from markdown_it.token import Token
 from newsletter.content import model as m
 from newsletter.content.frontmatter import parse_front_matter
 from newsletter.content.markdown import BlockReader, _close, markdown, plain_text
-from newsletter.content.source import Source, parse_source, read_source
+from newsletter.content.source import Source, parse_source, read_source, strip_comments
 from newsletter.errors import ContentError, Problem
 
 _VIEW = re.compile(r"^(?P<name>.+?)['’]s\s+view$", re.IGNORECASE)
@@ -50,10 +50,11 @@ def parse_issue_text(file: str, text: str) -> m.Issue:
 def build_issue(src: Source) -> m.Issue:
     problems: list[Problem] = []
     fm = parse_front_matter(src.path, src.front_matter, 2, problems)
-    lines = src.body.split("\n")
+    body = _without_comments(src.path, src.body, src.body_line, problems)
+    lines = body.split("\n")
     reader = BlockReader(src.path, lines, src.body_line, problems)
     try:
-        tokens = markdown().parse(src.body)
+        tokens = markdown().parse(body)
     except RecursionError:
         raise ContentError(Problem(src.path, src.body_line, "content is nested too deeply to read")) from None
     intro, items = _split(tokens, reader)
@@ -64,8 +65,9 @@ def build_issue(src: Source) -> m.Issue:
                                     "the intro is written twice: in front matter 'intro:' and before the first '# ' heading",
                                     "keep one of them"))
         else:
-            intro_tokens = markdown().parse(fm.intro)
-            intro_reader = BlockReader(src.path, fm.intro.split("\n"), fm.intro_line or 2, problems)
+            fm_intro = _without_comments(src.path, fm.intro, fm.intro_line or 2, problems)
+            intro_tokens = markdown().parse(fm_intro)
+            intro_reader = BlockReader(src.path, fm_intro.split("\n"), fm.intro_line or 2, problems)
             intro = intro_reader.blocks(intro_tokens, 0, len(intro_tokens))
 
     if problems:
@@ -90,6 +92,15 @@ def build_issue(src: Source) -> m.Issue:
     if not issue.preheader:
         issue.preheader = default_preheader(issue)
     return issue
+
+
+def _without_comments(file: str, text: str, first_line: int, problems: list[Problem]) -> str:
+    """The Markdown with its ``<!-- comments -->`` dropped (line numbers kept)."""
+    text, unclosed = strip_comments(text)
+    if unclosed:
+        problems.append(Problem(file, first_line + unclosed - 1, "comment '<!--' is never closed",
+                                "end it with '-->'; everything after it is hidden until then"))
+    return text
 
 
 def _dedupe(problems: list[Problem]) -> list[Problem]:

@@ -1,8 +1,10 @@
 """Reading an issue file: bytes -> text, with the clear errors editors need
-(not UTF-8, binary, empty), and splitting off the YAML front matter."""
+(not UTF-8, binary, empty), splitting off the YAML front matter, and dropping
+``<!-- comments -->`` before the Markdown is parsed."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -58,3 +60,71 @@ def parse_source(file: str, raw: bytes) -> Source:
             body = "\n".join(lines[i + 1 :])
             return Source(file, text, front, body, i + 2)
     raise ContentError(Problem(file, 1, "front matter is not closed", "add a '---' line after the last front-matter key"))
+
+
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_NEXT = re.compile(r"<!--|`+")
+
+
+def strip_comments(text: str) -> tuple[str, int]:
+    """Drop HTML comments ``<!-- ... -->`` (block-level and inline) from Markdown.
+
+    Each comment is replaced by the newlines it contained, so every other line keeps its
+    number and error messages still point at the right line. Comments inside fenced code
+    blocks and inline code spans are text, as in CommonMark. Returns the text and the
+    1-based line (within ``text``) of a ``<!--`` that is never closed, or 0.
+    """
+    lines = text.split("\n")
+    out: list[str] = []
+    fence = ""
+    in_comment = 0  # line where the open comment started (1-based), 0 when none
+    for number, line in enumerate(lines, start=1):
+        if not in_comment:
+            match = _FENCE.match(line)
+            if fence:
+                if match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence) \
+                        and not line.strip().lstrip(fence[0]):
+                    fence = ""
+                out.append(line)
+                continue
+            if match and not (match.group(1)[0] == "`" and "`" in line.strip()[len(match.group(1)):]):
+                fence = match.group(1)
+                out.append(line)
+                continue
+        kept, in_comment = _strip_line(line, in_comment, number)
+        out.append(kept)
+    return "\n".join(out), in_comment
+
+
+def _strip_line(line: str, in_comment: int, number: int) -> tuple[str, int]:
+    """One line with its comment parts removed; carries an open comment to the next line."""
+    kept: list[str] = []
+    pos = 0
+    while pos < len(line):
+        if in_comment:
+            end = line.find("-->", pos)
+            if end < 0:
+                return "".join(kept).rstrip(" ") if kept else "", in_comment
+            pos = end + 3
+            in_comment = 0
+            # "a <!-- x --> b" reads "a b"; a comment ending the line leaves no trailing spaces
+            # (two would make a hard line break).
+            if kept and kept[-1].endswith(" ") and line[pos:pos + 1] in (" ", ""):
+                kept[-1] = kept[-1].rstrip(" ")
+            continue
+        match = _NEXT.search(line, pos)
+        if match is None:
+            kept.append(line[pos:])
+            break
+        kept.append(line[pos:match.start()])
+        if match.group(0) == "<!--":
+            in_comment = number
+            pos = match.end()
+            continue
+        # A backtick code span is copied whole: a comment inside one is text.
+        run = match.group(0)
+        close = re.compile(r"(?<!`)" + run + r"(?!`)").search(line, match.end())
+        end = close.end() if close else match.end()
+        kept.append(line[match.start():end])
+        pos = end
+    return "".join(kept), in_comment
