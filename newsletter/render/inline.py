@@ -23,10 +23,60 @@ def _quiet_cssutils() -> None:
 
 @lru_cache(maxsize=1)
 def _premailer_class() -> Any:
+    """premailer, set up once per process (see docs/performance.md).
+
+    Two things make a plain Premailer slow when it's called once per issue:
+    - its ``merge_styles`` parses every element's existing inline style with cssutils
+      *with* validation, whatever ``disable_validation`` says; the first validation
+      compiles cssutils' property profiles into regular expressions (about 35 ms in a
+      fresh process). We route those calls through an unvalidated, memoised parser.
+    - ``_parse_style_rules`` re-serialises the same stylesheet for every issue; the
+      theme's CSS is the same across issues, so its parsed rules are memoised.
+    """
+    import premailer.merge_style as merge_style
+    import premailer.premailer as premailer_module
     from premailer import Premailer
 
     _quiet_cssutils()
-    return Premailer
+    # Both modules hold their own reference to the function.
+    merge_style.csstext_to_pairs = premailer_module.csstext_to_pairs = _csstext_to_pairs
+
+    class ReusablePremailer(Premailer):  # type: ignore[misc]
+        def _parse_style_rules(self, css_body: str, ruleset_index: int) -> tuple[list[Any], list[Any]]:
+            key = (css_body, ruleset_index, self.strip_important, self.exclude_pseudoclasses,
+                   self.include_star_selectors, self.disable_validation)
+            hit = _RULES.get(key)
+            if hit is None:
+                hit = super()._parse_style_rules(css_body, ruleset_index)
+                if len(_RULES) >= _RULES_MAX:
+                    _RULES.clear()
+                _RULES[key] = hit
+            rules, leftover = hit
+            return list(rules), list(leftover)
+
+    return ReusablePremailer
+
+
+_RULES: dict[tuple[Any, ...], tuple[list[Any], list[Any]]] = {}
+_RULES_MAX = 64
+
+
+@lru_cache(maxsize=8192)
+def _pairs(csstext: str) -> tuple[tuple[str, str], ...]:
+    import cssutils
+
+    out = []
+    for prop in cssutils.parseStyle(csstext, validate=False):
+        value = prop.propertyValue.cssText.strip()
+        if prop.priority == "important":
+            value += " !important"
+        out.append((prop.name.strip(), value))
+    return tuple(out)
+
+
+def _csstext_to_pairs(csstext: str, validate: bool = True) -> list[tuple[str, str]]:
+    """premailer.merge_style.csstext_to_pairs without validation, memoised per style text."""
+    return list(_pairs(csstext))
 
 
 def inline_css(html: str, css: str) -> str:
