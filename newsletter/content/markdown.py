@@ -165,7 +165,8 @@ class BlockReader:
         if not _has_text(children):
             self.problem(at, f"link to {href[:60]} has no text", "write [what the link is](URL)")
             return [m.Link(href, (m.Text(href),), title)]
-        return [m.Link(href, tuple(children), title)]
+        track = "no-track" not in str(tok.attrs.get("class", "")).split()
+        return [m.Link(href, tuple(children), title, track)]
 
     def figure(self, tok: Token, inline: Token, line: int) -> m.Figure | None:
         src = str(tok.attrs.get("src", ""))

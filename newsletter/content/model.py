@@ -60,6 +60,8 @@ class Link:
     url: str
     children: tuple["Inline", ...]
     title: str = ""
+    #: False for links marked ``{.no-track}``: UTM tagging leaves them as written.
+    track: bool = True
 
 
 Inline = Union[Text, Code, Break, MergeTag, Placeholder, Emphasis, Strong, Link]

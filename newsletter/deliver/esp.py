@@ -1,8 +1,15 @@
 """Email-service profiles: how each service spells its unsubscribe, preferences and
 view-online links and its recipient placeholders.
 
-Tags are written into the output byte-exact; the merge-tag guard step
-(newsletter.steps.merge_tags) keeps premailer and MRML from touching them.
+Editors write a recipient placeholder once, as ``%%name%%`` or ``%%name|fallback%%``;
+the profile writes it in its service's own form. Tags reach the output byte-exact:
+the HTML renderer hands each one to the TagVault (newsletter/render/tags.py) and the
+last post-processing step (newsletter/steps/tags.py) puts it back, so neither Jinja,
+MRML nor premailer ever sees a tag.
+
+The forms follow each service's documentation: Mailchimp merge tags and conditional
+merge tags; SendGrid Marketing Campaigns substitution tags and ``insert ... "default="``;
+Mailgun recipient variables; Buttondown template variables; Postmark Mustachio.
 """
 
 from __future__ import annotations
@@ -17,74 +24,154 @@ class Profile:
     name: str
     #: Unsubscribe link tag, or "" when the URL comes from settings (generic).
     unsubscribe: str
+    #: Preferences link tag, or "" when the URL comes from settings.
     preferences: str
-    #: View-online tag, or "" to link to the web archive page.
+    #: View-online tag, or "" to link to the web archive page (<web_url>/<slug>/).
     view_online: str
     #: Writes a recipient placeholder (name, fallback) in the service's own form.
     placeholder: Callable[[str, str], str]
-    #: Every tag form this service uses, as a regex: kept byte-exact through the pipeline.
-    tag_pattern: str
 
 
-_MAILCHIMP_NAMES = {"first_name": "FNAME", "last_name": "LNAME", "email": "EMAIL"}
+# Characters a fallback may not carry into a tag: they would end the tag early or be
+# markup in the HTML part (tags are restored after escaping, so they must be inert).
+_FALLBACK_UNSAFE = re.compile(r"[<>&\"{}%|*\\`]")
+
+
+def clean_fallback(fallback: str) -> str:
+    return " ".join(_FALLBACK_UNSAFE.sub("", fallback).split())
+
+
+_MAILCHIMP_NAMES = {"first_name": "FNAME", "last_name": "LNAME", "email": "EMAIL", "phone": "PHONE",
+                    "company": "COMPANY"}
 
 
 def _mailchimp(name: str, fallback: str) -> str:
-    return f"*|{_MAILCHIMP_NAMES.get(name, name.upper())}|*"
+    tag = _MAILCHIMP_NAMES.get(name, name.upper())
+    fallback = clean_fallback(fallback)
+    if not fallback:
+        return f"*|{tag}|*"
+    # Conditional merge tags: the value when the field is set, else the fallback.
+    return f"*|IF:{tag}|**|{tag}|**|ELSE:|*{fallback}*|END:IF|*"
+
+
+def _sendgrid(name: str, fallback: str) -> str:
+    fallback = clean_fallback(fallback)
+    if not fallback:
+        return "{{" + name + "}}"
+    return "{{insert " + name + ' "default=' + fallback + '"}}'
+
+
+def _mailgun(name: str, fallback: str) -> str:
+    # Recipient variables have no fallback syntax: give every recipient the variable.
+    return f"%recipient.{name}%"
+
+
+def _buttondown(name: str, fallback: str) -> str:
+    var = "subscriber.email" if name == "email" else f"subscriber.metadata.{name}"
+    fallback = clean_fallback(fallback)
+    if not fallback:
+        return "{{ " + var + " }}"
+    return "{% if " + var + " %}{{ " + var + " }}{% else %}" + fallback + "{% endif %}"
+
+
+def _postmark(name: str, fallback: str) -> str:
+    fallback = clean_fallback(fallback)
+    if not fallback:
+        return "{{ " + name + " }}"
+    # Mustachio: a section for the value, an inverted section for the fallback.
+    return "{{#" + name + "}}{{ " + name + " }}{{/" + name + "}}{{^" + name + "}}" + fallback + "{{/" + name + "}}"
 
 
 def _fallback_only(name: str, fallback: str) -> str:
+    """generic: no service to fill the value in, so every reader gets the fallback."""
     return fallback
 
 
 PROFILES: dict[str, Profile] = {
-    "generic": Profile("generic", "", "", "", _fallback_only, r"(?!)"),
-    "mailchimp": Profile(
-        "mailchimp", "*|UNSUB|*", "*|UPDATE_PROFILE|*", "*|ARCHIVE|*", _mailchimp, r"\*\|[A-Za-z0-9_:]+\|\*"
-    ),
-    "sendgrid": Profile(
-        "sendgrid",
-        "{{{unsubscribe}}}",
-        "{{{unsubscribe_preferences}}}",
-        "",
-        lambda n, f: "{{" + n + "}}",
-        r"\{\{\{?\s*[A-Za-z0-9_.:]+\s*\}?\}\}|<%[A-Za-z0-9_]+%>",
-    ),
-    "mailgun": Profile(
-        "mailgun",
-        "%unsubscribe_url%",
-        "%unsubscribe_url%",
-        "",
-        lambda n, f: f"%recipient.{n}%",
-        r"%[A-Za-z0-9_.]+%",
-    ),
-    "buttondown": Profile(
-        "buttondown",
-        "{{ unsubscribe_url }}",
-        "{{ unsubscribe_url }}",
-        "{{ email_url }}",
-        lambda n, f: "{{ subscriber.metadata." + n + " }}",
-        r"\{\{\s*[A-Za-z0-9_.]+\s*\}\}",
-    ),
-    "postmark": Profile(
-        "postmark",
-        "{{{ pm:unsubscribe }}}",
-        "{{{ pm:unsubscribe }}}",
-        "",
-        lambda n, f: "{{ " + n + " }}",
-        r"\{\{\{?\s*[A-Za-z0-9_.:]+\s*\}?\}\}",
-    ),
+    "generic": Profile("generic", "", "", "", _fallback_only),
+    "mailchimp": Profile("mailchimp", "*|UNSUB|*", "*|UPDATE_PROFILE|*", "*|ARCHIVE|*", _mailchimp),
+    "sendgrid": Profile("sendgrid", "{{{unsubscribe}}}", "{{{unsubscribe_preferences}}}", "", _sendgrid),
+    "mailgun": Profile("mailgun", "%unsubscribe_url%", "", "", _mailgun),
+    "buttondown": Profile("buttondown", "{{ unsubscribe_url }}", "", "{{ email_url }}", _buttondown),
+    "postmark": Profile("postmark", "{{{ pm:unsubscribe }}}", "", "", _postmark),
 }
 
-#: Tags of every service, as they may appear in content or settings.
-ANY_TAG = re.compile(
+_SIMPLE_TAG = (
     r"\*\|[A-Za-z0-9_:]+\|\*"  # Mailchimp
     r"|\{\{\{?\s*[A-Za-z0-9_.:]+\s*\}?\}\}"  # SendGrid, Buttondown, Postmark
-    r"|<%[A-Za-z0-9_]+%>"  # SendGrid API
-    r"|%[A-Za-z0-9_.]+%"  # Mailgun
+    r"|<%[A-Za-z0-9_]+%>"  # SendGrid API (unsubscribe groups)
+    # Mailgun. Three or more characters between the signs, so percent-encoding (%C3%A9)
+    # is never taken for a tag.
+    r"|%[A-Za-z][A-Za-z0-9_.]{2,}%"
 )
+
+#: Tags of every service, as they may appear in content or settings.
+ANY_TAG = re.compile(_SIMPLE_TAG)
 
 
 def is_tag(value: str) -> bool:
     """True when the whole value is one email-service tag (allowed as a link target)."""
     return bool(ANY_TAG.fullmatch(value.strip()))
+
+
+def has_tag(value: str) -> bool:
+    """True when the value contains an email-service tag anywhere (a URL with a tag in it)."""
+    return bool(ANY_TAG.search(value))
+
+
+# Every placeholder form the profiles write, composite forms (with a fallback) first so
+# that a fallback is found as a whole; then any single tag. Groups: name, fallback.
+_ANY_PLACEHOLDER = re.compile(
+    r"\*\|IF:(?P<mc>[A-Za-z0-9_]+)\|\*.*?\*\|ELSE:\|\*(?P<mcf>.*?)\*\|END:IF\|\*"
+    r"|\{\{insert (?P<sg>[A-Za-z0-9_]+) \"default=(?P<sgf>[^\"]*)\"\}\}"
+    r"|\{% if (?P<bd>[A-Za-z0-9_.]+) %\}.*?\{% else %\}(?P<bdf>.*?)\{% endif %\}"
+    r"|\{\{#(?P<pm>[A-Za-z0-9_]+)\}\}.*?\{\{/(?P=pm)\}\}\{\{\^(?P=pm)\}\}(?P<pmf>.*?)\{\{/(?P=pm)\}\}"
+    r"|(?P<tag>" + _SIMPLE_TAG + r")",
+    re.DOTALL,
+)
+
+_NAME = re.compile(r"[A-Za-z0-9_]+")
+
+
+def tag_name(tag: str) -> str:
+    """The variable a tag refers to, lower case: ``*|FNAME|*`` -> "fname",
+    ``{{ subscriber.metadata.first_name }}`` -> "first_name", ``{{{ pm:unsubscribe }}}`` -> "unsubscribe"."""
+    words = _NAME.findall(tag)
+    return words[-1].lower() if words else ""
+
+
+def replace_tags(text: str, value: Callable[[str, str, str], str]) -> str:
+    """Every tag and placeholder in ``text`` replaced by ``value(name, fallback, raw)``."""
+
+    def sub(m: re.Match[str]) -> str:
+        for key in ("mc", "sg", "bd", "pm"):
+            if m.group(key):
+                return value(tag_name(m.group(key)), m.group(key + "f") or "", m.group(0))
+        return value(tag_name(m.group("tag")), "", m.group(0))
+
+    return _ANY_PLACEHOLDER.sub(sub, text)
+
+
+_FIRST = {"fname", "first_name", "firstname", "name"}
+_LAST = {"lname", "last_name", "lastname"}
+_EMAIL = {"email", "email_address"}
+_LINKS = {"unsub", "unsubscribe", "unsubscribe_url", "unsubscribe_preferences", "update_profile",
+          "preferences", "archive", "email_url", "asm_group_unsubscribe_raw_url", "asm_preferences_raw_url",
+          "mailing_list_unsubscribe_url", "tag_unsubscribe_url", "url"}
+
+
+def is_link_tag(name: str) -> bool:
+    return name in _LINKS or name.endswith(("_url", "unsubscribe"))
+
+
+def sample_value(name: str, fallback: str, *, email: str, link: str) -> str:
+    """What a test send shows for a tag: a sample first name, the recipient's address, a real link."""
+    if name in _FIRST:
+        return "Sample"
+    if name in _LAST:
+        return "Reader"
+    if name in _EMAIL:
+        return email
+    if is_link_tag(name):
+        return link
+    return fallback or "Sample"
