@@ -19,7 +19,7 @@ from mdit_py_plugins.container import container_plugin
 
 from newsletter.content import model as m
 from newsletter.content.urls import url_problem
-from newsletter.deliver.esp import is_tag
+from newsletter.deliver.esp import has_tag
 from newsletter.errors import Problem
 
 _MERGE_TAG = re.compile(r"\*\|[A-Za-z0-9_:]+\|\*")
@@ -63,7 +63,7 @@ def make_markdown() -> MarkdownIt:
     # markdown-it's silent fallback to text; tags must not be percent-encoded.
     default_normalize = md.normalizeLink
     md.validateLink = lambda url: True  # type: ignore[method-assign]
-    md.normalizeLink = lambda url: url.strip() if is_tag(url) else default_normalize(url)  # type: ignore[method-assign]
+    md.normalizeLink = lambda url: url.strip() if has_tag(url) else default_normalize(url)  # type: ignore[method-assign]
     return md
 
 

@@ -100,9 +100,9 @@ _SIMPLE_TAG = (
     r"\*\|[A-Za-z0-9_:]+\|\*"  # Mailchimp
     r"|\{\{\{?\s*[A-Za-z0-9_.:]+\s*\}?\}\}"  # SendGrid, Buttondown, Postmark
     r"|<%[A-Za-z0-9_]+%>"  # SendGrid API (unsubscribe groups)
-    # Mailgun. Three or more characters between the signs, so percent-encoding (%C3%A9)
-    # is never taken for a tag.
-    r"|%[A-Za-z][A-Za-z0-9_.]{2,}%"
+    # Mailgun: %recipient%, %recipient.key% and snake_case names such as %unsubscribe_url%.
+    # Narrow on purpose, so percent-encoding (%C3%A9bc%20) is never taken for a tag.
+    r"|%(?:recipient(?:[._][A-Za-z0-9_]+)*|[a-z][a-z0-9]*(?:_[a-z0-9]+)+)%"
 )
 
 #: Tags of every service, as they may appear in content or settings.

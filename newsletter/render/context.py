@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from newsletter.content import model as m
 from newsletter.content.markdown import plain_text
-from newsletter.deliver.esp import PROFILES, Profile, is_tag
+from newsletter.deliver.esp import PROFILES, Profile, has_tag
 from newsletter.render.html import HtmlRenderer
 from newsletter.render.tags import TagVault
 from newsletter.render.text import TextRenderer
@@ -124,17 +124,17 @@ def build_context(issue: m.Issue, settings: Settings, link_url: Callable[[str], 
     tag_link = link_url or (lambda u: u)
 
     def html_href(url: str) -> str:
-        return vault.token(url) if is_tag(url) else tag_link(url)
+        return vault.token(url) if has_tag(url) else tag_link(url)
 
     def text_href(url: str) -> str:
-        return url if is_tag(url) else tag_link(url)
+        return url if has_tag(url) else tag_link(url)
 
     html = HtmlRenderer(vault, profile.placeholder, html_href)
     text = TextRenderer(profile.placeholder, text_href)
     links = issue_links(issue, settings)
 
     def protect(url: str) -> str:
-        return vault.token(url) if url and is_tag(url) else url
+        return vault.token(url) if url and has_tag(url) else url
 
     html_links = Links(*(protect(u) for u in (links.view_online, links.unsubscribe, links.preferences, links.signup)))
 
