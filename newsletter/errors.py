@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -45,7 +46,9 @@ class NewsletterError(click.ClickException):
 
     exit_code = 1
 
-    def __init__(self, problems: list[Problem] | Problem | str) -> None:
+    def __init__(self, problems: list[Problem] | Problem | str, *, warnings: list[str] | None = None) -> None:
+        #: Warnings found before the error (unknown keys): shown first, so none is lost.
+        self.warnings: list[str] = list(warnings or [])
         if isinstance(problems, str):
             problems = [Problem("", 0, problems)]
         elif isinstance(problems, Problem):
@@ -57,6 +60,11 @@ class NewsletterError(click.ClickException):
         lines = [str(p) if p.file else p.message for p in self.problems]
         # click prefixes the first line with "Error: "; give every other problem the same prefix.
         return "\nError: ".join(lines)
+
+    def show(self, file: Any = None) -> None:
+        for warning in self.warnings:
+            click.echo(f"Warning: {warning}", err=True)
+        super().show(file)
 
     @property
     def file(self) -> str:

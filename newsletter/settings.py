@@ -14,7 +14,7 @@ from typing import Any, Callable
 
 import yaml
 
-from newsletter.errors import Problem, SettingsError
+from newsletter.errors import Problem, SettingsError, display_path
 
 CONFIG_NAME = "newsletter.yaml"
 
@@ -123,6 +123,10 @@ class Settings:
     )
     unsubscribe_url: str = _doc("Unsubscribe URL or tag (generic profile).", default="")
     preferences_url: str = _doc("Preferences URL or tag (generic profile).", default="")
+    unsubscribe_email: str = _doc(
+        "Address for mailto: unsubscribe in the List-Unsubscribe header (optional, with an https unsubscribe_url).",
+        default="",
+    )
     theme: Theme = _doc("Colours and fonts.", default_factory=Theme)
     utm: Utm = _doc("Link tagging.", default_factory=Utm)
     smtp: Smtp = _doc("Test sends.", default_factory=Smtp)
@@ -179,7 +183,7 @@ def load_settings(path: Path) -> Settings:
     settings.warnings = warnings
     _validate(settings, file, lines, problems)
     if problems:
-        raise SettingsError(problems)
+        raise SettingsError(sorted(problems, key=lambda p: p.line), warnings=warnings)
     return settings
 
 
@@ -194,7 +198,7 @@ def _build(cls: type, data: dict[str, Any], prefix: str, file: str, lines: dict[
         if f is None:
             near = difflib.get_close_matches(str(key), list(known), n=1)
             hint = f" (did you mean '{prefix}{near[0]}'?)" if near else ""
-            where = f"{file}:{line}" if line else file
+            where = f"{display_path(file)}:{line}" if line else display_path(file)
             warnings.append(f"{where}: unknown setting '{dotted}'{hint}")
             continue
         default = f.default_factory() if callable(f.default_factory) else f.default  # type: ignore[misc]
@@ -218,7 +222,8 @@ def _build(cls: type, data: dict[str, Any], prefix: str, file: str, lines: dict[
         if value is None:
             continue
         if not expected(value):
-            kind = type(default).__name__.replace("str", "text").replace("int", "whole number")
+            kind = {"str": "text", "int": "a whole number", "bool": "true or false",
+                    "list": "a list of text"}.get(type(default).__name__, type(default).__name__)
             problems.append(Problem(file, line, f"'{dotted}' must be {kind}, not {value!r}"))
             continue
         kwargs[f.name] = str(value) if isinstance(default, str) else value
@@ -229,7 +234,8 @@ def _validate(s: Settings, file: str, lines: dict[str, int], problems: list[Prob
     def need(key: str, value: str) -> None:
         if not value.strip():
             parent = key.rsplit(".", 1)[0]
-            line = lines.get(key) or lines.get(parent, 0)
+            # An absent key has no line of its own: point at its parent, or the top of the file.
+            line = lines.get(key) or lines.get(parent) or 1
             problems.append(Problem(file, line, f"required setting '{key}' is missing", f"add '{key}:' to {Path(file).name}"))
 
     need("name", s.name)

@@ -55,8 +55,12 @@ def parse_front_matter(file: str, text: str, first_line: int, problems: list[Pro
         data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
-        line = first_line + mark.line if mark else first_line
         reason = getattr(e, "problem", None) or "cannot be read"
+        context, context_mark = getattr(e, "context", None), getattr(e, "context_mark", None)
+        if context and context_mark is not None and "scanning" in context:
+            # An unclosed quote or bracket: the useful line is where it opened, not the end.
+            mark, reason = context_mark, f"{reason} {context}"
+        line = first_line + mark.line if mark else first_line
         problems.append(Problem(file, line, f"invalid YAML in front matter: {reason}"))
         return fm
     except RecursionError:
@@ -69,6 +73,10 @@ def parse_front_matter(file: str, text: str, first_line: int, problems: list[Pro
         return fm
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
+            if str(k.value) in fm.lines:
+                problems.append(Problem(file, first_line + k.start_mark.line,
+                                        f"front-matter key '{k.value}' is given twice",
+                                        f"the first is on line {fm.lines[str(k.value)]}; keep one"))
             fm.lines[str(k.value)] = first_line + k.start_mark.line
             if str(k.value) == "intro":
                 # A block scalar's text starts on the line after "intro: |".
