@@ -147,7 +147,7 @@ def build_context(issue: m.Issue, settings: Settings, link_url: Callable[[str], 
                 "type": "story", "number": item.number, "first": not html_items, "headline": item.headline, "anchor": item.anchor,
                 "sections": [
                     {"kind": s.kind, "title": s.title, "marker": MARKERS.get(s.kind, ""),
-                     "parts": html.parts(s.blocks, lede_first=(n == 0))}
+                     "parts": html.parts(s.blocks, lede_first=(n == 0), subhead="h3" if s.kind == "lede" else "h4")}
                     for n, s in enumerate(item.sections)
                 ],
             })
@@ -158,7 +158,7 @@ def build_context(issue: m.Issue, settings: Settings, link_url: Callable[[str], 
         else:
             html_items.append({
                 "type": "callout", "kind": item.kind, "label": item.label, "attribution": item.attribution,
-                "parts": html.parts(item.blocks),
+                "parts": html.parts(item.blocks, subhead="h3"),
             })
             text_items.append({
                 "type": "callout", "kind": item.kind, "label": item.label, "attribution": item.attribution,
@@ -177,7 +177,7 @@ def build_context(issue: m.Issue, settings: Settings, link_url: Callable[[str], 
         "reading_minutes": max(1, round(words / max(1, settings.reading_wpm))),
         "profile": profile.name,
     }
-    html_ctx = dict(common, items=html_items, intro=Markup(html.blocks(issue.intro)), links=html_links,
+    html_ctx = dict(common, items=html_items, intro=Markup(html.blocks(issue.intro, subhead="h2")), links=html_links,
                     preheader=issue.preheader, preheader_filler=Markup(PREHEADER_FILLER),
                     colors=settings.theme.colors, fonts=settings.theme.fonts)
     text_ctx = dict(common, items=text_items, intro=text.blocks(issue.intro), links=links)

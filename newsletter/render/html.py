@@ -66,33 +66,35 @@ class HtmlRenderer:
 
     # -- blocks ---------------------------------------------------------------
 
-    def block(self, block: m.Block, lede: bool = False) -> str:
+    def block(self, block: m.Block, lede: bool = False, subhead: str = "h4") -> str:
+        """One block as HTML. ``subhead`` is the tag for ``###`` subheads: h4 under a section
+        label (h3), h3 where no label precedes them (a story's lede, callouts), so no level is skipped."""
         if isinstance(block, m.Paragraph):
             cls = "nl-p nl-lede" if lede else "nl-p"
             return f'<p class="{cls}">{self.inlines(block.inlines)}</p>'
         if isinstance(block, m.Subhead):
-            return f'<h4 class="nl-subhead">{self.inlines(block.inlines)}</h4>'
+            return f'<{subhead} class="nl-subhead">{self.inlines(block.inlines)}</{subhead}>'
         if isinstance(block, m.ListBlock):
             tag = "ol" if block.ordered else "ul"
             start = f' start="{block.start}"' if block.ordered and block.start != 1 else ""
-            items = "".join(f'<li class="nl-li">{self.item(item)}</li>' for item in block.items)
+            items = "".join(f'<li class="nl-li">{self.item(item, subhead)}</li>' for item in block.items)
             return f'<{tag} class="nl-list"{start}>{items}</{tag}>'
         if isinstance(block, m.Quote):
-            return f'<blockquote class="nl-quote">{self.blocks(block.blocks)}</blockquote>'
+            return f'<blockquote class="nl-quote">{self.blocks(block.blocks, subhead)}</blockquote>'
         if isinstance(block, m.Rule):
             return '<hr class="nl-rule">'
         if isinstance(block, m.Figure):
             return self.figure_inline(block)
         raise TypeError(block)
 
-    def item(self, blocks: Sequence[m.Block]) -> str:
+    def item(self, blocks: Sequence[m.Block], subhead: str = "h4") -> str:
         # Tight list items: a lone paragraph renders without <p> margins.
         if len(blocks) == 1 and isinstance(blocks[0], m.Paragraph):
             return self.inlines(blocks[0].inlines)
-        return self.blocks(blocks)
+        return self.blocks(blocks, subhead)
 
-    def blocks(self, blocks: Sequence[m.Block]) -> str:
-        return "".join(self.block(b) for b in blocks)
+    def blocks(self, blocks: Sequence[m.Block], subhead: str = "h4") -> str:
+        return "".join(self.block(b, subhead=subhead) for b in blocks)
 
     def figure_inline(self, fig: m.Figure) -> str:
         """An image inside text (lists, quotes, callouts): a plain fluid <img>."""
@@ -111,7 +113,7 @@ class HtmlRenderer:
             parts.append(f'<p class="nl-credit">{esc(fig.credit)}</p>')
         return "".join(parts)
 
-    def parts(self, blocks: Sequence[m.Block], lede_first: bool = False) -> list[Part]:
+    def parts(self, blocks: Sequence[m.Block], lede_first: bool = False, subhead: str = "h4") -> list[Part]:
         """Blocks -> runs of mj-text HTML broken by full-width mj-image figures."""
         out: list[Part] = []
         buf: list[str] = []
@@ -128,7 +130,7 @@ class HtmlRenderer:
             lede = first_paragraph and isinstance(block, m.Paragraph)
             if isinstance(block, m.Paragraph):
                 first_paragraph = False
-            buf.append(self.block(block, lede=lede))
+            buf.append(self.block(block, lede=lede, subhead=subhead))
         if buf:
             out.append(Part("text", Markup("".join(buf))))
         return out
