@@ -14,6 +14,8 @@ from typing import Any
 
 from newsletter.content import model as m
 from newsletter.content.parse import parse_issue_file
+from newsletter.deliver.eml import build_eml
+from newsletter.deliver.utm import link_tagger
 from newsletter.errors import NewsletterError
 from newsletter.output import write_atomic
 from newsletter.render.context import build_context
@@ -58,7 +60,7 @@ def render_issue(ws: Workspace, path: Path) -> BuildResult:
     # 1. Read the issue file into the content model.
     issue = parse_issue_file(path)
     # 2. Build what the templates see (escaped content, links, tag tokens).
-    context = build_context(issue, ws.settings)
+    context = build_context(issue, ws.settings, link_url=link_tagger(issue, ws.settings.utm))
     env = get_environment(ws.templates_dir)
     # 3. Render the theme to MJML and compile it with MRML.
     mjml_source = render_template(env, MAIN_TEMPLATE, context.html)
@@ -81,6 +83,8 @@ def render_issue(ws: Workspace, path: Path) -> BuildResult:
         result.warnings.append(
             f"{path}: HTML is {result.html_bytes / 1024:.1f} KB, over Gmail's 102 KB limit: Gmail will clip it"
         )
+    # 6. The message file: both parts as one multipart/alternative email.
+    result.eml = build_eml(html=html, text=text, issue=issue, settings=ws.settings, unsubscribe_url=context.links.unsubscribe)
     return result
 
 

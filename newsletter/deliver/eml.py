@@ -1,0 +1,98 @@
+"""The message file: out/<slug>/email.eml, the issue as one multipart/alternative email.
+
+Plain text first, HTML second (clients show the last part they can render), both UTF-8
+and quoted-printable, so no line is longer than 998 octets even though MRML's HTML is
+nearly one line. Headers are written with a 998-column policy: the default policy folds
+a long List-Unsubscribe URL into RFC 2047 encoded-words, which one-click unsubscribe
+(RFC 8058) at Gmail and Outlook can't read.
+
+Everything is derived from the issue and the settings, so the same input gives the same
+bytes: Date comes from the issue date and Message-ID from the slug and sender domain.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from email import policy
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.utils import format_datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from newsletter.content import model as m
+from newsletter.settings import Settings
+
+#: SMTP line endings, headers never folded below 998 columns: what the file is written with.
+POLICY = policy.SMTP.clone(max_line_length=998)
+#: Building policy: bodies are quoted-printable at the usual 76 columns (RFC 2045).
+_BODY_POLICY = policy.SMTP.clone(max_line_length=76)
+
+
+def issue_datetime(issue: m.Issue, tz_name: str = "") -> dt.datetime:
+    """When the issue is dated: its 'updated' time, else 06:00 on its date in the
+    newsletter's timezone (UTC when none is set). Deterministic."""
+    if issue.updated is not None:
+        t = issue.updated
+        return t if t.tzinfo is not None else t.replace(tzinfo=dt.timezone.utc)
+    tz: dt.tzinfo = dt.timezone.utc
+    if tz_name:
+        try:
+            tz = ZoneInfo(tz_name)
+        except (ZoneInfoNotFoundError, ValueError):
+            pass
+    return dt.datetime.combine(issue.date, dt.time(6, 0), tzinfo=tz)
+
+
+def message_id(slug: str, sender_email: str) -> str:
+    domain = sender_email.rpartition("@")[2] or "localhost"
+    digest = hashlib.sha256(f"{slug}\0{sender_email}".encode("utf-8")).hexdigest()[:16]
+    return f"<{slug}.{digest}@{domain}>"
+
+
+def _address(name: str, email: str) -> Address:
+    local, _, domain = email.strip().rpartition("@")
+    return Address(display_name=name.strip(), username=local, domain=domain)
+
+
+def list_unsubscribe(unsubscribe_url: str, unsubscribe_email: str = "") -> str:
+    """The List-Unsubscribe value, or "" when there is no https URL (an email-service tag
+    is left to the service, which writes its own header)."""
+    if not unsubscribe_url.startswith("https://"):
+        return ""
+    value = f"<{unsubscribe_url}>"
+    if unsubscribe_email:
+        value += f", <mailto:{unsubscribe_email}?subject=unsubscribe>"
+    return value
+
+
+def build_message(*, html: str, text: str, subject: str, settings: Settings, issue: m.Issue,
+                  unsubscribe_url: str = "") -> EmailMessage:
+    """The issue as an EmailMessage (headers in place, parts in order)."""
+    msg = EmailMessage(policy=_BODY_POLICY)
+    sender = _address(settings.sender.name or settings.name, settings.sender.email)
+    msg["From"] = sender
+    # The service fills in each reader; without a To the message looks malformed to filters.
+    msg["To"] = "undisclosed-recipients:;"
+    msg["Reply-To"] = _address(settings.sender.name or settings.name, settings.sender.reply_to or settings.sender.email)
+    msg["Subject"] = subject  # the policy writes RFC 2047 words only when it isn't ASCII
+    msg["Date"] = format_datetime(issue_datetime(issue, settings.timezone))
+    msg["Message-ID"] = message_id(issue.slug, settings.sender.email)
+    unsub = list_unsubscribe(unsubscribe_url, getattr(settings, "unsubscribe_email", ""))
+    if unsub:
+        msg["List-Unsubscribe"] = unsub
+        msg["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    msg.set_content(text, subtype="plain", charset="utf-8", cte="quoted-printable")
+    msg.add_alternative(html, subtype="html", charset="utf-8", cte="quoted-printable")
+    # A boundary from the content instead of a random one: same input, same bytes.
+    digest = hashlib.sha256((text + "\0" + html).encode("utf-8")).hexdigest()[:24]
+    msg.set_boundary(f"=_nl_{digest}")
+    return msg
+
+
+def build_eml(*, html: str, text: str, issue: m.Issue, settings: Settings, unsubscribe_url: str = "") -> bytes:
+    """email.eml's bytes (MIME-Version, From, Reply-To, Subject, Date, Message-ID,
+    List-Unsubscribe when an https unsubscribe URL is known, then the two parts)."""
+    msg = build_message(html=html, text=text, subject=issue.subject, settings=settings, issue=issue,
+                        unsubscribe_url=unsubscribe_url)
+    return msg.as_bytes(policy=POLICY)
