@@ -46,12 +46,32 @@ def new(headline: str, date: str | None, workspace: Path | None) -> None:
 @cli.command()
 @click.argument("issues", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--emit-mjml", is_flag=True, help="Also write out/<slug>/email.mjml (after Jinja, before MRML).")
+@click.option("--force", is_flag=True, help="Rebuild every issue, ignoring the build cache (out/.cache.json).")
+@click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
+              help="Build N issues at once in separate processes (default: one per core).")
 @workspace_option
-def build(issues: tuple[Path, ...], emit_mjml: bool, workspace: Path | None) -> None:
-    """Build ISSUES (default: every issue in issues/) into out/<slug>/email.html and email.txt."""
+def build(issues: tuple[Path, ...], emit_mjml: bool, force: bool, jobs: int | None, workspace: Path | None) -> None:
+    """Build ISSUES (default: every issue in issues/) into out/<slug>/email.html and email.txt.
+
+    Issues whose inputs haven't changed since the last build are skipped."""
     from newsletter.commands.build import run_build
 
-    run_build(list(issues), workspace=workspace, emit_mjml=emit_mjml)
+    run_build(list(issues), workspace=workspace, emit_mjml=emit_mjml, force=force, jobs=jobs)
+
+
+@cli.command()
+@click.argument("issue", required=False, default=None)
+@click.option("--port", type=click.IntRange(0, 65535), default=None, help="Port to listen on (default: 8025).")
+@click.option("--host", default=None, help="Address to bind (default: 127.0.0.1; anything else warns).")
+@click.option("--open/--no-open", "open_browser", default=None,
+              help="Open the page (ISSUE's, or the index) in the default browser.")
+@workspace_option
+def preview(issue: str | None, port: int | None, host: str | None, open_browser: bool | None,
+            workspace: Path | None) -> None:
+    """Serve a live-reloading preview of the issues (or ISSUE) until Ctrl-C."""
+    from newsletter.commands.preview import run_preview
+
+    run_preview(issue, host=host, port=port, open_browser=open_browser, workspace=workspace)
 
 
 def main() -> None:

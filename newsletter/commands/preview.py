@@ -1,0 +1,91 @@
+"""`newsletter preview`: serve the workspace's issues with live reload until Ctrl-C or SIGTERM."""
+
+from __future__ import annotations
+
+import errno
+import ipaddress
+import signal
+import threading
+import webbrowser
+from pathlib import Path
+from types import FrameType
+from urllib.parse import quote
+
+import click
+
+from newsletter.errors import NewsletterError, Problem
+from newsletter.preview.server import PreviewServer
+from newsletter.workspace import find_root
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8025
+
+
+def is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _root(workspace: Path | None) -> Path:
+    """The workspace folder. A broken newsletter.yaml is shown in the page, so only its absence stops us."""
+    if workspace is not None:
+        root = workspace.resolve()
+        if not (root / "newsletter.yaml").is_file():
+            raise NewsletterError(Problem(str(root / "newsletter.yaml"), 0, "no newsletter.yaml in this folder"))
+        return root
+    found = find_root(Path.cwd())
+    if found is None:
+        raise NewsletterError("no newsletter.yaml found in this folder or any parent "
+                              "(run 'newsletter init' to create a workspace, or pass -C DIR)")
+    return found
+
+
+def run_preview(issue: str | None, *, host: str | None, port: int | None, open_browser: bool | None,
+                workspace: Path | None) -> None:
+    host = (host or DEFAULT_HOST).strip("[]")
+    port = DEFAULT_PORT if port is None else port
+    root = _root(workspace)
+    if not is_loopback(host):
+        click.echo(f"Warning: serving on {host}, not a loopback address: anyone who can reach "
+                   "this machine can read your drafts", err=True)
+    server = PreviewServer(root, host, port, log=lambda msg: click.echo(msg, err=True))
+    try:
+        server.start()
+    except OSError as e:
+        if e.errno == errno.EADDRINUSE:
+            raise NewsletterError(f"port {port} is in use (try --port {port + 1})") from None
+        raise NewsletterError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
+    url = server.url + "/"
+    if issue is not None:
+        slug = Path(issue).stem
+        if server.state.entry(slug) is None:
+            server.stop()
+            raise NewsletterError(Problem(issue, 0, "no such issue in issues/",
+                                          "name a file in issues/ or its slug"))
+        url += "issue/" + quote(slug)
+    click.echo(f"Previewing {root} at {url}  (Ctrl-C to stop)", err=True)
+    if open_browser:
+        webbrowser.open(url)
+    _serve_until_stopped(server)
+
+
+def _serve_until_stopped(server: PreviewServer) -> None:
+    stop = threading.Event()
+
+    def on_signal(_signum: int, _frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = signal.signal(signal.SIGTERM, on_signal)
+    try:
+        while not stop.wait(0.2):
+            pass
+    except KeyboardInterrupt:
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        server.stop()
+        click.echo("Stopped.", err=True)

@@ -1,0 +1,160 @@
+"""What the preview server knows: the last good build of every issue, the current errors,
+and an epoch counter that goes up whenever anything a page shows has changed.
+
+Builds run in-process with the same two calls `newsletter build` makes (render_issue,
+write_issue). A failed build never replaces a good one: the page keeps showing the last
+good email and an overlay with the error.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable
+
+from newsletter.build import BuildResult, render_issue, write_issue
+from newsletter.errors import NewsletterError, Problem
+from newsletter.preview.plan import Plan, is_issue_file
+from newsletter.settings import CONFIG_NAME, Settings, load_settings
+from newsletter.workspace import Workspace
+
+
+@dataclass
+class Entry:
+    """One issue as the preview knows it."""
+
+    path: Path
+    #: The last build that succeeded (None until one does).
+    result: BuildResult | None = None
+    #: What is wrong with the file now (empty when the last build succeeded).
+    problems: list[Problem] = field(default_factory=list)
+    #: The epoch at which this entry last changed: pages reload their frame when it moves.
+    version: int = 0
+
+    @property
+    def slug(self) -> str:
+        return self.path.stem
+
+
+Log = Callable[[str], None]
+
+
+class PreviewState:
+    def __init__(self, root: Path, log: Log | None = None) -> None:
+        self.root = root
+        self.log: Log = log or (lambda _msg: None)
+        self.settings: Settings | None = None
+        self.settings_problems: list[Problem] = []
+        self.entries: dict[str, Entry] = {}
+        self.epoch = 0
+        self.closed = False
+        self._cond = threading.Condition()
+        # One build at a time: the watcher thread and startup never overlap.
+        self._build_lock = threading.Lock()
+
+    # ---- reading (any thread) ------------------------------------------------
+
+    def entry(self, slug: str) -> Entry | None:
+        with self._cond:
+            return self.entries.get(slug)
+
+    def snapshot(self) -> list[Entry]:
+        with self._cond:
+            return list(self.entries.values())
+
+    def wait(self, seen: int, timeout: float) -> int:
+        """Block until the epoch passes ``seen`` (or ``timeout`` seconds, or close); return it."""
+        with self._cond:
+            self._cond.wait_for(lambda: self.epoch > seen or self.closed, timeout)
+            return self.epoch
+
+    def close(self) -> None:
+        """Wake every waiting long-poll so the server can stop at once."""
+        with self._cond:
+            self.closed = True
+            self._cond.notify_all()
+
+    # ---- building (watcher thread) -------------------------------------------
+
+    def build_everything(self) -> None:
+        self.apply(Plan(reload_settings=True, rebuild_all=True))
+
+    def apply(self, plan: Plan) -> None:
+        """Carry out a rebuild plan; never raises for anything content can cause."""
+        if plan.empty:
+            return
+        with self._build_lock:
+            if plan.reload_settings or self.settings is None:
+                self._load_settings()
+            paths = set(plan.issues)
+            if plan.rebuild_all:
+                paths |= set(self._issue_files())
+            with self._cond:
+                for path in plan.removed:
+                    self.entries.pop(path.stem, None)
+            for path in sorted(paths):
+                if path.is_file():
+                    self._build(path)
+                else:
+                    with self._cond:
+                        self.entries.pop(path.stem, None)
+            self._bump()
+
+    def _issue_files(self) -> list[Path]:
+        folder = self.root / "issues"
+        if not folder.is_dir():
+            return []
+        return sorted(p for p in folder.glob("*.md") if p.is_file() and is_issue_file(p, self.root))
+
+    def _load_settings(self) -> None:
+        try:
+            settings = load_settings(self.root / CONFIG_NAME)
+        except NewsletterError as e:
+            self.settings_problems = e.problems
+            self._report(e.problems)
+            return
+        # Keep the last good settings when the file is broken; replace them once it is fixed.
+        self.settings = settings
+        self.settings_problems = []
+        for warning in settings.warnings:
+            self.log(f"Warning: {warning}")
+
+    def _build(self, path: Path) -> None:
+        started = time.perf_counter()
+        problems: list[Problem] = []
+        result: BuildResult | None = None
+        if self.settings is None:
+            problems = list(self.settings_problems)
+        else:
+            ws = Workspace(self.root, self.settings)
+            try:
+                result = render_issue(ws, path)
+                write_issue(ws, result)
+            except NewsletterError as e:
+                problems, result = e.problems, None
+            except Exception as e:  # noqa: BLE001 - a bug must not take the server down
+                problems, result = [Problem(str(path), 0, f"internal error: {type(e).__name__}: {e}")], None
+        with self._cond:
+            entry = self.entries.get(path.stem) or Entry(path)
+            entry.path = path
+            if result is not None:
+                entry.result = result
+            entry.problems = problems
+            entry.version = self.epoch + 1
+            self.entries[path.stem] = entry
+        if problems:
+            self._report(problems)
+        else:
+            ms = (time.perf_counter() - started) * 1000
+            self.log(f"Built {path.name} in {ms:.0f} ms")
+
+    def _bump(self) -> None:
+        with self._cond:
+            self.epoch += 1
+            self._cond.notify_all()
+
+    def _report(self, problems: list[Problem]) -> None:
+        for p in problems:
+            self.log(f"Error: {p}")

@@ -1,0 +1,161 @@
+"""Server-side variants of a built email, for the preview's views.
+
+Each takes the built HTML and returns a changed copy; the built file itself is never touched.
+They work on text with small, forgiving patterns, because a preview of a broken email should
+still show something.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from html.parser import HTMLParser
+
+_STYLE_BLOCK = re.compile(r"<style\b[^>]*>.*?</style\s*>", re.IGNORECASE | re.DOTALL)
+_STYLESHEET_LINK = re.compile(r"<link\b[^>]*\brel\s*=\s*[\"']?stylesheet[^>]*>", re.IGNORECASE)
+_STYLE_CONTENT = re.compile(r"(<style\b[^>]*>)(.*?)(</style\s*>)", re.IGNORECASE | re.DOTALL)
+_IMG = re.compile(r"<img\b[^>]*>", re.IGNORECASE)
+_COLOR_SCHEME_META = re.compile(
+    r"<meta\b[^>]*\bname\s*=\s*[\"']?(?:color-scheme|supported-color-schemes)\b[^>]*>", re.IGNORECASE
+)
+_HEAD_CLOSE = re.compile(r"</head\s*>", re.IGNORECASE)
+_MEDIA = re.compile(r"@media\b([^{]*)\{", re.IGNORECASE)
+_DARK = re.compile(r"prefers-color-scheme\s*:\s*dark", re.IGNORECASE)
+_LIGHT = re.compile(r"prefers-color-scheme\s*:\s*light", re.IGNORECASE)
+
+
+def without_styles(source: str) -> str:
+    """Every ``<style>`` block (and stylesheet link) removed, as Gmail does for some accounts.
+
+    Inline ``style`` attributes stay: that is what inlining is for.
+    """
+    return _STYLESHEET_LINK.sub("", _STYLE_BLOCK.sub("", source))
+
+
+class _Attrs(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.attrs: dict[str, str] = {}
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.attrs = {k: v or "" for k, v in attrs}
+
+    handle_startendtag = handle_starttag
+
+
+def _attrs(tag: str) -> dict[str, str]:
+    parser = _Attrs()
+    parser.feed(tag)
+    parser.close()
+    return parser.attrs
+
+
+_ALT_BOX = (
+    "display:inline-block;box-sizing:border-box;max-width:100%;padding:6px 8px;"
+    "border:1px dashed #8a8a8a;color:#4a4a4a;background:#f2f2f2;"
+    "font:13px/1.4 Arial,Helvetica,sans-serif;"
+)
+
+
+def _alt_for(match: re.Match[str]) -> str:
+    attrs = _attrs(match.group(0))
+    alt = attrs.get("alt", "").strip()
+    if not alt:
+        return ""  # a decorative image shows nothing when images are blocked
+    width = attrs.get("width", "")
+    size = f"width:{int(width)}px;" if width.isdigit() else ""
+    return f'<span class="nl-preview-alt" style="{_ALT_BOX}{size}">{html.escape(alt)}</span>'
+
+
+def images_off(source: str) -> str:
+    """Every ``<img>`` replaced by its alt text in a box, as a client that blocks images shows it."""
+    return _IMG.sub(_alt_for, source)
+
+
+def _media_blocks(css: str) -> list[tuple[int, int, int, str]]:
+    """(start, body start, end, condition) of each top-level @media block in ``css``."""
+    blocks = []
+    pos = 0
+    while True:
+        m = _MEDIA.search(css, pos)
+        if not m:
+            return blocks
+        depth, i = 1, m.end()
+        while i < len(css) and depth:
+            depth += {"{": 1, "}": -1}.get(css[i], 0)
+            i += 1
+        blocks.append((m.start(), m.end(), i, m.group(1)))
+        pos = i
+
+
+def _force_dark_css(css: str) -> str:
+    out, pos = [], 0
+    for start, body, end, condition in _media_blocks(css):
+        out.append(css[pos:start])
+        if _DARK.search(condition):
+            out.append(css[body : end - 1])  # the dark rules, now unconditional
+        elif not _LIGHT.search(condition):
+            out.append(css[start:end])
+        pos = end
+    out.append(css[pos:])
+    return "".join(out)
+
+
+def dark(source: str) -> str:
+    """The email as a client in dark mode shows it.
+
+    ``prefers-color-scheme`` inside an iframe follows the embedding page, so instead of
+    emulating it the ``@media (prefers-color-scheme: dark)`` rules are made unconditional
+    (light-only blocks dropped) and the document declares ``color-scheme: dark``.
+    """
+    source = _STYLE_CONTENT.sub(lambda m: m.group(1) + _force_dark_css(m.group(2)) + m.group(3), source)
+    source = _COLOR_SCHEME_META.sub("", source)
+    extra = '<meta name="color-scheme" content="dark"><style>:root { color-scheme: dark; }</style>'
+    if _HEAD_CLOSE.search(source):
+        return _HEAD_CLOSE.sub(lambda m: extra + m.group(0), source, count=1)
+    return extra + source
+
+
+VIEWS = {"dark": dark, "nostyles": without_styles, "imagesoff": images_off}
+
+
+def apply_views(source: str, names: list[str]) -> str:
+    """Apply the named views in a fixed order (dark first, so "No styles" can still remove it)."""
+    for name, transform in VIEWS.items():
+        if name in names:
+            source = transform(source)
+    return source
+
+
+GUIDE = (
+    "background-image: linear-gradient(to right, transparent calc(16px + {n}ch), #e0457b calc(16px + {n}ch),"
+    " #e0457b calc(16px + {n}ch + 1px), transparent calc(16px + {n}ch + 1px));"
+)
+
+TEXT_PAGE = """<!doctype html>
+<html><head><meta charset="utf-8"><title>{title}</title>
+<style>
+html, body {{ margin: 0; background: #fff; color: #111; }}
+pre {{ margin: 0; padding: 16px; font: 14px/1.45 ui-monospace, Menlo, Consolas, "DejaVu Sans Mono", monospace;
+  {wrap} {guide}
+  min-height: 100vh; box-sizing: border-box; }}
+.long {{ background: #fde2ea; }}
+</style></head>
+<body><pre>{body}</pre></body></html>
+"""
+
+
+def text_page(text: str, *, limit: int = 78) -> str:
+    """The plain-text part in a monospace view with a guide at column ``limit``; longer lines marked."""
+    lines = []
+    for line in text.split("\n"):
+        escaped = html.escape(line)
+        lines.append(f'<span class="long" title="{len(line)} columns">{escaped}</span>' if len(line) > limit else escaped)
+    return TEXT_PAGE.format(title="Plain text", wrap="white-space: pre;", guide=GUIDE.format(n=limit),
+                            body="\n".join(lines))
+
+
+def source_page(source: str) -> str:
+    """The HTML source, escaped, wrapped to the frame."""
+    return TEXT_PAGE.format(title="HTML source", wrap="white-space: pre-wrap; word-break: break-all;",
+                            guide="", body=html.escape(source))
