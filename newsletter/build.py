@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from newsletter.content import model as m
 from newsletter.content.parse import parse_issue_file
@@ -23,6 +23,10 @@ from newsletter.render.jinja import get_environment, search_path
 from newsletter.render.mjml import INLINE_CSS_TEMPLATE, MAIN_TEMPLATE, TEXT_TEMPLATE, compile_mjml, render_template
 from newsletter.steps import StepInput, run_steps
 from newsletter.workspace import Workspace
+
+if TYPE_CHECKING:
+    from newsletter.cache import IssueSummary
+    from newsletter.parallel import Progress
 
 #: Gmail clips messages whose HTML is larger than this ("[Message clipped]").
 GMAIL_CLIP_BYTES = 102 * 1024
@@ -115,21 +119,36 @@ def write_issue(ws: Workspace, result: BuildResult, *, emit_mjml: bool = False) 
     return [p for p, _ in outputs]
 
 
+def build_issue(ws: Workspace, path: Path, *, emit_mjml: bool = False) -> tuple[BuildResult, list[Path]]:
+    """One issue rendered and written: the unit of work of every build, serial, parallel
+    (in a worker process) or after a cache miss. Per-issue work belongs in render_issue,
+    write_issue or here, never in build(), so that all three kinds of build do it."""
+    result = render_issue(ws, path)
+    written = write_issue(ws, result, emit_mjml=emit_mjml)
+    return result, written
+
+
 @dataclass
 class IssueOutcome:
     path: Path
+    #: The full result; only for issues built in this process (serial builds).
     result: BuildResult | None = None
     error: NewsletterError | None = None
+    #: The report of every issue that built, here, in a worker, or from the cache.
+    summary: IssueSummary | None = None
+    #: True when the outputs were current and nothing was rebuilt.
+    cached: bool = False
 
 
-def build(ws: Workspace, paths: list[Path] | None = None, *, emit_mjml: bool = False) -> list[IssueOutcome]:
-    """Build the named issues (or all of them); one failure doesn't stop the others."""
-    outcomes = []
-    for path in paths if paths else ws.issue_files():
-        try:
-            result = render_issue(ws, path)
-            write_issue(ws, result, emit_mjml=emit_mjml)
-            outcomes.append(IssueOutcome(path, result))
-        except NewsletterError as e:
-            outcomes.append(IssueOutcome(path, error=e))
-    return outcomes
+def build(ws: Workspace, paths: list[Path] | None = None, *, emit_mjml: bool = False, force: bool = False,
+          jobs: int | None = None, progress: Progress | None = None) -> list[IssueOutcome]:
+    """Build the named issues (or all of them); one failure doesn't stop the others.
+
+    Issues whose outputs are current are taken from the cache (out/.cache.json) unless
+    ``force``; the rest build on ``jobs`` processes (default: every core). See
+    newsletter/parallel.py.
+    """
+    from newsletter.parallel import run_batch
+
+    return run_batch(ws, list(paths) if paths else ws.issue_files(), full=not paths, emit_mjml=emit_mjml,
+                     force=force, jobs=jobs, progress=progress)

@@ -11,19 +11,22 @@ from newsletter.errors import ContentError, NewsletterError, Problem, display_pa
 from newsletter.workspace import open_workspace
 
 
-def run_build(issues: list[Path], *, workspace: Path | None, emit_mjml: bool = False) -> None:
+def run_build(issues: list[Path], *, workspace: Path | None, emit_mjml: bool = False, force: bool = False,
+              jobs: int | None = None) -> None:
     ws = open_workspace(workspace)
     for warning in ws.settings.warnings:
         click.echo(f"Warning: {warning}", err=True)
     if not issues and not ws.issue_files():
         raise ContentError(Problem(str(ws.issues_dir), 0, "no issues to build", "create one with 'newsletter new \"Headline\"'"))
-    outcomes = build(ws, issues or None, emit_mjml=emit_mjml)
+    from newsletter.parallel import TerminalProgress
+
+    outcomes = build(ws, issues or None, emit_mjml=emit_mjml, force=force, jobs=jobs, progress=TerminalProgress())
     errors: list[NewsletterError] = []
     for outcome in outcomes:
         if outcome.error is not None:
             errors.append(outcome.error)
             continue
-        r = outcome.result
+        r = outcome.summary  # built here, in a worker process, or taken from the cache
         assert r is not None
         html_path = display_path(ws.out_for(r.slug) / "email.html")
         size = f"{r.html_bytes / 1024:.1f} KB of {GMAIL_CLIP_BYTES // 1024} KB"

@@ -79,6 +79,11 @@ def _csstext_to_pairs(csstext: str, validate: bool = True) -> list[tuple[str, st
     return list(_pairs(csstext))
 
 
+def prepare_inliner() -> None:
+    """Import and set up premailer now (a parent does this before forking build workers)."""
+    _premailer_class()
+
+
 def inline_css(html: str, css: str) -> str:
     """Inline ``css`` (the theme's email.css) into ``html``; MRML's own <style> blocks stay as they are.
 

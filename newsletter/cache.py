@@ -1,0 +1,260 @@
+"""The incremental build cache: out/.cache.json remembers what each issue was built from.
+
+An issue's entry is valid only while all of these hold, so a stale cache can't be trusted:
+- its key matches: a hash of the issue file's bytes, the package version, newsletter.yaml,
+  every file of the theme and the workspace's templates/, and the build options;
+- every output it recorded still exists with the same SHA-256 (an output that was deleted
+  or edited since is rebuilt);
+- the cache file itself reads as JSON in the current format (anything else is discarded).
+
+Entries keep the issue's report (size, words, reading time, warnings, check findings), so
+a cached issue still gets its line in the build's report. Nothing here imports the
+rendering pipeline: deciding that nothing needs building stays cheap.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import hashlib
+import importlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import newsletter
+from newsletter.output import write_atomic
+from newsletter.workspace import Workspace
+
+CACHE_NAME = ".cache.json"
+FORMAT = 1
+
+
+@dataclass
+class IssueSummary:
+    """What the build reports about one built issue; small, picklable, JSON-able."""
+
+    slug: str
+    html_bytes: int
+    words: int
+    reading_minutes: int
+    warnings: list[str] = field(default_factory=list)
+    #: Quality-gate findings, as the checks produced them.
+    findings: list[Any] = field(default_factory=list)
+    #: Output file name (in out/<slug>/) -> SHA-256 of its bytes.
+    outputs: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_result(cls, result: Any, written: list[Path]) -> IssueSummary:
+        """The summary of a BuildResult whose outputs ``written`` are on disk."""
+        return cls(
+            slug=result.slug,
+            html_bytes=result.html_bytes,
+            words=result.words,
+            reading_minutes=result.reading_minutes,
+            warnings=list(result.warnings),
+            findings=list(result.findings),
+            outputs={p.name: file_digest(p) for p in written},
+        )
+
+
+def file_digest(path: Path) -> str:
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()
+
+
+def _tree_files(folder: Path) -> list[Path]:
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+
+
+def workspace_fingerprint(ws: Workspace, template_dirs: list[Path], options: dict[str, Any]) -> str:
+    """A hash of everything besides the issue file that decides an issue's output."""
+    h = hashlib.sha256()
+    h.update(f"format {FORMAT}\0version {newsletter.__version__}\0".encode())
+    h.update(json.dumps(options, sort_keys=True).encode())
+    h.update(b"\0settings\0")
+    try:
+        h.update(ws.config_path.read_bytes())
+    except OSError:
+        h.update(b"<missing>")
+    for i, folder in enumerate(template_dirs):
+        for path in _tree_files(folder):
+            h.update(f"\0{i}:{path.relative_to(folder).as_posix()}\0".encode())
+            h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+def issue_key(fingerprint: str, source: bytes) -> str:
+    return hashlib.sha256(fingerprint.encode() + b"\0" + source).hexdigest()
+
+
+class BuildCache:
+    """The cache file of one workspace: load, check an entry, record, forget, save."""
+
+    def __init__(self, ws: Workspace) -> None:
+        self.ws = ws
+        self.path = ws.out_dir / CACHE_NAME
+        self.entries: dict[str, dict[str, Any]] = {}
+        self.changed = False
+        #: Why the file was discarded on load ("" when it loaded, or didn't exist).
+        self.discarded = ""
+
+    def load(self) -> BuildCache:
+        try:
+            data = json.loads(self.path.read_text(encoding="utf-8"))
+        except FileNotFoundError:
+            return self
+        except (OSError, ValueError) as e:
+            return self._discard(f"unreadable ({e.__class__.__name__})")
+        if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("issues"), dict):
+            return self._discard("not in the current format")
+        self.entries = {k: v for k, v in data["issues"].items() if _entry_ok(v)}
+        if len(self.entries) != len(data["issues"]):
+            self.changed = True
+        return self
+
+    def _discard(self, why: str) -> BuildCache:
+        self.discarded = why
+        self.entries = {}
+        self.changed = True
+        return self
+
+    def name_for(self, issue: Path) -> str:
+        """The entry name of an issue file: its path in the workspace, or absolute outside it."""
+        resolved = issue.resolve()
+        try:
+            return resolved.relative_to(self.ws.root.resolve()).as_posix()
+        except ValueError:
+            return str(resolved)
+
+    def lookup(self, name: str, key: str) -> IssueSummary | None:
+        """The cached summary when the entry matches ``key`` and its outputs are untouched."""
+        entry = self.entries.get(name)
+        if entry is None or entry["key"] != key:
+            return None
+        try:
+            summary = _decode_summary(entry["summary"])
+        except (TypeError, ValueError, KeyError, ImportError, AttributeError):
+            return None
+        folder = self.ws.out_for(summary.slug)
+        for file_name, digest in summary.outputs.items():
+            try:
+                if file_digest(folder / file_name) != digest:
+                    return None
+            except OSError:
+                return None
+        return summary
+
+    def record(self, name: str, key: str, summary: IssueSummary) -> None:
+        try:
+            encoded = _encode_summary(summary)
+        except TypeError:  # findings we can't store: leave the issue uncached
+            self.forget(name)
+            return
+        self.entries[name] = {"key": key, "summary": encoded}
+        self.changed = True
+
+    def forget(self, name: str) -> None:
+        if self.entries.pop(name, None) is not None:
+            self.changed = True
+
+    def slug_of(self, name: str) -> str:
+        entry = self.entries.get(name, {})
+        return str(entry.get("summary", {}).get("slug", ""))
+
+    def save(self) -> None:
+        if not self.changed:
+            return
+        data = {"format": FORMAT, "version": newsletter.__version__, "issues": dict(sorted(self.entries.items()))}
+        write_atomic(self.path, json.dumps(data, separators=(",", ":"), ensure_ascii=False) + "\n")
+        self.changed = False
+
+
+def _entry_ok(entry: Any) -> bool:
+    return (
+        isinstance(entry, dict)
+        and isinstance(entry.get("key"), str)
+        and isinstance(entry.get("summary"), dict)
+        and isinstance(entry["summary"].get("slug"), str)
+        and bool(entry["summary"]["slug"])
+    )
+
+
+def _encode_summary(summary: IssueSummary) -> dict[str, Any]:
+    data = {f.name: getattr(summary, f.name) for f in dataclasses.fields(summary)}
+    data["findings"] = [_encode(x) for x in summary.findings]
+    return data
+
+
+def _decode_summary(data: dict[str, Any]) -> IssueSummary:
+    outputs = data["outputs"]
+    if not isinstance(outputs, dict) or not outputs:
+        raise ValueError("no outputs recorded")
+    return IssueSummary(
+        slug=str(data["slug"]),
+        html_bytes=int(data["html_bytes"]),
+        words=int(data["words"]),
+        reading_minutes=int(data["reading_minutes"]),
+        warnings=[str(w) for w in data["warnings"]],
+        findings=[_decode(x) for x in data["findings"]],
+        outputs={str(k): str(v) for k, v in outputs.items()},
+    )
+
+
+# Findings are whatever newsletter.checks makes (dataclasses, enums, plain values); they are
+# stored with their type so a cached build reports the same objects a fresh one would.
+
+def _type_name(obj: Any) -> str:
+    cls = type(obj)
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def _load_type(name: str) -> Any:
+    module, _, qualname = name.partition(":")
+    obj: Any = importlib.import_module(module)
+    for part in qualname.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _encode(obj: Any) -> Any:
+    if obj is None or isinstance(obj, (bool, int, float, str)):
+        return obj
+    if isinstance(obj, enum.Enum):
+        return {"__enum__": _type_name(obj), "value": _encode(obj.value)}
+    if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
+        fields = {f.name: _encode(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.init}
+        return {"__dataclass__": _type_name(obj), "fields": fields}
+    if isinstance(obj, Path):
+        return {"__path__": str(obj)}
+    if isinstance(obj, tuple):
+        return {"__tuple__": [_encode(x) for x in obj]}
+    if isinstance(obj, list):
+        return [_encode(x) for x in obj]
+    if isinstance(obj, dict) and all(isinstance(k, str) for k in obj):
+        if any(k.startswith("__") for k in obj):
+            raise TypeError("dict keys starting with __ are reserved")
+        return {k: _encode(v) for k, v in obj.items()}
+    raise TypeError(f"cannot store a {type(obj).__name__} in the build cache")
+
+
+def _decode(data: Any) -> Any:
+    if isinstance(data, list):
+        return [_decode(x) for x in data]
+    if not isinstance(data, dict):
+        return data
+    if "__enum__" in data:
+        return _load_type(data["__enum__"])(_decode(data["value"]))
+    if "__dataclass__" in data:
+        cls = _load_type(data["__dataclass__"])
+        if not dataclasses.is_dataclass(cls):
+            raise TypeError(f"{data['__dataclass__']} is no longer a dataclass")
+        return cls(**{k: _decode(v) for k, v in data["fields"].items()})
+    if "__path__" in data:
+        return Path(data["__path__"])
+    if "__tuple__" in data:
+        return tuple(_decode(x) for x in data["__tuple__"])
+    return {k: _decode(v) for k, v in data.items()}
