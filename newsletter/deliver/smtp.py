@@ -1,0 +1,109 @@
+"""Sending one message over SMTP (smtplib), with errors a person can act on.
+
+Every failure becomes one SendError line naming the server and what went wrong; the
+password is never part of any message (smtplib's own errors carry only the server's
+reply, and we never echo the credentials).
+"""
+
+from __future__ import annotations
+
+import smtplib
+import socket
+import ssl
+from dataclasses import dataclass, field
+from email.message import EmailMessage
+
+from newsletter.errors import NewsletterError, Problem
+
+SECURITY = ("none", "starttls", "ssl")
+DEFAULT_PORTS = {"none": 25, "starttls": 587, "ssl": 465}
+
+
+class SendError(NewsletterError):
+    """A test send failed: refused connection, TLS, authentication, or a refused address."""
+
+
+@dataclass
+class SmtpTarget:
+    host: str
+    port: int
+    security: str = "none"
+    user: str = ""
+    #: Never printed or logged; repr hides it.
+    password: str = field(default="", repr=False)
+    #: A CA bundle to trust (for a private or self-signed server certificate).
+    cafile: str = ""
+    timeout: float = 20.0
+
+    @property
+    def where(self) -> str:
+        return f"{self.host}:{self.port}"
+
+
+def tls_context(cafile: str = "") -> ssl.SSLContext:
+    """Certificate-verifying TLS; ``cafile`` adds trust (SSL_CERT_FILE works too)."""
+    try:
+        return ssl.create_default_context(cafile=cafile or None)
+    except (OSError, ssl.SSLError) as e:
+        raise SendError(Problem(cafile, 0, f"cannot read the CA file: {getattr(e, 'strerror', None) or e}")) from None
+
+
+def _fail(target: SmtpTarget, message: str, hint: str = "") -> SendError:
+    return SendError(Problem("", 0, f"SMTP {target.where}: {message}" + (f" ({hint})" if hint else "")))
+
+
+def send_message(msg: EmailMessage, recipients: list[str], target: SmtpTarget) -> None:
+    """Send ``msg`` to ``recipients``; raise SendError with one clear line on any failure."""
+    if target.security not in SECURITY:
+        raise _fail(target, f"unknown security '{target.security}'", "use none, starttls or ssl")
+    context = tls_context(target.cafile) if target.security != "none" else None
+    try:
+        client: smtplib.SMTP
+        if target.security == "ssl":
+            client = smtplib.SMTP_SSL(target.host, target.port, timeout=target.timeout, context=context)
+        else:
+            client = smtplib.SMTP(target.host, target.port, timeout=target.timeout)
+        with client:
+            client.ehlo()
+            if target.security == "starttls":
+                client.starttls(context=context)
+                client.ehlo()
+            if target.user:
+                client.login(target.user, target.password)
+            client.send_message(msg, to_addrs=recipients)
+    except ConnectionRefusedError:
+        raise _fail(target, "connection refused", "is the server running, and is the port right?") from None
+    except ssl.SSLCertVerificationError as e:
+        raise _fail(target, f"TLS certificate not trusted: {e.verify_message}",
+                    "pass --cafile with the server's CA certificate") from None
+    except ssl.SSLError as e:
+        raise _fail(target, f"TLS failed: {e.reason or e}", "does the server speak TLS on this port? try --starttls or --ssl") from None
+    except smtplib.SMTPAuthenticationError as e:
+        raise _fail(target, f"authentication failed for user '{target.user}': {_reply(e.smtp_code, e.smtp_error)}",
+                    "check the user and NEWSLETTER_SMTP_PASSWORD") from None
+    except smtplib.SMTPNotSupportedError as e:
+        what = "STARTTLS" if target.security == "starttls" and "STARTTLS" in str(e).upper() else "the command"
+        hint = "try --ssl, or no TLS option" if what == "STARTTLS" else ""
+        raise _fail(target, f"server does not support {what}", hint) from None
+    except smtplib.SMTPRecipientsRefused as e:
+        refused = ", ".join(sorted(e.recipients))
+        raise _fail(target, f"recipient refused: {refused}") from None
+    except smtplib.SMTPSenderRefused as e:
+        raise _fail(target, f"sender {e.sender} refused: {_reply(e.smtp_code, e.smtp_error)}") from None
+    except smtplib.SMTPResponseException as e:
+        raise _fail(target, f"server said {_reply(e.smtp_code, e.smtp_error)}") from None
+    except smtplib.SMTPServerDisconnected:
+        raise _fail(target, "server closed the connection", "wrong port, or TLS expected? try --ssl") from None
+    except smtplib.SMTPException as e:
+        raise _fail(target, str(e).splitlines()[0] if str(e) else type(e).__name__) from None
+    except socket.gaierror:
+        raise _fail(target, "unknown host") from None
+    except (TimeoutError, socket.timeout):
+        raise _fail(target, f"no answer within {target.timeout:g} s") from None
+    except OSError as e:
+        raise _fail(target, f"cannot connect: {e.strerror or e}") from None
+
+
+def _reply(code: int, error: bytes | str) -> str:
+    text = error.decode("utf-8", "replace") if isinstance(error, bytes) else str(error)
+    return f"{code} {' '.join(text.split())}"
