@@ -80,7 +80,7 @@ def parse_front_matter(file: str, text: str, first_line: int, problems: list[Pro
             fm.lines[str(k.value)] = first_line + k.start_mark.line
             if str(k.value) == "intro":
                 # A block scalar's text starts on the line after "intro: |".
-                fm.intro_line = first_line + v.start_mark.line + (1 if v.style in ("|", ">") else 0)
+                fm.intro_line = first_line + v.start_mark.line + (1 if getattr(v, "style", None) in ("|", ">") else 0)
 
     def where(key: str) -> int:
         return fm.lines.get(key, first_line)

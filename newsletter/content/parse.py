@@ -193,14 +193,52 @@ def _callout(tok: Token, blocks: list[m.Block], reader: BlockReader) -> m.Callou
     if kind == "quote" and blocks and isinstance(blocks[-1], m.Paragraph):
         last = blocks[-1]
         first = last.inlines[0] if last.inlines else None
-        if isinstance(first, m.Text):
-            match = _ATTRIBUTION.match(plain_text(last.inlines))
-            if match:
-                attribution = match.group("who").strip()
-                blocks = blocks[:-1]
+        if isinstance(first, m.Text) and _ATTRIBUTION.match(plain_text(last.inlines)):
+            attribution = _ATTRIBUTION.match(plain_text(last.inlines)).group("who").strip()  # type: ignore[union-attr]
+            blocks = blocks[:-1]
+        elif _ATTRIBUTION.match(_last_content_line(tok, reader)):
+            # "-- Name" on the line right after the quote joins its paragraph: split it off.
+            text = plain_text(last.inlines)
+            tail = _TAIL_ATTRIBUTION.search(text)
+            if tail:
+                attribution = tail.group("who").strip()
+                blocks = [*blocks[:-1], m.Paragraph(_take(last.inlines, tail.start()), last.line)]
     if not blocks:
         reader.problem(line, f"'::: {kind}' block is empty")
     return m.Callout(kind, tuple(blocks), line, label.strip(), attribution)
+
+
+_TAIL_ATTRIBUTION = re.compile(r"\s(?:—|–|--)\s*(?P<who>[^—–]+?)\s*$")
+
+
+def _last_content_line(tok: Token, reader: BlockReader) -> str:
+    """The last non-blank source line inside a ``:::`` container (before its closing fence)."""
+    if not tok.map:
+        return ""
+    for i in range(min(tok.map[1], len(reader.lines)) - 1, tok.map[0], -1):
+        text = reader.lines[i].strip()
+        if text and not text.startswith(":::"):
+            return text
+    return ""
+
+
+def _take(inlines: Sequence[m.Inline], count: int) -> tuple[m.Inline, ...]:
+    """The inlines whose plain text is the first ``count`` characters of theirs."""
+    out: list[m.Inline] = []
+    for node in inlines:
+        if count <= 0:
+            break
+        size = len(plain_text((node,)))
+        if size <= count:
+            out.append(node)
+        elif isinstance(node, (m.Text, m.Code)):
+            out.append(type(node)(node.text[:count].rstrip()))
+        elif isinstance(node, (m.Emphasis, m.Strong)):
+            out.append(type(node)(_take(node.children, count)))
+        elif isinstance(node, m.Link):
+            out.append(m.Link(node.url, _take(node.children, count), node.title))
+        count -= size
+    return tuple(out)
 
 
 _SENTENCE = re.compile(r"^(.+?[.!?])(?:\s|$)")

@@ -1,0 +1,182 @@
+"""Issue text -> content model: stories, Semaform sections, blocks, intro, comments."""
+
+from __future__ import annotations
+
+import pytest
+
+from newsletter.content import model as m
+from newsletter.content.parse import parse_issue_text, section_kind
+from newsletter.errors import ContentError
+
+HEAD = "---\nsubject: Test\ndate: 2026-06-02\n---\n"  # the body starts on line 5
+
+
+def issue(body: str, head: str = HEAD) -> m.Issue:
+    return parse_issue_text("x.md", head + body)
+
+
+def errors(body: str, head: str = HEAD) -> list[str]:
+    with pytest.raises(ContentError) as e:
+        issue(body, head)
+    return [str(p) for p in e.value.problems]
+
+
+@pytest.mark.parametrize(
+    ("title", "kind"),
+    [
+        ("The News", "news"), ("the news", "news"), ("THE SCOOP", "scoop"), ("Know More", "know_more"),
+        ("step  back", "step_back"), ("Ana's View", "view"), ("Ana’s View", "view"),
+        ("Jean-Luc Picard's view", "view"), ("Room for Disagreement", "disagreement"),
+        ("The View From Lisbon", "view_from"), ("the view from São Paulo", "view_from"),
+        ("Notable", "notable"), ("What we're watching", "plain"), ("News", "plain"), ("The Views", "plain"),
+    ],
+)
+def test_section_kinds_are_case_insensitive(title: str, kind: str) -> None:
+    assert section_kind(title) == kind
+
+
+def test_story_sections_keep_their_titles_and_lines() -> None:
+    doc = issue(
+        "# Cranes return to Harlow\n\nThe lede.\n\n"
+        "## The News\n\nFacts.\n\n"
+        "## the view from Rotterdam\n\nDutch eyes.\n\n"
+        "## Ana's View\n\nAnalysis.\n\n"
+        "## Odds and ends\n\nPlain.\n"
+    )
+    (story,) = doc.stories
+    assert story.number == 1 and story.headline == "Cranes return to Harlow" and story.line == 5
+    assert [(s.kind, s.title, s.line) for s in story.sections] == [
+        ("lede", "", 5),
+        ("news", "The News", 9),
+        ("view_from", "the view from Rotterdam", 13),
+        ("view", "Ana's View", 17),
+        ("plain", "Odds and ends", 21),
+    ]
+    assert story.sections[0].blocks == (m.Paragraph((m.Text("The lede."),), 7),)
+
+
+def test_every_body_construct() -> None:
+    doc = issue(
+        "# S\n\n"
+        "## Know More\n\n"
+        "### Why it matters\n\n"
+        "Some *em*, **strong**, `code` and [a link](https://example.com/a \"Title\").\n\n"
+        "- one\n- two\n\n"
+        "3. three\n4. four\n\n"
+        "> quoted\n\n"
+        "---\n\n"
+        "![A crane at dusk](https://example.com/c.jpg \"The crane\"){credit=\"Jo Lee/Agency\"}\n\n"
+        "![](https://example.com/rule.png){.decorative}\n"
+    )
+    blocks = doc.stories[0].sections[0].blocks  # an empty lede is dropped
+    assert blocks[0] == m.Subhead((m.Text("Why it matters"),), 9)
+    assert blocks[1] == m.Paragraph((
+        m.Text("Some "), m.Emphasis((m.Text("em"),)), m.Text(", "), m.Strong((m.Text("strong"),)),
+        m.Text(", "), m.Code("code"), m.Text(" and "),
+        m.Link("https://example.com/a", (m.Text("a link"),), "Title"), m.Text("."),
+    ), 11)
+    assert blocks[2] == m.ListBlock(False, ((m.Paragraph((m.Text("one"),), 13),), (m.Paragraph((m.Text("two"),), 14),)), 13)
+    assert isinstance(blocks[3], m.ListBlock) and blocks[3].ordered and blocks[3].start == 3
+    assert blocks[4] == m.Quote((m.Paragraph((m.Text("quoted"),), 19),), 19)
+    assert blocks[5] == m.Rule(21)
+    assert blocks[6] == m.Figure("https://example.com/c.jpg", "A crane at dusk", 23, caption="The crane", credit="Jo Lee/Agency")
+    assert blocks[7] == m.Figure("https://example.com/rule.png", "", 25, decorative=True)
+
+
+def test_merge_tags_and_placeholders_are_not_emphasis() -> None:
+    doc = issue("Hi *|FNAME|*, *|LNAME|* and %%first_name|reader%%.\n\n# S\n")
+    assert doc.intro[0].inlines == (  # type: ignore[union-attr]
+        m.Text("Hi "), m.MergeTag("*|FNAME|*"), m.Text(", "), m.MergeTag("*|LNAME|*"),
+        m.Text(" and "), m.Placeholder("first_name", "reader"), m.Text("."),
+    )
+
+
+def test_blocks_are_drawn_outside_story_cards() -> None:
+    doc = issue(
+        "# One\n\nText.\n\n::: sponsor Brought to you by\nAd copy.\n:::\n\n## The News\n\nMore.\n\n"
+        "::: quote\n\"Ships are safe in harbor.\"\n-- Anon\n:::\n\n"
+        "# Two\n\nText two.\n\n::: sitrep\n- **Oslo:** calm.\n:::\n\n::: signup\nJoin [here](https://example.com/s).\n:::\n"
+    )
+    kinds = [type(i).__name__ if isinstance(i, m.Story) else i.kind for i in doc.items]
+    assert kinds == ["Story", "sponsor", "quote", "Story", "sitrep", "signup"]
+    sponsor, quote = doc.items[1], doc.items[2]
+    assert isinstance(sponsor, m.Callout) and sponsor.label == "Brought to you by" and sponsor.line == 9
+    assert isinstance(quote, m.Callout) and quote.attribution == "Anon"
+    assert quote.blocks == (m.Paragraph((m.Text("\"Ships are safe in harbor.\""),), 18),)
+    assert [s.kind for s in doc.stories[0].sections] == ["lede", "news"]
+
+
+def test_intro_in_the_body() -> None:
+    doc = issue("Good morning.\n\n# S\n\nLede sentence. More.\n")
+    assert doc.intro == (m.Paragraph((m.Text("Good morning."),), 5),)
+    assert doc.preheader == "Lede sentence."
+
+
+def test_intro_in_front_matter() -> None:
+    doc = issue("# S\n", head="---\nsubject: T\ndate: 2026-06-02\nintro: |\n  From the *editor*.\n---\n")
+    assert doc.intro == (m.Paragraph((m.Text("From the "), m.Emphasis((m.Text("editor"),)), m.Text(".")), 5),)
+
+
+def test_intro_in_both_places_is_an_error() -> None:
+    head = "---\nsubject: T\ndate: 2026-06-02\nintro: Hello.\n---\n"
+    assert errors("Also hello.\n\n# S\n", head) == [
+        "x.md:4: the intro is written twice: in front matter 'intro:' and before the first '# ' heading"
+        " (keep one of them)"
+    ]
+
+
+def test_comments_are_dropped_and_lines_still_point_right() -> None:
+    doc = issue("<!-- note to self -->\nIntro <!-- aside --> text.\n\n# S\n\n<!--\n## The News\nhint\n-->\nLede.\n")
+    assert doc.intro == (m.Paragraph((m.Text("Intro text."),), 6),)
+    assert [s.kind for s in doc.stories[0].sections] == ["lede"]
+    assert doc.stories[0].sections[0].blocks == (m.Paragraph((m.Text("Lede."),), 14),)
+    assert errors("<!--\n\n-->\n# S\n\n![](https://example.com/x.png)\n") == [
+        "x.md:10: image has no alt text (write ![what the image shows](URL); mark decoration with {.decorative})"
+    ]
+
+
+def test_unclosed_comment_is_an_error() -> None:
+    assert errors("# S\n\nText <!-- forgot to close\n") == [
+        "x.md:7: comment '<!--' is never closed (end it with '-->'; everything after it is hidden until then)"
+    ]
+
+
+def test_raw_html_is_text() -> None:
+    doc = issue("# S\n\n<b onclick=\"x()\">bold</b> <script>alert(1)</script>\n")
+    assert doc.stories[0].sections[0].blocks[0].inlines == (  # type: ignore[union-attr]
+        m.Text("<b onclick=\"x()\">bold</b> <script>alert(1)</script>"),
+    )
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("## The News\n", "x.md:5: section '## The News' comes before the first story (start a story with '# Headline' above it)"),
+        ("# S\n\n::: sponsr\nx\n:::\n", "x.md:7: unknown block '::: sponsr' (known blocks: sponsor, signup, sitrep, quote)"),
+        ("# S\n\n::: quote\n:::\n", "x.md:7: '::: quote' block is empty"),
+        ("# S\n\n![](https://e.example/a.jpg)\n",
+         "x.md:7: image has no alt text (write ![what the image shows](URL); mark decoration with {.decorative})"),
+        ("# S\n\n![a](https://e.example/a.jpg){size=2}\n",
+         "x.md:7: unknown image attribute 'size' (images take {credit=\"...\"} and {.decorative})"),
+        ("# S\n\n[](https://e.example/a)\n", "x.md:7: link to https://e.example/a has no text (write [what the link is](URL))"),
+        ("::: sponsor\nAd.\n:::\n\nStray.\n\n# S\n",
+         "x.md:9: text between blocks must belong to a story (put it in the intro (before any block) or under a '# Headline')"),
+    ],
+)
+def test_body_errors(body: str, expected: str) -> None:
+    assert errors(body) == [expected]
+
+
+@pytest.mark.parametrize(
+    "quote",
+    [
+        "*Ships* are safe.\n— Grace Hopper, 1978",  # attribution on the next line (same paragraph)
+        "*Ships* are safe.\n\n-- Grace Hopper, 1978",  # attribution as its own paragraph
+        "*Ships* are safe. – Grace Hopper, 1978",
+    ],
+)
+def test_quote_attribution(quote: str) -> None:
+    doc = issue(f"# S\n\n::: quote\n{quote}\n:::\n")
+    (callout,) = doc.callouts
+    assert callout.attribution == "Grace Hopper, 1978"
+    assert callout.blocks == (m.Paragraph((m.Emphasis((m.Text("Ships"),)), m.Text(" are safe.")), 8),)
