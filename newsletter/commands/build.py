@@ -33,6 +33,11 @@ def run_build(issues: list[Path], *, workspace: Path | None, emit_mjml: bool = F
         click.echo(f"{html_path}  {size}  {r.words:,} words  {r.reading_minutes} min read")
         for warning in r.warnings:
             click.echo(f"Warning: {warning}", err=True)
+    if not issues:
+        from newsletter.deliver.archive import build_archive
+
+        written = build_archive(ws)
+        click.echo(f"{display_path(written[0])}  web archive of {len(written) - 2} issues, with feed.xml")
     if errors:
         problems = [p for e in errors for p in e.problems]
         raise NewsletterError(problems)

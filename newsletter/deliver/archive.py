@@ -1,0 +1,141 @@
+"""The web archive: out/archive/ with an index page, one web page per issue, and an Atom feed.
+
+Each issue's page is the email itself, rendered with a "web" flavour of the settings:
+the generic profile (placeholders show their fallback), no unsubscribe or preferences
+links, no UTM tagging. Any tag still in the HTML (one written straight into the content,
+such as ``*|FNAME|*``) is swapped for a web-safe equivalent or removed, so no merge tag
+reaches a public page. Pages live at out/archive/<slug>/index.html, which is the
+``<web_url>/<slug>/`` the emails' "Read on the web" link points at once out/archive/ is
+published at web_url.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import html as html_lib
+import re
+from pathlib import Path
+
+from newsletter.build import render_issue
+from newsletter.content import model as m
+from newsletter.content.parse import parse_issue_file
+from newsletter.deliver.eml import issue_datetime
+from newsletter.deliver.esp import has_tag, is_link_tag, replace_tags
+from newsletter.errors import NewsletterError
+from newsletter.output import write_atomic
+from newsletter.render.context import format_date
+from newsletter.render.jinja import get_environment
+from newsletter.render.mjml import render_template
+from newsletter.settings import Settings, Utm
+from newsletter.workspace import Workspace
+
+ARCHIVE_DIR = "archive"
+INDEX_TEMPLATE = "archive/index.html.j2"
+FEED_TEMPLATE = "archive/feed.xml.j2"
+
+_FIRST_NAMES = {"fname", "first_name", "firstname", "name"}
+
+
+def web_settings(settings: Settings) -> Settings:
+    """The settings a web page is rendered with: no service tags, no unsubscribe, no UTM."""
+    return dataclasses.replace(settings, esp="generic", unsubscribe_url="", preferences_url="",
+                               unsubscribe_email="", utm=Utm(source=""))
+
+
+def page_url(settings: Settings, slug: str) -> str:
+    return f"{settings.web_url.rstrip('/')}/{slug}/"
+
+
+def web_safe(html: str, page: str) -> str:
+    """Every merge tag left in a page replaced: link tags by the page's URL, a first name by
+    "reader", a placeholder by its fallback, anything else removed."""
+
+    def value(name: str, fallback: str, raw: str) -> str:
+        if is_link_tag(name):
+            return page
+        if fallback:
+            return fallback
+        return "reader" if name in _FIRST_NAMES else ""
+
+    return replace_tags(html, lambda n, f, r: html_lib.escape(value(n, f, r), quote=True))
+
+
+_HEAD_END = re.compile(r"</head>", re.IGNORECASE)
+_BODY_START = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
+
+
+def web_page(email_html: str, settings: Settings, issue: m.Issue) -> str:
+    """The email HTML as a public page: tags made web-safe, a feed link and a way back to the index."""
+    page = page_url(settings, issue.slug)
+    out = web_safe(email_html, page)
+    head = (f'<link rel="canonical" href="{html_lib.escape(page)}">'
+            f'<link rel="alternate" type="application/atom+xml" title="{html_lib.escape(settings.name)}" href="../feed.xml">')
+    out = _HEAD_END.sub(lambda _: head + "</head>", out, count=1)
+    colors = settings.theme.colors
+    nav = (f'<div style="max-width:600px;margin:0 auto;padding:12px 16px;font-family:{html_lib.escape(settings.theme.fonts.sans)};'
+           f'font-size:14px;"><a href="../" style="color:{colors.link};">&larr; All issues of {html_lib.escape(settings.name)}</a></div>')
+    return _BODY_START.sub(lambda mt: mt.group(0) + nav, out, count=1)
+
+
+@dataclasses.dataclass
+class Entry:
+    issue: m.Issue
+    url: str
+    updated: dt.datetime
+
+    @property
+    def date(self) -> str:
+        return format_date(self.issue.date)
+
+
+def _sort_key(e: Entry) -> tuple[dt.date, dt.datetime, str]:
+    return (e.issue.date, e.updated, e.issue.slug)
+
+
+def build_archive(ws: Workspace, paths: list[Path] | None = None) -> list[Path]:
+    """Write out/archive/ for ``paths`` (default: every issue). Returns the paths written.
+
+    An issue that fails to build is left out (the build already reported it)."""
+    settings = web_settings(ws.settings)
+    web_ws = Workspace(ws.root, settings)
+    folder = ws.out_dir / ARCHIVE_DIR
+    written: list[Path] = []
+    entries: list[Entry] = []
+    for path in paths if paths is not None else ws.issue_files():
+        try:
+            result = render_issue(web_ws, path)
+        except NewsletterError:
+            continue
+        issue = result.issue
+        target = folder / issue.slug / "index.html"
+        write_atomic(target, web_page(result.html, ws.settings, issue))
+        written.append(target)
+        entries.append(Entry(issue, page_url(ws.settings, issue.slug), issue_datetime(issue, ws.settings.timezone)))
+    entries.sort(key=_sort_key, reverse=True)
+    env = get_environment(ws.templates_dir)
+    base = ws.settings.web_url.rstrip("/") + "/"
+    newest = max((e.updated for e in entries), default=dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc))
+    context = {
+        "settings": ws.settings, "entries": entries, "web_url": base, "feed_url": base + "feed.xml",
+        "updated": _rfc3339(newest), "colors": ws.settings.theme.colors, "fonts": ws.settings.theme.fonts,
+        "rfc3339": _rfc3339, "no_tags": _no_tags,
+    }
+    index = folder / "index.html"
+    write_atomic(index, render_template(env, INDEX_TEMPLATE, context))
+    feed = folder / "feed.xml"
+    write_atomic(feed, render_template(env, FEED_TEMPLATE, context))
+    return [index, feed, *written]
+
+
+def _rfc3339(t: dt.datetime) -> str:
+    if t.tzinfo is None:
+        t = t.replace(tzinfo=dt.timezone.utc)
+    return t.isoformat(timespec="seconds")
+
+
+def _no_tags(text: str) -> str:
+    """A subject or preheader for a public listing: any merge tag removed."""
+    if not has_tag(text):
+        return text
+    return " ".join(replace_tags(text, lambda n, f, r: f or ("reader" if n in _FIRST_NAMES else "")).split())
