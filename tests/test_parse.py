@@ -172,7 +172,7 @@ def test_body_errors(body: str, expected: str) -> None:
     [
         "*Ships* are safe.\n— Grace Hopper, 1978",  # attribution on the next line (same paragraph)
         "*Ships* are safe.\n\n-- Grace Hopper, 1978",  # attribution as its own paragraph
-        "*Ships* are safe. – Grace Hopper, 1978",
+        "*Ships* are\nsafe.\n  – Grace Hopper, 1978",
     ],
 )
 def test_quote_attribution(quote: str) -> None:
@@ -180,3 +180,8 @@ def test_quote_attribution(quote: str) -> None:
     (callout,) = doc.callouts
     assert callout.attribution == "Grace Hopper, 1978"
     assert callout.blocks == (m.Paragraph((m.Emphasis((m.Text("Ships"),)), m.Text(" are safe.")), 8),)
+
+
+def test_a_dash_inside_a_quote_is_not_an_attribution() -> None:
+    doc = issue("# S\n\n::: quote\nCalm -- for now.\n:::\n")
+    assert doc.callouts[0].attribution == ""
