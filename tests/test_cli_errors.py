@@ -1,0 +1,114 @@
+"""Every kind of bad input through the real CLI: one exact line per problem, exit 1, no traceback."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from newsletter.cli import cli
+
+HEAD = "---\nsubject: x\ndate: 2026-06-02\n---\n# S\n\n"  # body text after this starts on line 7
+
+
+def build(workspace: Path, name: str, data: bytes | str) -> tuple[int, str, str]:
+    path = workspace / "issues" / name
+    path.write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+    result = CliRunner().invoke(cli, ["build", f"issues/{name}"])
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    return result.exit_code, result.stdout, result.stderr
+
+
+CASES = [
+    ("yaml-unclosed-quote", '---\nsubject: "x\ndate: 2026-06-02\n---\n# S\n',
+     "issues/bad.md:2: invalid YAML in front matter: found unexpected end of stream while scanning a quoted scalar"),
+    ("yaml-bad-indent", "---\nsubject: x\ndate: 2026-06-02\n  bad: [\n---\n# S\n",
+     "issues/bad.md:4: invalid YAML in front matter: mapping values are not allowed here"),
+    ("yaml-tab", "---\nsubject: x\n\tdate: 2026-06-02\n---\n# S\n",
+     "issues/bad.md:3: invalid YAML in front matter: found character '\\t' that cannot start any token"),
+    ("missing-subject", "---\ndate: 2026-06-02\n---\n# S\n",
+     "issues/bad.md:2: front matter needs 'subject' (add: subject: \"...\")"),
+    ("missing-date", "---\nsubject: x\n---\n# S\n", "issues/bad.md:2: front matter needs 'date' (add: date: YYYY-MM-DD)"),
+    ("misspelled-key", "---\nsubject: x\ndate: 2026-06-02\npreheadr: y\n---\n# S\n",
+     "issues/bad.md:4: unknown front-matter key 'preheadr' (did you mean 'preheader'?)"),
+    ("impossible-date", "---\nsubject: x\ndate: 2026-02-30\n---\n# S\n",
+     "issues/bad.md:3: 'date' is not a real date: '2026-02-30' (use YYYY-MM-DD, e.g. 2026-06-02)"),
+    ("not-utf8", (HEAD + "Caf").encode() + b"\xe9 au lait.\n",
+     "issues/bad.md:7: file is not UTF-8 text (byte 0xe9 at offset 44) (save it as UTF-8 in your editor)"),
+    ("binary", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "issues/bad.md:3: file is binary, not a Markdown text file"),
+    ("empty", b"", "issues/bad.md:1: file is empty (start it with front matter: ---, subject:, date:, ---)"),
+    ("unknown-block", HEAD + "::: sponsr\nAd.\n:::\n",
+     "issues/bad.md:7: unknown block '::: sponsr' (known blocks: sponsor, signup, sitrep, quote)"),
+    ("image-without-alt", HEAD + "![](https://example.com/a.jpg)\n",
+     "issues/bad.md:7: image has no alt text (write ![what the image shows](URL); mark decoration with {.decorative})"),
+    ("javascript-link", HEAD + "[a](javascript:alert(1))\n",
+     "issues/bad.md:7: link URL scheme 'javascript:' is not allowed (use https, http, mailto, tel)"),
+    ("javascript-uppercase", HEAD + "[a](JavaScript:alert(1))\n",
+     "issues/bad.md:7: link URL scheme 'javascript:' is not allowed (use https, http, mailto, tel)"),
+    ("data-link", HEAD + "[a](data:text/html;base64,PHNjcmlwdD4=)\n",
+     "issues/bad.md:7: link URL scheme 'data:' is not allowed (use https, http, mailto, tel)"),
+    ("data-image", HEAD + "![a](data:image/png;base64,AAAA)\n",
+     "issues/bad.md:7: image URL scheme 'data:' is not allowed (use https, http)"),
+    ("entity-javascript", HEAD + "[a](&#106;avascript:alert(1))\n",
+     "issues/bad.md:7: link URL scheme 'javascript:' is not allowed (use https, http, mailto, tel)"),
+    ("hex-entity-javascript", HEAD + "[a](&#x6A;avascript&#58;alert(1))\n",
+     "issues/bad.md:7: link URL scheme 'javascript:' is not allowed (use https, http, mailto, tel)"),
+    ("percent-javascript", HEAD + "[a](%6Aavascript:alert(1))\n",
+     "issues/bad.md:7: link URL scheme 'javascript:' is not allowed (use https, http, mailto, tel)"),
+    ("percent-tab-javascript", HEAD + "[a](java%09script:alert(1))\n",
+     "issues/bad.md:7: link URL scheme 'javascript:' is not allowed (use https, http, mailto, tel)"),
+    ("reference-javascript", HEAD + "[a][r]\n\n[r]: javascript:alert(1)\n",
+     "issues/bad.md:7: link URL scheme 'javascript:' is not allowed (use https, http, mailto, tel)"),
+    ("autolink-javascript", HEAD + "<javascript:alert(1)>\n",
+     "issues/bad.md:7: link URL scheme 'javascript:' is not allowed (use https, http, mailto, tel)"),
+    ("image-javascript", HEAD + "![a](javascript:alert(1))\n",
+     "issues/bad.md:7: image URL scheme 'javascript:' is not allowed (use https, http)"),
+    ("unclosed-comment", HEAD + "Text <!-- never closed\n",
+     "issues/bad.md:7: comment '<!--' is never closed (end it with '-->'; everything after it is hidden until then)"),
+    ("intro-twice", "---\nsubject: x\ndate: 2026-06-02\nintro: Hi.\n---\nHello.\n\n# S\n",
+     "issues/bad.md:4: the intro is written twice: in front matter 'intro:' and before the first '# ' heading"
+     " (keep one of them)"),
+]
+
+
+@pytest.mark.parametrize(("data", "line"), [c[1:] for c in CASES], ids=[c[0] for c in CASES])
+def test_bad_input(workspace: Path, data: str | bytes, line: str) -> None:
+    code, stdout, stderr = build(workspace, "bad.md", data)
+    assert (code, stdout, stderr) == (1, "", f"Error: {line}\n")
+    assert not (workspace / "out" / "bad").exists()
+
+
+def test_several_problems_in_one_file_are_all_reported(workspace: Path) -> None:
+    text = ("---\nsubject: x\ndate: 2026-02-30\nauthr: me\n---\n# S\n\n"
+            "![](https://e.example/a.jpg)\n\n[link](javascript:x)\n\n::: nope\nx\n:::\n")
+    code, stdout, stderr = build(workspace, "bad.md", text)
+    assert code == 1 and stdout == ""
+    assert stderr == (
+        "Error: issues/bad.md:3: 'date' is not a real date: '2026-02-30' (use YYYY-MM-DD, e.g. 2026-06-02)\n"
+        "Error: issues/bad.md:4: unknown front-matter key 'authr' (did you mean 'author'?)\n"
+        "Error: issues/bad.md:8: image has no alt text (write ![what the image shows](URL); mark decoration with {.decorative})\n"
+        "Error: issues/bad.md:10: link URL scheme 'javascript:' is not allowed (use https, http, mailto, tel)\n"
+        "Error: issues/bad.md:12: unknown block '::: nope' (known blocks: sponsor, signup, sitrep, quote)\n"
+    )
+
+
+def test_one_bad_issue_does_not_stop_the_others(workspace: Path) -> None:
+    (workspace / "issues" / "2026-06-03-bad.md").write_text("---\nsubject: x\n---\n# S\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build"])
+    assert result.exit_code == 1
+    assert result.stderr == "Error: issues/2026-06-03-bad.md:2: front matter needs 'date' (add: date: YYYY-MM-DD)\n"
+    assert result.stdout.startswith("out/2026-06-02-tides/email.html  ")
+    assert (workspace / "out" / "2026-06-02-tides" / "email.html").is_file()
+
+
+def test_a_missing_issue_file(workspace: Path) -> None:
+    result = CliRunner().invoke(cli, ["build", "issues/nope.md"])
+    assert (result.exit_code, result.stderr) == (1, "Error: issues/nope.md: file not found\n")
+
+
+def test_deeply_nested_input_fails_cleanly(workspace: Path) -> None:
+    code, _, stderr = build(workspace, "deep.md", HEAD + "> " * 5000 + "deep\n\n" + "- " * 3000 + "x\n")
+    assert "Traceback" not in stderr
+    assert code in (0, 1)
