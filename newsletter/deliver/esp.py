@@ -175,3 +175,14 @@ def sample_value(name: str, fallback: str, *, email: str, link: str) -> str:
     if is_link_tag(name):
         return link
     return fallback or "Sample"
+
+
+#: Stands in for a space inside a tag while the text part is wrapped (private use, never in content).
+KEEP_TOGETHER = "\ue000"
+
+
+def keep_together(text: str) -> str:
+    """Spaces inside tags made unbreakable, so wrapping never splits ``{{ unsubscribe_url }}``."""
+    if "{" not in text and "%" not in text and "*|" not in text and "<%" not in text:
+        return text
+    return _ANY_PLACEHOLDER.sub(lambda m: m.group(0).replace(" ", KEEP_TOGETHER), text)

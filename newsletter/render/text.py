@@ -10,6 +10,7 @@ import textwrap
 from typing import Callable, Sequence
 
 from newsletter.content import model as m
+from newsletter.deliver.esp import KEEP_TOGETHER, keep_together
 
 WIDTH = 76
 
@@ -18,6 +19,7 @@ def wrap(text: str, width: int = WIDTH, indent: str = "", first: str | None = No
     """Wrap text without breaking words or URLs; keeps hard breaks (newlines)."""
     out: list[str] = []
     lead = indent if first is None else first
+    text = keep_together(text.replace(KEEP_TOGETHER, ""))  # a tag is never split across lines
     for n, chunk in enumerate(text.split("\n")):
         wrapped = textwrap.wrap(
             chunk,
@@ -28,7 +30,7 @@ def wrap(text: str, width: int = WIDTH, indent: str = "", first: str | None = No
             break_on_hyphens=False,
         )
         out.extend(wrapped or [(lead if n == 0 else indent).rstrip()])
-    return "\n".join(out)
+    return "\n".join(out).replace(KEEP_TOGETHER, " ")
 
 
 class TextRenderer:
