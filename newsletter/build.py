@@ -89,6 +89,11 @@ def render_issue(ws: Workspace, path: Path) -> BuildResult:
         )
     # 6. The message file: both parts as one multipart/alternative email.
     result.eml = build_eml(html=html, text=text, issue=issue, settings=ws.settings, unsubscribe_url=context.links.unsubscribe)
+    # 7. The quality gate: the offline rules only (spam and online run in `newsletter check`).
+    from newsletter.checks import run_checks
+
+    result.findings = run_checks(result, ws.settings, search_path(ws.templates_dir),
+                                 html_file=ws.out_for(issue.slug) / "email.html")
     return result
 
 

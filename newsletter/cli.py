@@ -60,6 +60,24 @@ def build(issues: tuple[Path, ...], emit_mjml: bool, force: bool, jobs: int | No
 
 
 @cli.command()
+@click.argument("issues", nargs=-1, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True,
+              help="Report as lines of text or as one JSON document (see docs/check.md).")
+@click.option("--strict", is_flag=True, help="Fail (exit 1) on warnings too, not only on errors.")
+@click.option("--spam", is_flag=True, help="Also score the message with SpamAssassin (spamassassin -L -t).")
+@click.option("--online", is_flag=True, help="Also fetch every link and image (off by default: offline-first).")
+@click.option("-v", "--verbose", is_flag=True, help="Also list info findings in the text report.")
+@workspace_option
+def check(issues: tuple[Path, ...], fmt: str, strict: bool, spam: bool, online: bool, verbose: bool,
+          workspace: Path | None) -> None:
+    """Run the quality gate on ISSUES (default: every issue): size, structure, links, accessibility,
+    inbox, compatibility, plain text, deliverability. Exit 1 on an error (or a warning with --strict)."""
+    from newsletter.commands.check import run_check
+
+    run_check(list(issues), workspace=workspace, fmt=fmt, strict=strict, spam=spam, online=online, verbose=verbose)
+
+
+@cli.command()
 @click.argument("issue", required=False, default=None)
 @click.option("--port", type=click.IntRange(0, 65535), default=None, help="Port to listen on (default: 8025).")
 @click.option("--host", default=None, help="Address to bind (default: 127.0.0.1; anything else warns).")

@@ -1,0 +1,314 @@
+"""Compatibility: the CSS and HTML that the theme and the content add, checked against the
+caniemail.com data set (snapshot in data/caniemail.json) for the clients in ``check.targets``.
+
+Scope: the properties and values of the theme's email.css.j2 (inlined, so its selectors never
+reach a client, and it must work everywhere: a target without support is a warning), everything
+in its responsive.css.j2 (kept in <style>: progressive enhancement, so a target without support
+is info), the HTML elements and attributes the theme templates write, and the elements the
+content renders to. MJML's own boilerplate is not checked: nobody here can change it.
+
+A theme accepts a known degradation with a Jinja comment in any of its files, e.g.
+``{# check: allow css-border-radius (square corners in Outlook are fine) #}``: that feature is
+then reported as info.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Iterator
+
+from newsletter.checks import Finding
+from newsletter.checks.context import CheckContext, file_lines, theme_files
+from newsletter.content import model as m
+
+DATA_FILE = Path(__file__).resolve().parent / "data" / "caniemail.json"
+INLINE_CSS, STYLE_CSS = "email.css.j2", "responsive.css.j2"
+
+_JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
+_ALLOW = re.compile(r"\{#-?\s*check:\s*allow\s+([\w-]+)")
+_JINJA_EXPR = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
+_CSS_COMMENT = re.compile(r"/\*.*?\*/", re.S)
+_DECL = re.compile(r"(?<![\w-])([a-z-]+)\s*:\s*([^;{}]*)")
+_TAG = re.compile(r"<([a-z][a-z0-9]*)\b([^>]*)>")
+_FUNCTIONS = {"linear-gradient": "css-linear-gradient", "radial-gradient": "css-radial-gradient",
+              "conic-gradient": "css-conic-gradient", "calc": "css-unit-calc", "var": "css-variables",
+              "rgb": "css-rgb", "rgba": "css-rgba", "clamp": "css-function-clamp", "min": "css-function-min",
+              "max": "css-function-max", "light-dark": "css-function-light-dark"}
+_UNITS = {"rem": "css-unit-rem", "vh": "css-unit-vh", "vw": "css-unit-vw", "vmin": "css-unit-vmin",
+          "vmax": "css-unit-vmax", "ch": "css-unit-ch", "ex": "css-unit-ex"}
+_AT_RULES = {"media": "css-at-media", "font-face": "css-at-font-face", "import": "css-at-import",
+             "keyframes": "css-at-keyframes", "supports": "css-at-supports"}
+_MEDIA_FEATURES = {"prefers-color-scheme": "css-at-media-prefers-color-scheme",
+                   "prefers-reduced-motion": "css-at-media-prefers-reduced-motion",
+                   "orientation": "css-at-media-orientation", "hover": "css-at-media-hover",
+                   "device-pixel-ratio": "css-at-media-device-pixel-ratio", "resolution": "css-at-media-device-pixel-ratio"}
+_ELEMENTS = {"p": "html-p", "h1": "html-h1-h6", "h2": "html-h1-h6", "h3": "html-h1-h6", "h4": "html-h1-h6",
+             "h5": "html-h1-h6", "h6": "html-h1-h6", "ol": "html-lists", "ul": "html-lists", "li": "html-lists",
+             "dl": "html-lists", "blockquote": "html-blockquote", "hr": "html-hr", "img": "html-img",
+             "code": "html-code", "strong": "html-strong", "span": "html-span", "div": "html-div",
+             "table": "html-table", "small": "html-small", "del": "html-del", "pre": "html-pre",
+             "abbr": "html-abbr", "address": "html-address", "svg": "html-svg", "video": "html-video",
+             "audio": "html-audio", "form": "html-form", "picture": "html-picture", "wbr": "html-wbr",
+             "style": "html-style", "link": "html-link", "base": "html-base", "dialog": "html-dialog",
+             "marquee": "html-marquee", "meter": "html-meter", "progress": "html-progress", "object": "html-object",
+             "textarea": "html-textarea", "select": "html-select", "strike": "html-strike", "dfn": "html-dfn",
+             "bdi": "html-bdi", "ruby": "html-ruby", "button": "html-button-submit"}
+_SEMANTIC = {"article", "aside", "details", "figcaption", "figure", "footer", "header", "main", "mark", "nav",
+             "section", "summary", "time"}
+_ATTRIBUTES = {"aria-hidden": "html-aria-hidden", "aria-label": "html-aria-label", "aria-live": "html-aria-live",
+               "aria-labelledby": "html-aria-labelledby", "aria-describedby": "html-aria-describedby",
+               "role": "html-role", "srcset": "html-srcset", "loading": "html-loading-attribute",
+               "hidden": "html-hidden", "dir": "html-dir", "target": "html-target"}
+_IMAGE_TYPES = {"png": "image-png", "jpg": "image-jpg", "jpeg": "image-jpg", "gif": "image-gif",
+                "webp": "image-webp", "svg": "image-svg", "avif": "image-avif", "bmp": "image-bmp",
+                "ico": "image-ico", "tif": "image-tiff", "tiff": "image-tiff", "heic": "image-heif",
+                "heif": "image-heif", "apng": "image-apng"}
+
+
+@dataclass(frozen=True)
+class Use:
+    """One place a caniemail feature is used: what, where, and whether it must work everywhere."""
+
+    slug: str
+    what: str
+    file: str
+    line: int
+    required: bool
+
+
+@lru_cache(maxsize=1)
+def dataset() -> dict[str, Any]:
+    raw = json.loads(DATA_FILE.read_text(encoding="utf-8"))
+    raw["by_slug"] = {f["slug"]: f for f in raw["data"]}
+    return raw
+
+
+def client_name(target: str) -> str:
+    names = dataset()["nicenames"]
+    family, _, platform = target.partition(".")
+    fam, plat = names["family"].get(family, family), names["platform"].get(platform, platform)
+    return plat if plat.startswith(fam) else f"{fam} {plat}"
+
+
+# ---- what the theme and the content use ------------------------------------------
+
+
+def css_uses(text: str, file: str, required: bool) -> list[Use]:
+    """caniemail features used by a CSS template (Jinja stripped, line numbers kept)."""
+    text = _JINJA_COMMENT.sub(lambda mt: "\n" * mt.group(0).count("\n"), text)
+    text = _CSS_COMMENT.sub(lambda mt: "\n" * mt.group(0).count("\n"), text)
+    text = _JINJA_EXPR.sub("x", text)
+    features = dataset()["by_slug"]
+    out: list[Use] = []
+
+    def add(slug: str, what: str, pos: int) -> None:
+        if slug in features:
+            out.append(Use(slug, what, file, text.count("\n", 0, pos) + 1, required))
+
+    depth = 0
+    start = 0
+    for i, ch in enumerate(text + "{"):
+        if ch not in "{}":
+            continue
+        chunk = text[start:i]
+        if ch == "{":
+            if not required:  # inlined CSS: its selectors and at-rules never reach a client
+                _prelude(chunk.strip(), start + len(chunk) - len(chunk.lstrip()), add)
+            depth += 1
+        else:
+            _declarations(chunk, start, add)
+            depth -= 1
+        start = i + 1
+    return out
+
+
+def _prelude(prelude: str, pos: int, add: Any) -> None:
+    if not prelude:
+        return
+    if prelude.startswith("@"):
+        name = re.match(r"@([a-z-]+)", prelude)
+        if name:
+            add(_AT_RULES.get(name.group(1), f"css-at-{name.group(1)}"), f"@{name.group(1)}", pos)
+        for feature, slug in _MEDIA_FEATURES.items():
+            if feature in prelude:
+                add(slug, f"@media ({feature})", pos)
+        return
+    for selector in prelude.split(","):
+        sel = selector.strip()
+        if "," in prelude:
+            add("css-selector-grouping", "selector list (a, b)", pos)
+        checks = [(r"(^|[\s>+~])[a-z][a-z0-9]*", "css-selector-type", "type selector"),
+                  (r"\.[\w-]+", "css-selector-class", "class selector"),
+                  (r"#[\w-]+", "css-selector-id", "id selector"),
+                  (r"\[[^\]]*\]", "css-selector-attribute", "attribute selector"),
+                  (r"\*", "css-selector-universal", "universal selector *"),
+                  (r"\s*>\s*", "css-selector-child", "child selector >"),
+                  (r"\s*\+\s*", "css-selector-adjacent-sibling", "adjacent sibling selector +"),
+                  (r"\s*~\s*", "css-selector-general-sibling", "general sibling selector ~"),
+                  (r"[\w\]\)]\s+[\w.#\[:*]", "css-selector-descendant", "descendant selector"),
+                  (r"[\w\]][.#\[][\w-]", "css-selector-chaining", "chained selector")]
+        for pattern, slug, what in checks:
+            if re.search(pattern, re.sub(r"\[[^\]]*\]", "[]", sel) if slug != "css-selector-attribute" else sel):
+                add(slug, what, pos)
+        for pseudo in re.findall(r"::?([a-z-]+)", sel):
+            add(f"css-pseudo-element-{pseudo}" if f"::{pseudo}" in sel else f"css-pseudo-class-{pseudo}",
+                f":{pseudo}", pos)
+
+
+def _declarations(block: str, pos: int, add: Any) -> None:
+    for mt in _DECL.finditer(block):
+        prop, value = mt.group(1), mt.group(2).strip()
+        at = pos + mt.start()
+        value_l = value.lower()
+        if prop == "display":
+            kind = value_l.replace("!important", "").strip()
+            slug = {"flex": "css-display-flex", "inline-flex": "css-display-flex", "grid": "css-display-grid",
+                    "inline-grid": "css-display-grid", "none": "css-display-none"}.get(kind, "css-display")
+            add(slug, f"display: {kind}", at)
+        else:
+            base = re.sub(r"-(top|right|bottom|left)(-(width|style|color))?$", "", prop)
+            add(f"css-{prop}" if f"css-{prop}" in dataset()["by_slug"] else f"css-{base}", prop, at)
+        if "!important" in value_l:
+            add("css-important", "!important", at)
+        for fn in re.findall(r"([a-z-]+)\(", value_l):
+            if fn in _FUNCTIONS:
+                add(_FUNCTIONS[fn], f"{fn}()", at)
+        for unit in re.findall(r"\d(rem|vh|vw|vmin|vmax|ch|ex)\b", value_l):
+            add(_UNITS[unit], f"{unit} unit", at)
+
+
+def html_uses(text: str, file: str) -> list[Use]:
+    """Elements and attributes written literally in a theme template."""
+    text = _JINJA_COMMENT.sub(lambda mt: "\n" * mt.group(0).count("\n"), text)
+    out = []
+    for mt in _TAG.finditer(text):
+        line = text.count("\n", 0, mt.start()) + 1
+        tag, attrs = mt.group(1), mt.group(2)
+        slug = "html-semantics" if tag in _SEMANTIC else _ELEMENTS.get(tag)
+        if slug:
+            out.append(Use(slug, f"<{tag}>", file, line, True))
+        for attr in re.findall(r"([a-z-]+)=", attrs):
+            if attr in _ATTRIBUTES:
+                out.append(Use(_ATTRIBUTES[attr], f"{attr} attribute", file, line, True))
+    return out
+
+
+@lru_cache(maxsize=16)
+def _theme_uses(files: tuple[tuple[str, float], ...]) -> tuple[tuple[Use, ...], frozenset[str]]:
+    out: list[Use] = []
+    allowed: set[str] = set()
+    for path, _mtime in files:
+        text = "\n".join(file_lines(Path(path)))
+        allowed.update(_ALLOW.findall(text))
+        name = Path(path).name
+        if name == INLINE_CSS:
+            out += css_uses(text, path, required=True)
+        elif name == STYLE_CSS:
+            out += css_uses(text, path, required=False)
+        elif name.endswith(".mjml.j2"):
+            out += html_uses(text, path)
+    return tuple(out), frozenset(allowed)
+
+
+def theme_uses(search_dirs: list[Path]) -> tuple[tuple[Use, ...], frozenset[str]]:
+    """What the theme uses, and the features it accepts degrading (``check: allow`` comments)."""
+    paths = [p for p in theme_files(search_dirs) if p.name in (INLINE_CSS, STYLE_CSS) or p.name.endswith(".mjml.j2")]
+    return _theme_uses(tuple((str(p), p.stat().st_mtime) for p in paths))
+
+
+def content_uses(issue: m.Issue) -> list[Use]:
+    """Elements the content renders to (newsletter/render/html.py), at the issue lines that use them."""
+    out: list[Use] = []
+    kinds = {m.Paragraph: ("html-p", "<p>"), m.Subhead: ("html-h1-h6", "<h4> subhead"),
+             m.ListBlock: ("html-lists", "list"), m.Quote: ("html-blockquote", "<blockquote>"),
+             m.Rule: ("html-hr", "<hr>"), m.Figure: ("html-img", "<img>")}
+
+    def inlines(nodes: tuple[m.Inline, ...], line: int) -> None:
+        for node in nodes:
+            if isinstance(node, m.Code):
+                out.append(Use("html-code", "<code>", issue.path, line, True))
+            elif isinstance(node, m.Strong):
+                out.append(Use("html-strong", "<strong>", issue.path, line, True))
+            elif isinstance(node, m.Link) and node.url.lower().startswith("mailto:"):
+                out.append(Use("html-mailto-links", "mailto: link", issue.path, line, True))
+            if isinstance(node, (m.Emphasis, m.Strong, m.Link)):
+                inlines(node.children, line)
+
+    def blocks(bs: tuple[m.Block, ...]) -> None:
+        for b in bs:
+            slug, what = kinds[type(b)]
+            out.append(Use(slug, what, issue.path, b.line, True))
+            if isinstance(b, (m.Paragraph, m.Subhead)):
+                inlines(b.inlines, b.line)
+            elif isinstance(b, m.Quote):
+                blocks(b.blocks)
+            elif isinstance(b, m.ListBlock):
+                for item in b.items:
+                    blocks(item)
+            elif isinstance(b, m.Figure):
+                ext = b.src.split("?")[0].rsplit(".", 1)[-1].lower()
+                if ext in _IMAGE_TYPES:
+                    out.append(Use(_IMAGE_TYPES[ext], f".{ext} image", issue.path, b.line, True))
+
+    blocks(issue.intro)
+    for item in issue.items:
+        for bs in ([s.blocks for s in item.sections] if isinstance(item, m.Story) else [item.blocks]):
+            blocks(bs)
+    return out
+
+
+# ---- judging them --------------------------------------------------------------------
+
+
+def support(feature: dict[str, Any], target: str) -> tuple[str, list[str]]:
+    """('y'|'a'|'n'|'u', note numbers) for the newest test of one client."""
+    value = feature.get("support", {}).get(target)
+    if not value:
+        return "u", []
+    parts = value.split()
+    return parts[0], [p.lstrip("#") for p in parts[1:] if p.startswith("#")]
+
+
+def check(ctx: CheckContext) -> Iterator[Finding]:
+    features = dataset()["by_slug"]
+    targets = ctx.settings.check.targets
+    first: dict[str, Use] = {}
+    uses, allowed = theme_uses(ctx.search_dirs)
+    for use in (*uses, *content_uses(ctx.issue)):
+        prev = first.get(use.slug)
+        if prev is None or (use.required and not prev.required):
+            first[use.slug] = use
+    for slug, use in first.items():
+        feature = features[slug]
+        missing, partial, notes = [], [], []
+        for target in targets:
+            level, nums = support(feature, target)
+            if level == "n":
+                missing.append(client_name(target))
+            elif level == "a":
+                partial.append(client_name(target))
+            for n in nums:
+                note = (feature.get("notes_by_num") or {}).get(n)
+                if note and note not in notes and (level == "n" or (level == "a" and use.required)):
+                    notes.append(note)
+        if not missing and not (partial and use.required):
+            continue  # partial support of an enhancement in <style> is not worth a line
+        parts = []
+        if missing:
+            parts.append("not supported in " + ", ".join(missing))
+        if partial and use.required:
+            parts.append("partly supported in " + ", ".join(partial))
+        severity = "warning" if missing and use.required and slug not in allowed else "info"
+        title = feature["title"]
+        what = title if use.what.lower() in title.lower() else f"{title} ({use.what})"
+        message = f"{what} is " + "; ".join(parts)
+        if notes:
+            message += ". caniemail: " + " ".join(notes)
+        if slug in allowed and missing and use.required:
+            message += " (the theme accepts this: 'check: allow')"
+        hint = feature.get("url", "")
+        yield Finding("compatibility", severity, message, use.file, use.line, hint)

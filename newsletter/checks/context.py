@@ -1,0 +1,153 @@
+"""What every rule sees: the built issue, the parsed HTML, and where to point a finding."""
+
+from __future__ import annotations
+
+import re
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import lxml.html
+
+from newsletter.checks import Finding
+
+if TYPE_CHECKING:
+    from newsletter.build import BuildResult
+    from newsletter.render.context import Links
+    from newsletter.settings import Settings
+
+#: Jinja expressions, statements and comments (what is not literal text in a template).
+_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}")
+
+
+@lru_cache(maxsize=64)
+def _read_lines(path: str, mtime: float) -> tuple[str, ...]:
+    return tuple(Path(path).read_text(encoding="utf-8", errors="replace").split("\n"))
+
+
+def file_lines(path: Path) -> tuple[str, ...]:
+    try:
+        return _read_lines(str(path), path.stat().st_mtime)
+    except OSError:
+        return ()
+
+
+def theme_files(search_dirs: list[Path], pattern: str = "*.j2") -> list[Path]:
+    """Template files in search order; a workspace file shadows the theme file of the same name."""
+    seen: set[str] = set()
+    out: list[Path] = []
+    for d in search_dirs:
+        if not d.is_dir():
+            continue
+        for path in sorted(d.rglob(pattern)):
+            rel = str(path.relative_to(d))
+            if rel not in seen:
+                seen.add(rel)
+                out.append(path)
+    return out
+
+
+def template_file(search_dirs: list[Path], name: str) -> Path | None:
+    for d in search_dirs:
+        if (d / name).is_file():
+            return d / name
+    return None
+
+
+class CheckContext:
+    def __init__(self, result: BuildResult, settings: Settings, search_dirs: list[Path],
+                 html_file: Path | None = None) -> None:
+        self.result = result
+        self.settings = settings
+        self.search_dirs = search_dirs
+        self.issue = result.issue
+        self.html = result.html
+        self.text = result.text
+        self.html_file = str(html_file) if html_file else f"out/{result.issue.slug}/email.html"
+        self._source_lines = result.issue.source.split("\n")
+
+    @cached_property
+    def doc(self) -> lxml.html.HtmlElement:
+        return lxml.html.document_fromstring(self.html)
+
+    @cached_property
+    def links(self) -> Links:
+        from newsletter.render.context import issue_links
+
+        return issue_links(self.issue, self.settings)
+
+    @cached_property
+    def body(self) -> lxml.html.HtmlElement:
+        found = self.doc.find("body")
+        return found if found is not None else self.doc
+
+    # ---- where a finding points ------------------------------------------------
+
+    def issue_line(self, snippet: str) -> int:
+        """The first line of the issue file containing ``snippet`` (0 when none does)."""
+        if not snippet:
+            return 0
+        body_start = 0
+        for n, line in enumerate(self._source_lines, start=1):
+            if snippet in line and n > body_start:
+                return n
+        return 0
+
+    def settings_line(self, snippet: str) -> int:
+        if not snippet or not self.settings.path:
+            return 0
+        for n, line in enumerate(file_lines(Path(self.settings.path)), start=1):
+            if snippet in line:
+                return n
+        return 0
+
+    def template_line(self, snippet: str, pattern: str = "*.j2") -> tuple[str, int]:
+        """The template file and line whose literal text (Jinja removed) contains ``snippet``."""
+        if not snippet:
+            return "", 0
+        for path in theme_files(self.search_dirs, pattern):
+            for n, raw in enumerate(file_lines(path), start=1):
+                if snippet in raw or snippet in _JINJA.sub("", raw):
+                    return str(path), n
+        return "", 0
+
+    def html_line(self, el: lxml.html.HtmlElement | None = None, snippet: str = "") -> int:
+        if el is not None and getattr(el, "sourceline", None):
+            return int(el.sourceline)
+        if snippet:
+            at = self.html.find(snippet)
+            if at >= 0:
+                return self.html.count("\n", 0, at) + 1
+        return 0
+
+    def finding(self, rule: str, severity: str, message: str, hint: str = "", *, content: str = "",
+                settings: str = "", template: str = "", el: lxml.html.HtmlElement | None = None,
+                html: str = "", line: int = 0) -> Finding:
+        """A finding pointed at the first place that has the snippet: issue file (``content`` or an
+        explicit ``line``), newsletter.yaml (``settings``), a template (``template``), else the HTML."""
+        if line:
+            return Finding(rule, severity, message, self.issue.path, line, hint)
+        n = self.issue_line(content)
+        if n:
+            return Finding(rule, severity, message, self.issue.path, n, hint)
+        n = self.settings_line(settings)
+        if n:
+            return Finding(rule, severity, message, self.settings.path, n, hint)
+        file, n = self.template_line(template)
+        if file:
+            return Finding(rule, severity, message, file, n, hint)
+        return Finding(rule, severity, message, self.html_file, self.html_line(el, html), hint)
+
+    def issue_finding(self, rule: str, severity: str, message: str, hint: str = "", line: int = 0) -> Finding:
+        return Finding(rule, severity, message, self.issue.path, line, hint)
+
+
+def visible(el: lxml.html.HtmlElement) -> bool:
+    """False when the element or an ancestor is hidden with display:none (the preheader)."""
+    node: lxml.html.HtmlElement | None = el
+    while node is not None:
+        style = (node.get("style") or "").replace(" ", "").lower()
+        if "display:none" in style or node.get("hidden") is not None:
+            return False
+        node = node.getparent()
+    return True

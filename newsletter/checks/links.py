@@ -1,0 +1,116 @@
+"""Links and images: absolute https targets, no script or data URLs, alt text, descriptive and
+consistent link text."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from typing import Iterator
+from urllib.parse import urlsplit
+
+from newsletter.checks import Finding
+from newsletter.checks.context import CheckContext, visible
+from newsletter.content import model as m
+from newsletter.deliver.esp import is_tag
+
+GENERIC_TEXT = {"click here", "click", "here", "read more", "more", "learn more", "link", "this", "this link",
+                "go", "continue", "details", "more info"}
+_SOURCE_HTTP = re.compile(r"\]\(\s*<?(http://[^)\s>]+)|<(http://[^>\s]+)>")
+
+
+def check(ctx: CheckContext) -> Iterator[Finding]:
+    texts: dict[str, set[str]] = defaultdict(set)
+    for a in ctx.body.iter("a"):
+        href = (a.get("href") or "").strip()
+        yield from _link_target(ctx, a, href)
+        text = " ".join(a.text_content().split())
+        alts = [img.get("alt", "").strip() for img in a.iter("img")]
+        if not text and not any(alts):
+            yield ctx.finding("links", "warning", f"link to {href[:60]} has no text a screen reader can read",
+                              "give the link words, or its image an alt text", content=href, el=a)
+        elif text.lower().strip(".!:→» ") in GENERIC_TEXT and visible(a):
+            yield ctx.finding("links", "warning", f"link text '{text}' does not say where it goes",
+                              "describe the destination: [the full report](...)", content=f"[{text}]", el=a)
+        if text and href and not href.startswith("#"):
+            texts[text.lower()].add(href)
+    for text, hrefs in texts.items():
+        if len(hrefs) > 1:
+            yield ctx.finding("links", "warning", f"the link text '{text}' leads to {len(hrefs)} different URLs",
+                              "use different words for different destinations", content=f"[{text}", html=text)
+    decorative = {f.src for f in _figures(ctx.issue) if f.decorative}
+    for img in ctx.body.iter("img"):
+        yield from _image(ctx, img, decorative)
+
+
+def _link_target(ctx: CheckContext, a: object, href: str) -> Iterator[Finding]:
+    if not href:
+        yield ctx.finding("links", "error", "a link has no href", "", el=a)  # type: ignore[arg-type]
+        return
+    if is_tag(href) or href.startswith("#"):
+        return
+    scheme = urlsplit(href).scheme.lower()
+    where = dict(content=_unutm(href), settings=href, template=href, el=a)
+    if scheme in ("https", "mailto", "tel"):
+        return
+    if scheme == "http":
+        yield ctx.finding("links", "warning", f"link uses http, not https: {href[:80]}",
+                          "use https:// (clients warn about insecure links)", **where)  # type: ignore[arg-type]
+    elif scheme in ("javascript", "data", "vbscript", "file"):
+        yield ctx.finding("links", "error", f"'{scheme}:' link: {href[:60]}", "email clients block these; "
+                          "link to an https page", **where)  # type: ignore[arg-type]
+    else:
+        yield ctx.finding("links", "error", f"link is not an absolute https URL: {href[:80]}",
+                          "write the full https://... address", **where)  # type: ignore[arg-type]
+
+
+def _image(ctx: CheckContext, img: object, decorative: set[str]) -> Iterator[Finding]:
+    src = (img.get("src") or "").strip()  # type: ignore[attr-defined]
+    where = dict(content=src or "![", template="<img", el=img)
+    scheme = urlsplit(src).scheme.lower()
+    if scheme == "http":
+        yield ctx.finding("links", "error", f"image over http: {src[:80]}",
+                          "use https:// (clients block or warn about insecure images)", **where)  # type: ignore[arg-type]
+    elif scheme != "https":
+        yield ctx.finding("links", "error", f"image source is not an absolute https URL: {src[:60]}",
+                          "host the image and use its https:// address", **where)  # type: ignore[arg-type]
+    alt = img.get("alt")  # type: ignore[attr-defined]
+    if alt is None:
+        yield ctx.finding("links", "error", f"image has no alt attribute: {src[:60]}",
+                          "write ![what the image shows](...)", **where)  # type: ignore[arg-type]
+    elif not alt.strip() and src not in decorative and visible(img):  # type: ignore[arg-type]
+        yield ctx.finding("links", "warning", f"image has an empty alt but is not marked decorative: {src[:60]}",
+                          "describe it, or mark it {.decorative}", **where)  # type: ignore[arg-type]
+
+
+def _unutm(url: str) -> str:
+    """The URL as the editor wrote it (before UTM tagging), to find it in the issue file."""
+    return re.sub(r"[?&]utm_[a-z]+=.*$", "", url)
+
+
+def _figures(issue: m.Issue) -> Iterator[m.Figure]:
+    def walk(blocks: tuple[m.Block, ...]) -> Iterator[m.Figure]:
+        for b in blocks:
+            if isinstance(b, m.Figure):
+                yield b
+            elif isinstance(b, m.Quote):
+                yield from walk(b.blocks)
+            elif isinstance(b, m.ListBlock):
+                for item in b.items:
+                    yield from walk(item)
+
+    yield from walk(issue.intro)
+    for item in issue.items:
+        for blocks in ([s.blocks for s in item.sections] if isinstance(item, m.Story) else [item.blocks]):
+            yield from walk(blocks)
+
+
+def source_findings(path: str, source: str) -> list[Finding]:
+    """http links found in an issue file's text: used when the build stopped before any HTML
+    existed, so that one report has every problem of the file."""
+    out = []
+    for n, line in enumerate(source.split("\n"), start=1):
+        for mt in _SOURCE_HTTP.finditer(line):
+            url = mt.group(1) or mt.group(2)
+            out.append(Finding("links", "warning", f"link uses http, not https: {url[:80]}", path, n,
+                               "use https:// (clients warn about insecure links)", path))
+    return out

@@ -1,0 +1,98 @@
+"""The plain-text part: present, clean, wrapped, and carrying every link, the unsubscribe URL
+and the postal address (spam filters compare it with the HTML)."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from newsletter.checks import Finding
+from newsletter.checks.context import _JINJA, CheckContext, file_lines, theme_files
+from newsletter.deliver.esp import is_tag
+
+SHOULD, MUST = 78, 998  # RFC 5322 line lengths
+_HTML = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>|&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);")
+_MARKDOWN = [(re.compile(r"\*\*[^*\n]+\*\*|__[^_\n]+__"), "**bold** markers"),
+             (re.compile(r"!?\[[^\]\n]*\]\([^)\n]*\)"), "a [text](url) link"),
+             (re.compile(r"^\s{0,3}#{1,6}\s", re.M), "a '#' heading"),
+             (re.compile(r"`[^`\n]+`"), "`code` backticks"),
+             (re.compile(r"^\s*:::", re.M), "a '::: block' fence")]
+_LONE_URL = re.compile(r"^\s*(?:[>\-*]\s*|\d+\.\s*)*<?[a-z][a-z0-9+.-]*:\S+>?\s*$", re.I)
+
+
+def check(ctx: CheckContext) -> Iterator[Finding]:
+    text = ctx.text
+    file = ctx.html_file.replace("email.html", "email.txt")
+    if not text.strip():
+        yield Finding("plaintext", "error", "the plain-text part is empty", file, 0, "check email.txt.j2")
+        return
+    lines = text.split("\n")
+    for n, line in enumerate(lines, start=1):
+        bad = _HTML.search(_strip_urls(line))
+        if bad:
+            yield _at(ctx, file, n, line, f"HTML in the plain-text part: {bad.group(0)!r}",
+                      "the text part is rendered from the content, not the HTML")
+            break
+    for n, line in enumerate(lines, start=1):
+        for pattern, what in _MARKDOWN:
+            if pattern.search(line):
+                yield _at(ctx, file, n, line, f"Markdown residue in the plain-text part: {what}",
+                          "render it as plain words")
+                break
+        else:
+            continue
+        break
+    for n, line in enumerate(lines, start=1):
+        if len(line) > MUST:
+            yield Finding("plaintext", "error", f"line is {len(line)} characters: mail servers break lines over "
+                          f"{MUST}", file, n, "wrap it")
+        elif len(line) > SHOULD and not _LONE_URL.match(line):
+            yield _long_line(ctx, file, n, line)
+    hrefs = []
+    for a in ctx.body.iter("a"):
+        href = (a.get("href") or "").strip()
+        if href and not href.startswith("#") and href not in hrefs:
+            hrefs.append(href)
+    for href in hrefs:
+        if href not in text:
+            yield ctx.finding("plaintext", "warning", f"the plain-text part lacks the link {href[:80]}",
+                              "both parts should carry the same links (spam filters compare them)",
+                              content=href, settings=href, template=href, html=href)
+    unsub = ctx.links.unsubscribe
+    if unsub and unsub not in text:
+        yield Finding("plaintext", "error", f"the plain-text part has no unsubscribe link ({unsub})", file, 0,
+                      "email.txt.j2 should print links.unsubscribe")
+    address = " ".join(ctx.settings.postal_address.split())
+    if address and address not in " ".join(text.split()):
+        yield Finding("plaintext", "error", "the plain-text part has no postal address", file, 0,
+                      "email.txt.j2 should print settings.postal_address")
+
+
+def _strip_urls(line: str) -> str:
+    return re.sub(r"<[a-z][a-z0-9+.-]*:[^>\s]*>", "", line, flags=re.I) if not is_tag(line) else ""
+
+
+def _at(ctx: CheckContext, file: str, n: int, line: str, message: str, hint: str) -> Finding:
+    """Point at the issue line when the offending text comes from content, else at email.txt."""
+    words = line.strip()[:30]
+    found = ctx.issue_line(words) if len(words) >= 8 else 0
+    return Finding("plaintext", "warning", message, ctx.issue.path if found else file, found or n, hint)
+
+
+def _long_line(ctx: CheckContext, file: str, n: int, line: str) -> Finding:
+    """An over-long line, pointed at the issue text, the setting, or the text template it came from."""
+    message = f"line {n} of the text part is {len(line)} characters (over {SHOULD}): {line.strip()[:40]}..."
+    hint = "wrap at 72-76 columns; only a lone URL may be longer"
+    words = line.strip()
+    found = ctx.issue_line(words[:30]) if len(words) >= 30 else 0
+    if found:
+        return Finding("plaintext", "warning", message, ctx.issue.path, found, hint)
+    for path in theme_files(ctx.search_dirs, "*.txt.j2"):
+        for k, raw in enumerate(file_lines(path), start=1):
+            literal = _JINJA.split(raw.strip())[0]
+            if len(literal) >= 4 and words.startswith(literal):
+                return Finding("plaintext", "warning", message, str(path), k, hint)
+    setting = ctx.settings_line(words[-25:])
+    if setting:
+        return Finding("plaintext", "warning", message, ctx.settings.path, setting, hint)
+    return Finding("plaintext", "warning", message, file, n, hint)

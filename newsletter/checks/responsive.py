@@ -1,0 +1,55 @@
+"""Responsive integrity after inlining: MJML's column media rules keep !important, the classes
+the media rules select are still in the body, and every <img> has a numeric width for Outlook."""
+
+from __future__ import annotations
+
+import re
+from typing import Iterator
+
+from newsletter.checks import Finding
+from newsletter.checks.context import CheckContext
+
+_MEDIA = re.compile(r"@media[^{]*\{((?:[^{}]*\{[^{}]*\})*)\s*\}", re.S)
+_RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
+_MJ_COLUMN = re.compile(r"\.(mj-column-(?:per|px)-[\w-]+)")
+_CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
+
+
+def media_rules(ctx: CheckContext) -> list[tuple[str, str]]:
+    """(selector, declarations) of every rule inside an @media block of a <style>."""
+    out = []
+    for style in ctx.doc.iter("style"):
+        for block in _MEDIA.finditer(style.text or ""):
+            out.extend((s.strip(), d) for s, d in _RULE.findall(block.group(1)))
+    return out
+
+
+def check(ctx: CheckContext) -> Iterator[Finding]:
+    rules = media_rules(ctx)
+    used = {c for el in ctx.body.iter() if isinstance(el.tag, str) for c in (el.get("class") or "").split()}
+    for selector, decls in rules:
+        if not _MJ_COLUMN.search(selector):
+            continue
+        for decl in decls.split(";"):
+            if decl.split(":")[0].strip() == "width" and "!important" not in decl:
+                yield ctx.finding("responsive", "error", f"media rule '{selector}' lost !important on width: "
+                                  "columns will not stack on phones",
+                                  "the inliner must keep !important (premailer strip_important=False)",
+                                  html=selector)
+                break
+    needed = {c for selector, _ in rules for c in _MJ_COLUMN.findall(selector)}
+    for cls in sorted(needed - used):
+        yield ctx.finding("responsive", "error", f"media rules select '.{cls}' but no element has that class",
+                          "the inliner must keep classes (premailer remove_classes=False)", html=cls)
+    theme = {c for selector, _ in rules for c in _CLASS.findall(selector) if not c.startswith("mj-")}
+    if theme and not theme & used:
+        yield ctx.finding("responsive", "error", "no element carries any class the theme's media rules select",
+                          "classes were stripped after the CSS was inlined", template=sorted(theme)[0])
+    for img in ctx.body.iter("img"):
+        width = (img.get("width") or "").strip()
+        if not width.isdigit():
+            src = img.get("src") or ""
+            yield ctx.finding("responsive", "error",
+                              f"<img src=\"{src[:60]}\"> has no numeric width attribute (has {width or 'none'!r})",
+                              "Outlook on Windows sizes images from the width attribute, in pixels",
+                              content=src, template="<img", el=img)
