@@ -50,13 +50,15 @@ def new(headline: str, date: str | None, workspace: Path | None) -> None:
 @click.option("-j", "--jobs", type=click.IntRange(min=1), default=None, metavar="N",
               help="Build N issues at once in separate processes (default: one per core).")
 @workspace_option
-def build(issues: tuple[Path, ...], emit_mjml: bool, force: bool, jobs: int | None, workspace: Path | None) -> None:
+@click.option("--strict", is_flag=True, help="Fail (exit 1) when the quality gate finds a warning or an error.")
+def build(issues: tuple[Path, ...], emit_mjml: bool, force: bool, jobs: int | None, workspace: Path | None,
+          strict: bool) -> None:
     """Build ISSUES (default: every issue in issues/) into out/<slug>/email.html and email.txt.
 
     Issues whose inputs haven't changed since the last build are skipped."""
     from newsletter.commands.build import run_build
 
-    run_build(list(issues), workspace=workspace, emit_mjml=emit_mjml, force=force, jobs=jobs)
+    run_build(list(issues), workspace=workspace, emit_mjml=emit_mjml, force=force, jobs=jobs, strict=strict)
 
 
 @cli.command()

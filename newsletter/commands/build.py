@@ -7,12 +7,13 @@ from pathlib import Path
 import click
 
 from newsletter.build import GMAIL_CLIP_BYTES, build
+from newsletter.checks import Finding, failed, summary_line
 from newsletter.errors import ContentError, NewsletterError, Problem, display_path
 from newsletter.workspace import open_workspace
 
 
 def run_build(issues: list[Path], *, workspace: Path | None, emit_mjml: bool = False, force: bool = False,
-              jobs: int | None = None) -> None:
+              jobs: int | None = None, strict: bool = False) -> None:
     ws = open_workspace(workspace)
     for warning in ws.settings.warnings:
         click.echo(f"Warning: {warning}", err=True)
@@ -22,6 +23,7 @@ def run_build(issues: list[Path], *, workspace: Path | None, emit_mjml: bool = F
 
     outcomes = build(ws, issues or None, emit_mjml=emit_mjml, force=force, jobs=jobs, progress=TerminalProgress())
     errors: list[NewsletterError] = []
+    findings: list[Finding] = []
     for outcome in outcomes:
         if outcome.error is not None:
             errors.append(outcome.error)
@@ -31,6 +33,9 @@ def run_build(issues: list[Path], *, workspace: Path | None, emit_mjml: bool = F
         html_path = display_path(ws.out_for(r.slug) / "email.html")
         size = f"{r.html_bytes / 1024:.1f} KB of {GMAIL_CLIP_BYTES // 1024} KB"
         click.echo(f"{html_path}  {size}  {r.words:,} words  {r.reading_minutes} min read")
+        # The quality gate ran with the build (newsletter.checks); `newsletter check` lists the findings.
+        findings.extend(r.findings)
+        click.echo(f"  check: {summary_line(r.findings)}")
         for warning in r.warnings:
             click.echo(f"Warning: {warning}", err=True)
     if not issues:
@@ -41,3 +46,6 @@ def run_build(issues: list[Path], *, workspace: Path | None, emit_mjml: bool = F
     if errors:
         problems = [p for e in errors for p in e.problems]
         raise NewsletterError(problems)
+    if strict and failed(findings, strict=True):
+        raise NewsletterError(f"--strict: the quality gate found {summary_line(findings)}; "
+                              "run 'newsletter check' to see them")
