@@ -99,3 +99,12 @@ def page(browser: object) -> Iterator[object]:
     pg = context.new_page()
     yield pg
     context.close()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        default=False,
+        help="rewrite tests/golden/<case>/email.html and email.txt from the current build (review the diff!)",
+    )
