@@ -57,7 +57,7 @@ class NewsletterError(click.ClickException):
         super().__init__(self._format())
 
     def _format(self) -> str:
-        lines = [str(p) if p.file else p.message for p in self.problems]
+        lines = [str(p) if p.file else f"{p.message} ({p.hint})" if p.hint else p.message for p in self.problems]
         # click prefixes the first line with "Error: "; give every other problem the same prefix.
         return "\nError: ".join(lines)
 

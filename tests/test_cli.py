@@ -1,0 +1,137 @@
+"""The command line as a user meets it: --version, --help everywhere, usage errors, workspaces."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner
+
+from newsletter import __version__
+from newsletter.cli import cli
+
+COMMANDS = sorted(cli.commands)
+
+
+def run(*args: str) -> "click.testing.Result":
+    result = CliRunner().invoke(cli, list(args), prog_name="newsletter")
+    assert "Traceback" not in result.output
+    return result
+
+
+def test_version() -> None:
+    result = run("--version")
+    assert (result.exit_code, result.stdout) == (0, f"newsletter, version {__version__}\n")
+
+
+def test_top_level_help_lists_every_command() -> None:
+    result = run("--help")
+    assert result.exit_code == 0
+    for name, command in cli.commands.items():
+        assert f"  {name} " in result.stdout
+        assert command.help, f"{name} has no help text"
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+@pytest.mark.parametrize("flag", ["--help", "-h"])
+def test_help_on_every_command(name: str, flag: str) -> None:
+    result = run(name, flag)
+    assert result.exit_code == 0
+    assert result.stdout.startswith(f"Usage: newsletter {name} [OPTIONS]")
+    for param in cli.commands[name].params:
+        if isinstance(param, click.Option) and not param.hidden:
+            assert param.opts[-1] in result.stdout, f"{name} --help doesn't mention {param.opts[-1]}"
+            assert param.help, f"{name} {param.opts[-1]} has no help text"
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["no-such-command"],
+        ["build", "--no-such-option"],
+        ["new"],  # HEADLINE is required
+        ["new", "Headline", "--date", "2026-02-30"],
+        ["new", "Headline", "--date", "June 2"],
+        ["new", "   "],
+        ["init", "a", "b"],
+    ],
+    ids=lambda a: " ".join(a),
+)
+def test_usage_errors_exit_2(workspace: Path, args: list[str]) -> None:
+    result = run(*args)
+    assert result.exit_code == 2
+    assert "Usage: newsletter" in result.stderr
+    assert result.stdout == ""
+
+
+def test_bad_date_names_the_option() -> None:
+    result = run("new", "Headline", "--date", "2026-02-30")
+    assert result.stderr.endswith(
+        "Error: Invalid value for '--date': '2026-02-30' is not a real date in the form YYYY-MM-DD, e.g. 2026-06-02\n"
+    )
+
+
+def test_build_finds_newsletter_yaml_from_a_subfolder(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    sub = workspace / "issues" / "drafts"
+    sub.mkdir()
+    monkeypatch.chdir(sub)
+    result = run("build")
+    assert result.exit_code == 0, result.output
+    # Paths outside the current folder are printed in full.
+    assert result.stdout.startswith(str(workspace.resolve() / "out" / "2026-06-02-tides" / "email.html") + "  ")
+    assert (workspace / "out" / "2026-06-02-tides" / "email.txt").is_file()
+
+
+def test_workspace_option(workspace: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    for flag in ("-C", "--workspace"):
+        result = run("build", flag, str(workspace))
+        assert result.exit_code == 0, result.output
+    assert (workspace / "out" / "2026-06-02-tides" / "email.html").is_file()
+    assert not (elsewhere / "out").exists()
+
+
+def test_no_workspace_is_an_error_not_a_traceback(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run("build")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == ("Error: no newsletter.yaml found in this folder or any parent "
+                             "(run 'newsletter init' to create a workspace, or pass -C DIR)\n")
+    result = run("build", "-C", str(tmp_path))
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: ") and "no newsletter.yaml in this folder" in result.stderr
+
+
+def test_build_prints_one_line_per_issue(workspace: Path) -> None:
+    (workspace / "issues" / "2026-06-09-second.md").write_text(
+        "---\nsubject: Two\ndate: 2026-06-09\n---\n# Second\n\nWords here.\n", encoding="utf-8")
+    result = run("build")
+    assert result.exit_code == 0
+    lines = [line for line in result.stdout.splitlines() if "/email.html" in line]
+    assert [line.split()[0] for line in lines] == [
+        "out/2026-06-02-tides/email.html", "out/2026-06-09-second/email.html"]
+    for line in lines:
+        assert " KB of 102 KB " in line and " words " in line and line.endswith(" min read")
+
+
+def test_emit_mjml(workspace: Path) -> None:
+    assert run("build", "--emit-mjml").exit_code == 0
+    mjml = (workspace / "out" / "2026-06-02-tides" / "email.mjml").read_text(encoding="utf-8")
+    assert mjml.lstrip().startswith("<mjml")
+
+
+def test_python_dash_m(workspace: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    out = subprocess.run([sys.executable, "-m", "newsletter", "--version"], capture_output=True, text=True,
+                         env=env, timeout=60)
+    assert (out.returncode, out.stdout, out.stderr) == (0, f"newsletter, version {__version__}\n", "")
+    out = subprocess.run([sys.executable, "-m", "newsletter", "build"], capture_output=True, text=True,
+                         env=env, cwd=workspace, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.startswith("out/2026-06-02-tides/email.html")
