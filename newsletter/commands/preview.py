@@ -8,7 +8,6 @@ import signal
 import threading
 import webbrowser
 from pathlib import Path
-from types import FrameType
 from urllib.parse import quote
 
 import click
@@ -53,6 +52,18 @@ def run_preview(issue: str | None, *, host: str | None, port: int | None, open_b
         click.echo(f"Warning: serving on {host}, not a loopback address: anyone who can reach "
                    "this machine can read your drafts", err=True)
     server = PreviewServer(root, host, port, log=lambda msg: click.echo(msg, err=True))
+    # Installed before the first build, so a SIGTERM during startup still stops cleanly.
+    stop = threading.Event()
+    previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
+    try:
+        _start_and_serve(server, issue, open_browser, root, stop)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _start_and_serve(server: PreviewServer, issue: str | None, open_browser: bool | None, root: Path,
+                     stop: threading.Event) -> None:
+    host, port = server.host, server.port
     try:
         server.start()
     except OSError as e:
@@ -70,22 +81,16 @@ def run_preview(issue: str | None, *, host: str | None, port: int | None, open_b
     click.echo(f"Previewing {root} at {url}  (Ctrl-C to stop)", err=True)
     if open_browser:
         webbrowser.open(url)
-    _serve_until_stopped(server)
+    _serve_until_stopped(server, stop)
 
 
-def _serve_until_stopped(server: PreviewServer) -> None:
-    stop = threading.Event()
-
-    def on_signal(_signum: int, _frame: FrameType | None) -> None:
-        stop.set()
-
-    previous = signal.signal(signal.SIGTERM, on_signal)
+def _serve_until_stopped(server: PreviewServer, stop: threading.Event) -> None:
+    """Wait for Ctrl-C (KeyboardInterrupt) or SIGTERM (``stop``), then shut everything down."""
     try:
         while not stop.wait(0.2):
             pass
     except KeyboardInterrupt:
         pass
     finally:
-        signal.signal(signal.SIGTERM, previous)
         server.stop()
         click.echo("Stopped.", err=True)

@@ -43,10 +43,11 @@ def newest_first(entries: list[Entry]) -> list[Entry]:
 
 
 def warning_count(entry: Entry) -> int:
-    """Build warnings plus check findings of the last good build."""
+    """Build warnings plus check findings of severity "warning" or "error" (not "info")."""
     if entry.result is None:
         return 0
-    return len(entry.result.warnings) + len(entry.result.findings)
+    serious = [f for f in entry.result.findings if str(getattr(f, "severity", "")).lower() in ("warning", "error")]
+    return len(entry.result.warnings) + len(serious)
 
 
 def _problem(p: Problem) -> dict[str, Any]:

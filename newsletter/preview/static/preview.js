@@ -131,10 +131,16 @@
     eml.setAttribute("download", slug + ".eml");
   }
 
+  function rank(severity) {
+    const i = ["error", "warning", "info"].indexOf((severity || "info").toLowerCase());
+    return i === -1 ? 3 : i;
+  }
+
   function renderFindings(s) {
     const items = [];
     for (const w of s.warnings || []) items.push({ severity: "warning", rule: "build", message: w, file: "", line: 0 });
     for (const f of s.findings || []) items.push(f);
+    items.sort((a, b) => rank(a.severity) - rank(b.severity));
     const list = $("findings");
     list.replaceChildren();
     for (const f of items) {
@@ -148,7 +154,10 @@
       list.append(li);
     }
     $("findings-box").hidden = items.length === 0;
-    $("findings-summary").textContent = items.length + (items.length === 1 ? " finding" : " findings");
+    const counts = {};
+    for (const f of items) { const k = (f.severity || "info").toLowerCase(); counts[k] = (counts[k] || 0) + 1; }
+    $("findings-summary").textContent = "Check: " + Object.keys(counts).sort((a, b) => rank(a) - rank(b))
+      .map((k) => counts[k] + " " + k + (counts[k] === 1 || k === "info" ? "" : "s")).join(", ");
   }
 
   async function refresh() {

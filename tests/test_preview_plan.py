@@ -1,0 +1,66 @@
+"""Which issues a file change rebuilds (newsletter.preview.plan.plan_rebuild)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from newsletter.preview.plan import Kind, Plan, plan_rebuild
+
+ROOT = Path("/ws")
+A = ROOT / "issues" / "2026-06-02-a.md"
+B = ROOT / "issues" / "2026-06-09-b.md"
+
+
+def test_an_issue_edit_rebuilds_that_issue_only() -> None:
+    plan = plan_rebuild([(Kind.MODIFIED, A)], ROOT)
+    assert plan == Plan(issues=frozenset({A}))
+    assert not plan.rebuild_all and not plan.reload_settings
+
+
+def test_a_new_issue_is_built() -> None:
+    assert plan_rebuild([(Kind.ADDED, B)], ROOT).issues == {B}
+
+
+def test_a_deleted_issue_is_forgotten_not_built() -> None:
+    plan = plan_rebuild([(Kind.DELETED, A)], ROOT)
+    assert plan.removed == {A} and plan.issues == frozenset()
+
+
+def test_save_by_rename_rebuilds_whatever_order_the_events_come_in() -> None:
+    for changes in ([(Kind.DELETED, A), (Kind.ADDED, A)], [(Kind.ADDED, A), (Kind.DELETED, A)]):
+        plan = plan_rebuild(changes, ROOT)
+        assert plan.issues == {A} and plan.removed == frozenset()
+
+
+def test_two_issues_edited_together_rebuild_both() -> None:
+    assert plan_rebuild([(Kind.MODIFIED, A), (Kind.MODIFIED, B)], ROOT).issues == {A, B}
+
+
+def test_a_template_change_rebuilds_every_issue_without_reloading_settings() -> None:
+    for path in (ROOT / "templates" / "email.mjml.j2", ROOT / "templates" / "partials" / "story.mjml.j2"):
+        plan = plan_rebuild([(Kind.MODIFIED, path)], ROOT)
+        assert plan.rebuild_all and not plan.reload_settings
+
+
+def test_settings_change_reloads_settings_and_rebuilds_everything() -> None:
+    plan = plan_rebuild([(Kind.MODIFIED, ROOT / "newsletter.yaml"), (Kind.MODIFIED, A)], ROOT)
+    assert plan.reload_settings and plan.rebuild_all
+
+
+def test_outputs_swap_files_and_other_files_are_ignored() -> None:
+    ignored = [
+        ROOT / "out" / "2026-06-02-a" / "email.html",
+        ROOT / "issues" / ".2026-06-02-a.md.swp",
+        ROOT / "issues" / "#2026-06-02-a.md#",
+        ROOT / "issues" / "2026-06-02-a.md~",
+        ROOT / "issues" / "notes.txt",
+        ROOT / "issues" / "drafts" / "later.md",
+        ROOT / "README.md",
+        ROOT / "templates-old" / "email.mjml.j2",
+    ]
+    plan = plan_rebuild([(Kind.MODIFIED, p) for p in ignored], ROOT)
+    assert plan.empty
+
+
+def test_no_changes_is_an_empty_plan() -> None:
+    assert plan_rebuild([], ROOT).empty

@@ -1,0 +1,303 @@
+"""The preview server over plain HTTP: routes, safety (traversal, Host header), state after
+failed builds, the command's port and signal handling."""
+
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Iterator
+
+import pytest
+from click.testing import CliRunner
+from conftest import MINIMAL_ISSUE, free_port
+
+from newsletter.cli import cli
+from newsletter.preview.plan import Kind, plan_rebuild
+from newsletter.preview.server import EMAIL_CSP, PreviewServer, host_allowed, split_path
+
+SLUG = "2026-06-02-tides"
+
+
+@pytest.fixture
+def server(workspace: Path) -> Iterator[PreviewServer]:
+    s = PreviewServer(workspace, "127.0.0.1", free_port())
+    s.start()
+    try:
+        yield s
+    finally:
+        s.stop()
+
+
+def get(server: PreviewServer, path: str, host: str | None = None) -> tuple[int, dict[str, str], bytes]:
+    """A raw request: the path is sent exactly as given (no client-side normalising)."""
+    conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=10)
+    try:
+        conn.putrequest("GET", path, skip_host=True, skip_accept_encoding=True)
+        if host is None:
+            host = f"127.0.0.1:{server.port}"
+        if host:
+            conn.putheader("Host", host)
+        conn.endheaders()
+        r = conn.getresponse()
+        return r.status, {k.lower(): v for k, v in r.getheaders()}, r.read()
+    finally:
+        conn.close()
+
+
+def test_index_lists_issues_newest_first_with_subject_date_size_and_warnings(workspace: Path) -> None:
+    older = MINIMAL_ISSUE.replace("Tide tables for the week", "Older one").replace("2026-06-02", "2026-05-01")
+    (workspace / "issues" / "2026-05-01-older.md").write_text(older, encoding="utf-8")
+    # A file name that sorts last but whose front matter is the newest date.
+    newest = MINIMAL_ISSUE.replace("Tide tables for the week", "Newest one").replace("2026-06-02", "2026-07-01")
+    (workspace / "issues" / "a-undated-name.md").write_text(newest, encoding="utf-8")
+    s = PreviewServer(workspace, "127.0.0.1", free_port())
+    s.start()
+    try:
+        status, headers, body = get(s, "/")
+        result = s.state.entry(SLUG).result  # type: ignore[union-attr]
+        serious = [f for f in result.findings if f.severity in ("warning", "error")]  # type: ignore[union-attr]
+        expected_warnings = len(result.warnings) + len(serious)  # type: ignore[union-attr]
+    finally:
+        s.stop()
+    page = body.decode()
+    assert status == 200 and headers["content-type"].startswith("text/html")
+    order = [page.index(t) for t in ("Newest one", "Tide tables for the week", "Older one")]
+    assert order == sorted(order)
+    assert f'href="/issue/{SLUG}"' in page and "2026-06-02" in page
+    size_kb = (workspace / "out" / SLUG / "email.html").stat().st_size / 1024
+    assert f"{size_kb:.1f} KB" in page
+    row = page[page.index(f'href="/issue/{SLUG}"'):]
+    assert row.split("</tr>")[0].endswith(f"<td>{expected_warnings}</td>")
+
+
+def test_issue_api_describes_the_build(server: PreviewServer, workspace: Path) -> None:
+    status, _, body = get(server, f"/api/issue/{SLUG}")
+    data = json.loads(body)
+    assert status == 200
+    assert data["subject"] == "Tide tables for the week"
+    assert data["sender"] == {"name": "Test Dispatch", "email": "desk@dispatch.example"}
+    assert data["preheader"] == "The lede sentence comes first."
+    assert data["html_bytes"] == (workspace / "out" / SLUG / "email.html").stat().st_size
+    assert data["limit_bytes"] == 102 * 1024
+    assert data["words"] > 0 and data["reading_minutes"] >= 1
+    assert data["errors"] == [] and data["built"] is True
+
+
+def test_built_files_are_served_byte_for_byte_with_a_csp_that_forbids_script(server: PreviewServer,
+                                                                             workspace: Path) -> None:
+    for name, ctype in (("email.html", "text/html"), ("email.txt", "text/plain")):
+        status, headers, body = get(server, f"/email/{SLUG}/{name}")
+        assert status == 200 and headers["content-type"].startswith(ctype)
+        assert body == (workspace / "out" / SLUG / name).read_bytes()
+        assert headers["content-security-policy"] == EMAIL_CSP
+    for view in ("view.html?views=dark,nostyles,imagesoff", "text.html", "source.html"):
+        status, headers, _ = get(server, f"/email/{SLUG}/{view}")
+        assert status == 200 and headers["content-security-policy"] == EMAIL_CSP
+
+
+def test_the_issue_page_frame_is_sandboxed_without_scripts(server: PreviewServer) -> None:
+    status, headers, body = get(server, f"/issue/{SLUG}")
+    page = body.decode()
+    assert status == 200
+    assert 'sandbox="allow-same-origin"' in page and "allow-scripts" not in page
+    assert "script-src 'self'" in headers["content-security-policy"]
+    for label in ("Desktop", "Mobile", "Dark", "No styles", "Images off", "Text", "Source",
+                  "Copy HTML", "Copy text", "Download .eml"):
+        assert f">{label}<" in page
+
+
+TRAVERSALS = [
+    f"/email/{SLUG}/../../newsletter.yaml",
+    f"/email/{SLUG}/%2e%2e/%2e%2e/newsletter.yaml",
+    f"/email/{SLUG}/%2E%2E%2F%2E%2E%2Fnewsletter.yaml",
+    f"/email/{SLUG}/%252e%252e%252f%252e%252e%252fnewsletter.yaml",
+    f"/email/{SLUG}/..%5c..%5cnewsletter.yaml",
+    "/email/..%2f..%2fnewsletter.yaml/email.html",
+    "/email/%2e%2e/email.html",
+    "/static/../server.py",
+    "/static/%2e%2e%2fserver.py",
+    "/static/%252e%252e%252fserver.py",
+    "/static/..%2f..%2f..%2fsettings.py",
+    "//etc/passwd",
+    "/issues/2026-06-02-tides.md",
+    "/newsletter.yaml",
+    "/out/",
+    f"/out/{SLUG}/email.html",
+    f"/email/{SLUG}/",
+    f"/email/{SLUG}/.email.html.tmp",
+    "/static/",
+    "/email/",
+    "/email/no-such-issue/email.html",
+    "/issue/no-such-issue",
+    "/static/%00preview.css",
+]
+
+
+@pytest.mark.parametrize("path", TRAVERSALS)
+def test_traversal_and_listing_attempts_are_refused(server: PreviewServer, path: str) -> None:
+    status, _, body = get(server, path)
+    assert status in (400, 404)
+    assert b"postal_address" not in body and b"import " not in body and b"root:" not in body
+    assert b"<html" not in body.lower()  # no listing page either
+
+
+@pytest.mark.parametrize("host", ["evil.example", "evil.example:{port}", "127.0.0.1.evil.example",
+                                  "localhost.evil.example:{port}", "192.168.1.10:{port}", ""])
+def test_a_foreign_or_missing_host_header_is_refused(server: PreviewServer, host: str) -> None:
+    status, _, body = get(server, f"/email/{SLUG}/email.html", host=host.format(port=server.port) or "")
+    assert status == 400
+    assert b"<" not in body
+
+
+@pytest.mark.parametrize("host", ["localhost", "localhost:{port}", "127.0.0.1:{port}", "[::1]:{port}", "LOCALHOST:{port}"])
+def test_loopback_host_headers_are_accepted(server: PreviewServer, host: str) -> None:
+    status, _, _ = get(server, "/", host=host.format(port=server.port))
+    assert status == 200
+
+
+def test_host_check_accepts_the_bound_host() -> None:
+    assert host_allowed("10.1.2.3:8025", "10.1.2.3")
+    assert not host_allowed("10.1.2.4:8025", "10.1.2.3")
+    assert host_allowed("[::1]", "::1")
+
+
+def test_split_path_decodes_once_and_refuses_dot_segments() -> None:
+    assert split_path("/email/a-b/email.html?x=1") == ["email", "a-b", "email.html"]
+    assert split_path("/") == []
+    assert split_path("/email/%2e%2e/x") is None
+    assert split_path("/email/%252e/x") is None
+    assert split_path("/a/../b") is None
+
+
+def test_a_failed_build_keeps_the_last_good_one_and_says_where(server: PreviewServer, workspace: Path) -> None:
+    issue = workspace / "issues" / f"{SLUG}.md"
+    good_html = (workspace / "out" / SLUG / "email.html").read_bytes()
+    issue.write_text(MINIMAL_ISSUE.replace('subject: "Tide tables for the week"', 'subject: "unterminated'),
+                     encoding="utf-8")
+    server.state.apply(plan_rebuild([(Kind.MODIFIED, issue)], workspace))
+    data = json.loads(get(server, f"/api/issue/{SLUG}")[2])
+    assert data["built"] is True and data["subject"] == "Tide tables for the week"
+    assert data["errors"][0]["file"] == f"issues/{SLUG}.md" and data["errors"][0]["line"] >= 2
+    assert get(server, f"/email/{SLUG}/email.html")[2] == good_html
+    issue.write_text(MINIMAL_ISSUE.replace("Tide tables", "Fixed tables"), encoding="utf-8")
+    server.state.apply(plan_rebuild([(Kind.MODIFIED, issue)], workspace))
+    data = json.loads(get(server, f"/api/issue/{SLUG}")[2])
+    assert data["errors"] == [] and data["subject"] == "Fixed tables for the week"
+
+
+def test_a_settings_error_is_reported_on_every_issue_and_clears_when_fixed(server: PreviewServer,
+                                                                           workspace: Path) -> None:
+    config = workspace / "newsletter.yaml"
+    good = config.read_text(encoding="utf-8")
+    config.write_text(good + "theme:\n  colors: [unclosed\n", encoding="utf-8")
+    server.state.apply(plan_rebuild([(Kind.MODIFIED, config)], workspace))
+    data = json.loads(get(server, f"/api/issue/{SLUG}")[2])
+    assert data["errors"][0]["file"] == "newsletter.yaml" and data["errors"][0]["line"] > 0
+    assert data["built"] is True
+    assert b"Settings error" in get(server, "/")[2]
+    config.write_text(good, encoding="utf-8")
+    server.state.apply(plan_rebuild([(Kind.MODIFIED, config)], workspace))
+    assert json.loads(get(server, f"/api/issue/{SLUG}")[2])["errors"] == []
+
+
+def test_an_issue_broken_from_the_start_is_listed_and_served_with_its_error(workspace: Path) -> None:
+    (workspace / "issues" / "2026-06-09-broken.md").write_text("---\nsubject: [\n---\nBody\n", encoding="utf-8")
+    s = PreviewServer(workspace, "127.0.0.1", free_port())
+    s.start()
+    try:
+        assert b"build error" in get(s, "/")[2]
+        data = json.loads(get(s, "/api/issue/2026-06-09-broken")[2])
+        assert data["built"] is False and data["errors"][0]["file"] == "issues/2026-06-09-broken.md"
+        assert get(s, "/email/2026-06-09-broken/view.html")[0] == 404
+        assert get(s, f"/api/issue/{SLUG}")[0] == 200  # the good issue is unaffected
+    finally:
+        s.stop()
+
+
+def test_long_poll_answers_when_the_epoch_moves(server: PreviewServer, workspace: Path) -> None:
+    epoch = json.loads(get(server, "/api/wait?epoch=-1")[2])["epoch"]
+    issue = workspace / "issues" / f"{SLUG}.md"
+    server.state.apply(plan_rebuild([(Kind.MODIFIED, issue)], workspace))
+    assert json.loads(get(server, f"/api/wait?epoch={epoch}")[2])["epoch"] == epoch + 1
+
+
+def test_port_in_use_is_one_clear_line(workspace: Path) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = CliRunner().invoke(cli, ["preview", "--port", str(port)])
+    assert result.exit_code == 1
+    assert result.output == f"Error: port {port} is in use (try --port {port + 1})\n"
+
+
+def test_unknown_issue_argument_is_an_error(workspace: Path) -> None:
+    result = CliRunner().invoke(cli, ["preview", "nope", "--port", str(free_port())])
+    assert result.exit_code == 1
+    assert "Error: nope: no such issue in issues/" in result.output
+
+
+def _start(workspace: Path, *args: str) -> tuple[subprocess.Popen[str], int]:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "newsletter", "preview", "--port", str(port), *args],
+                            cwd=workspace, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:  # answers once the first build is done and the page can be served
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/", headers={"Host": "127.0.0.1"})
+            if conn.getresponse().status == 200:
+                conn.close()
+                break
+        except OSError:
+            if proc.poll() is not None:
+                raise AssertionError(proc.communicate()[1])
+            time.sleep(0.1)
+    return proc, port
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_sigterm_and_ctrl_c_stop_the_server_cleanly(workspace: Path, sig: signal.Signals) -> None:
+    proc, port = _start(workspace)
+    try:
+        # A long-poll in flight must not hold the server open.
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", "/api/wait?epoch=999", headers={"Host": "127.0.0.1"})
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err
+    assert err.rstrip().endswith("Stopped.")
+    assert f"Previewing {workspace} at http://127.0.0.1:{port}/" in err
+
+
+def test_a_non_loopback_host_warns(workspace: Path) -> None:
+    from newsletter.commands.preview import is_loopback
+
+    assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
+    assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.10")
+
+
+def test_issue_argument_opens_that_page(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """--open with ISSUE opens /issue/<slug>; the server is stopped right after by a fake SIGTERM."""
+    import newsletter.commands.preview as cmd
+
+    opened: list[str] = []
+    monkeypatch.setattr(cmd.webbrowser, "open", lambda url: opened.append(url) or True)
+    monkeypatch.setattr(cmd, "_serve_until_stopped", lambda server, stop: server.stop())
+    port = free_port()
+    result = CliRunner().invoke(cli, ["preview", f"issues/{SLUG}.md", "--open", "--port", str(port)],
+                                catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert opened == [f"http://127.0.0.1:{port}/issue/{SLUG}"]

@@ -1,0 +1,82 @@
+"""The server-side views: No styles, Images off, Dark, Text and Source."""
+
+from __future__ import annotations
+
+from newsletter.preview.variants import apply_views, dark, images_off, source_page, text_page, without_styles
+
+EMAIL = """<!doctype html><html><head>
+<meta name="color-scheme" content="light dark"><meta name="supported-color-schemes" content="light dark">
+<style type="text/css">p { margin: 0; }</style>
+<STYLE media="screen and (min-width:480px)">.col { width: 100% !important; }</STYLE>
+<style>
+.a { color: red; }
+@media only screen and (max-width: 480px) { .h { font-size: 26px !important; } }
+@media (prefers-color-scheme: dark) {
+  body { background-color: #111111 !important; }
+  .nl-body p { color: #eeeeee !important; }
+}
+@media (prefers-color-scheme: light) { body { background-color: #ffffff; } }
+</style>
+<link rel="stylesheet" href="https://cdn.example/x.css">
+</head><body style="background:#fff">
+<p style="color:#222">Hello</p>
+<img src="https://img.example/a.png" alt="A tide gauge &amp; pier" width="560">
+<img src="https://img.example/spacer.gif" alt="">
+<IMG SRC="https://img.example/b.png" ALT='Second'/>
+</body></html>"""
+
+
+def test_no_styles_removes_every_style_block_and_stylesheet_but_keeps_inline_styles() -> None:
+    out = without_styles(EMAIL)
+    assert "<style" not in out.lower()
+    assert "stylesheet" not in out
+    assert 'style="color:#222"' in out and 'style="background:#fff"' in out
+    assert "Hello" in out
+
+
+def test_images_off_shows_alt_text_instead_of_images() -> None:
+    out = images_off(EMAIL)
+    assert "<img" not in out.lower()
+    assert "A tide gauge &amp; pier" in out  # escaped once, as it was
+    assert "Second" in out
+    assert "width:560px" in out
+    assert out.count("nl-preview-alt") == 2  # the decorative image (alt="") leaves nothing
+
+
+def test_images_off_escapes_alt_text() -> None:
+    out = images_off('<img src="x" alt="&lt;script&gt;alert(1)&lt;/script&gt;">')
+    assert "<script>" not in out and "&lt;script&gt;" in out
+
+
+def test_dark_makes_the_dark_rules_unconditional_and_drops_light_only_rules() -> None:
+    out = dark(EMAIL)
+    assert "prefers-color-scheme" not in out
+    assert "background-color: #111111 !important" in out
+    assert ".nl-body p { color: #eeeeee !important; }" in out
+    assert "background-color: #ffffff" not in out
+    # other media queries are untouched
+    assert "@media only screen and (max-width: 480px) { .h { font-size: 26px !important; } }" in out
+    assert '<meta name="color-scheme" content="dark">' in out
+    assert 'content="light dark"' not in out
+    assert out.index('content="dark"') < out.index("</head>")
+
+
+def test_views_combine_in_a_fixed_order() -> None:
+    out = apply_views(EMAIL, ["imagesoff", "nostyles", "dark", "unknown"])
+    assert "<style" not in out and "<img" not in out.lower()
+    assert apply_views(EMAIL, []) == EMAIL
+
+
+def test_text_page_escapes_and_marks_lines_over_78_columns() -> None:
+    text = "Short line <b>\n" + "x" * 79 + "\n" + "y" * 78 + "\n"
+    page = text_page(text)
+    assert "&lt;b&gt;" in page and "<b>" not in page
+    assert f'<span class="long" title="79 columns">{"x" * 79}</span>' in page
+    assert f'<span class="long" title="78 columns">' not in page
+    assert "78ch" in page
+
+
+def test_source_page_shows_the_html_escaped() -> None:
+    page = source_page(EMAIL)
+    assert "&lt;!doctype html&gt;" in page
+    assert "<img" not in page.lower()
