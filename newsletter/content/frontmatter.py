@@ -10,6 +10,7 @@ from typing import Any
 import yaml
 
 from newsletter.content.model import Author
+from newsletter.content.source import CONTROL_CHARS, control_problem
 from newsletter.errors import Problem
 
 #: The front-matter contract (documented in the README).
@@ -90,6 +91,12 @@ def parse_front_matter(file: str, text: str, first_line: int, problems: list[Pro
             near = difflib.get_close_matches(str(key), list(KEYS), n=1, cutoff=0.6)
             hint = f"did you mean '{near[0]}'?" if near else "known keys: " + ", ".join(KEYS)
             problems.append(Problem(file, where(str(key)), f"unknown front-matter key '{key}'", hint))
+        # YAML escapes ("\x1b", "\0") can write control characters the source check never saw.
+        values = data[key].values() if isinstance(data[key], dict) else [data[key]]
+        for value in values:
+            control = CONTROL_CHARS.search(value) if isinstance(value, str) else None
+            if control:
+                problems.append(control_problem(file, where(str(key)), control.group(0)))
 
     subject = data.get("subject")
     if subject is None or (isinstance(subject, str) and not subject.strip()):

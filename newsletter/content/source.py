@@ -34,6 +34,15 @@ def read_source(path: Path) -> Source:
     return parse_source(file, raw)
 
 
+#: Characters XML (so MJML) can't carry and no editor means to type: C0 controls but tab and newline.
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def control_problem(file: str, line: int, char: str) -> Problem:
+    return Problem(file, line, f"contains the invisible control character U+{ord(char):04X}",
+                   "delete it: it often comes with text pasted from a PDF or a terminal")
+
+
 def parse_source(file: str, raw: bytes) -> Source:
     if not raw.strip():
         raise ContentError(Problem(file, 1, "file is empty", "start it with front matter: ---, subject:, date:, ---"))
@@ -49,6 +58,9 @@ def parse_source(file: str, raw: bytes) -> Source:
                     "save it as UTF-8 in your editor")
         ) from None
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    control = CONTROL_CHARS.search(text)
+    if control:
+        raise ContentError(control_problem(file, text[: control.start()].count("\n") + 1, control.group(0)))
     lines = text.split("\n")
     if not lines or lines[0].strip() != "---":
         raise ContentError(

@@ -13,9 +13,10 @@ import re
 class TagVault:
     def __init__(self, avoid: str = "") -> None:
         # Pick a token prefix that the issue's own text doesn't contain, so content
-        # can't forge a token.
+        # can't forge a token, in any letter case (a theme may upper-case content).
         prefix = "NLMT"
         n = 0
+        avoid = avoid.upper()
         while prefix in avoid:
             n += 1
             prefix = f"NLM{chr(ord('A') + n % 26)}{n}"
