@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 import pytest
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from newsletter import __version__
 from newsletter.cli import cli
@@ -17,7 +17,7 @@ from newsletter.cli import cli
 COMMANDS = sorted(cli.commands)
 
 
-def run(*args: str) -> "click.testing.Result":
+def run(*args: str) -> Result:
     result = CliRunner().invoke(cli, list(args), prog_name="newsletter")
     assert "Traceback" not in result.output
     return result

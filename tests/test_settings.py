@@ -1,0 +1,131 @@
+"""newsletter.yaml: defaults, required keys, unknown keys, types and colours, all with file:line."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from newsletter.cli import cli
+from newsletter.errors import SettingsError
+from newsletter.settings import Settings, iter_documented, load_settings
+
+GOOD = """\
+name: Dispatch
+sender:
+  email: desk@dispatch.example
+web_url: https://dispatch.example
+postal_address: 1 Test Street
+"""
+
+
+def load(tmp_path: Path, text: str) -> Settings:
+    path = tmp_path / "newsletter.yaml"
+    path.write_text(text, encoding="utf-8")
+    return load_settings(path)
+
+
+def problems(tmp_path: Path, text: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SettingsError) as e:
+        load(tmp_path, text)
+    return [str(p) for p in e.value.problems]
+
+
+def test_minimal_settings_get_defaults(tmp_path: Path) -> None:
+    s = load(tmp_path, GOOD)
+    assert (s.name, s.sender.email, s.language, s.toc_title) == ("Dispatch", "desk@dispatch.example", "en", "In this issue")
+    assert s.theme.colors.text == "#1F1D1A" and s.theme.fonts.size == 18
+    assert s.warnings == []
+
+
+@pytest.mark.parametrize("key", ["name", "sender.email", "web_url", "postal_address"])
+def test_each_required_key(tmp_path: Path, key: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    leaf = key.rsplit(".", 1)[-1]
+    text = "\n".join(line for line in GOOD.splitlines() if not line.strip().startswith(leaf + ":")) + "\n"
+    line = 2 if key == "sender.email" else 1  # a nested key points at its parent
+    assert problems(tmp_path, text, monkeypatch) == [
+        f"newsletter.yaml:{line}: required setting '{key}' is missing (add '{key}:' to newsletter.yaml)"
+    ]
+
+
+def test_empty_required_value_points_at_its_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert problems(tmp_path, GOOD.replace("name: Dispatch", "name: ''"), monkeypatch) == [
+        "newsletter.yaml:1: required setting 'name' is missing (add 'name:' to newsletter.yaml)"
+    ]
+
+
+def test_unknown_keys_warn_with_did_you_mean(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    s = load(tmp_path, GOOD + "tagine: x\ntheme:\n  colours: {}\nzzz: 1\n")
+    assert s.warnings == [
+        "newsletter.yaml:6: unknown setting 'tagine' (did you mean 'tagline'?)",
+        "newsletter.yaml:8: unknown setting 'theme.colours' (did you mean 'theme.colors'?)",
+        "newsletter.yaml:9: unknown setting 'zzz'",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("extra", "expected"),
+    [
+        ("theme:\n  colors:\n    text: red\n",
+         "newsletter.yaml:8: 'theme.colors.text' must be a hex colour like #1F1D1A, not 'red'"),
+        ("theme:\n  colors:\n    link: '#12345'\n",
+         "newsletter.yaml:8: 'theme.colors.link' must be a hex colour like #1F1D1A, not '#12345'"),
+        ("reading_wpm: fast\n", "newsletter.yaml:6: 'reading_wpm' must be a whole number, not 'fast'"),
+        ("theme: 3\n", "newsletter.yaml:6: 'theme' must be a mapping of keys to values"),
+        ("language: und\n", "newsletter.yaml:6: 'language' must be a language tag such as en or en-GB"),
+        ("esp: mailchimpp\n", "newsletter.yaml:6: unknown email service profile 'mailchimpp' (did you mean 'mailchimp'?)"),
+        ("signup_url: example.com/join\n", "newsletter.yaml:6: 'signup_url' must be an http(s) URL, not 'example.com/join'"),
+        ("smtp:\n  security: tls\n", "newsletter.yaml:7: 'smtp.security' must be none, starttls or ssl"),
+        ("check:\n  targets: gmail\n", "newsletter.yaml:7: 'check.targets' must be a list of text, not 'gmail'"),
+    ],
+)
+def test_bad_values(tmp_path: Path, extra: str, expected: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert problems(tmp_path, GOOD + extra, monkeypatch) == [expected]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("name: [x\n", "newsletter.yaml:2: invalid YAML: expected ',' or ']', but got '<stream end>'"),
+        ("- a\n- b\n", "newsletter.yaml:1: settings must be a mapping of keys to values"),
+    ],
+)
+def test_unreadable_settings(tmp_path: Path, text: str, expected: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert problems(tmp_path, text, monkeypatch) == [expected]
+
+
+def test_not_utf8(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "newsletter.yaml").write_bytes(GOOD.encode() + b"tagline: caf\xe9\n")
+    with pytest.raises(SettingsError) as e:
+        load_settings(tmp_path / "newsletter.yaml")
+    assert str(e.value.problems[0]) == "newsletter.yaml:6: file is not UTF-8 text (save it as UTF-8)"
+
+
+def test_every_problem_is_reported_once_through_the_cli(workspace: Path) -> None:
+    (workspace / "newsletter.yaml").write_text(
+        "name: X\nsender:\n  name: Y\nweb_url: https://x.example\nlangauge: en\nreading_wpm: fast\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build"])
+    assert result.exit_code == 1 and result.stdout == ""
+    assert result.stderr == (
+        "Warning: newsletter.yaml:5: unknown setting 'langauge' (did you mean 'language'?)\n"
+        "Error: newsletter.yaml:1: required setting 'postal_address' is missing (add 'postal_address:' to newsletter.yaml)\n"
+        "Error: newsletter.yaml:2: required setting 'sender.email' is missing (add 'sender.email:' to newsletter.yaml)\n"
+        "Error: newsletter.yaml:6: 'reading_wpm' must be a whole number, not 'fast'\n"
+    )
+
+
+def test_unknown_key_warning_does_not_stop_the_build(workspace: Path) -> None:
+    with open(workspace / "newsletter.yaml", "a", encoding="utf-8") as f:
+        f.write("toc_titel: Inside\n")
+    result = CliRunner().invoke(cli, ["build"])
+    assert result.exit_code == 0
+    assert "Warning: newsletter.yaml:12: unknown setting 'toc_titel' (did you mean 'toc_title'?)\n" in result.stderr
+
+
+def test_every_setting_is_documented() -> None:
+    for key, _default, doc in iter_documented():
+        assert doc.strip(), f"setting '{key}' has no documentation"
