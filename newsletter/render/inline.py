@@ -96,7 +96,9 @@ def inline_css(html: str, css: str) -> str:
         marked,
         css_text=css,
         allow_network=False,
-        keep_style_tags=True,
+        # Our CSS is inlined, not copied into a <style> block: only MRML's blocks (marked
+        # ignore above, so premailer leaves them as they are) stay in <head>.
+        keep_style_tags=False,
         strip_important=False,
         remove_classes=False,
         disable_basic_attributes=["width", "height", "align", "valign", "bgcolor"],
