@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Iterator
 
 import lxml.html
 
 from newsletter.checks import Finding
+from newsletter.content import model as m
 
 if TYPE_CHECKING:
     from newsletter.build import BuildResult
@@ -140,6 +141,31 @@ class CheckContext:
 
     def issue_finding(self, rule: str, severity: str, message: str, hint: str = "", line: int = 0) -> Finding:
         return Finding(rule, severity, message, self.issue.path, line, hint)
+
+
+def walk_inlines(issue: m.Issue) -> Iterator[tuple[m.Inline, int]]:
+    """Every inline node of the issue with the line of the block it is in."""
+
+    def inlines(nodes: tuple[m.Inline, ...], line: int) -> Iterator[tuple[m.Inline, int]]:
+        for node in nodes:
+            yield node, line
+            if isinstance(node, (m.Emphasis, m.Strong, m.Link)):
+                yield from inlines(node.children, line)
+
+    def blocks(bs: tuple[m.Block, ...]) -> Iterator[tuple[m.Inline, int]]:
+        for b in bs:
+            if isinstance(b, (m.Paragraph, m.Subhead)):
+                yield from inlines(b.inlines, b.line)
+            elif isinstance(b, m.Quote):
+                yield from blocks(b.blocks)
+            elif isinstance(b, m.ListBlock):
+                for item in b.items:
+                    yield from blocks(item)
+
+    yield from blocks(issue.intro)
+    for item in issue.items:
+        for bs in ([s.blocks for s in item.sections] if isinstance(item, m.Story) else [item.blocks]):
+            yield from blocks(bs)
 
 
 def visible(el: lxml.html.HtmlElement) -> bool:

@@ -6,8 +6,9 @@ import re
 from typing import Iterator
 
 from newsletter.checks import Finding
-from newsletter.checks.context import CheckContext
-from newsletter.deliver.esp import replace_tags
+from newsletter.checks.context import CheckContext, walk_inlines
+from newsletter.content import model as m
+from newsletter.deliver.esp import ANY_TAG, PROFILES, has_tag
 
 MAX_WIDTH = 600
 _CONDITIONAL = re.compile(r"<!--\[if [^\]]*\]>|<!\[endif\]-->|<!--\[if [^\]]*\]><!-->|<!--<!\[endif\]-->")
@@ -22,16 +23,16 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.finding("structure", "error", "no <!DOCTYPE html> at the start of the HTML",
                           "some clients fall back to quirks mode without it", html="<html")
     yield from _conditionals(ctx)
-    for m in _MJ_TAG.finditer(ctx.html):
-        yield ctx.finding("structure", "error", f"leftover MJML tag '{m.group(0)}>' in the HTML",
-                          "MRML leaves tags it does not know: check the spelling", template=m.group(0),
-                          html=m.group(0))
+    for tag in _MJ_TAG.finditer(ctx.html):
+        yield ctx.finding("structure", "error", f"leftover MJML tag '{tag.group(0)}>' in the HTML",
+                          "MRML leaves tags it does not know: check the spelling", template=tag.group(0),
+                          html=tag.group(0))
         break
     yield from _template_syntax(ctx)
     metas = ctx.doc.findall(".//meta")
-    if not any(m.get("charset") or "charset" in (m.get("content") or "").lower() for m in metas):
+    if not any(t.get("charset") or "charset" in (t.get("content") or "").lower() for t in metas):
         yield ctx.finding("structure", "error", "no charset <meta> in <head>", "declare UTF-8", html="<head")
-    if not any((m.get("name") or "").lower() == "viewport" for m in metas):
+    if not any((t.get("name") or "").lower() == "viewport" for t in metas):
         yield ctx.finding("structure", "warning", "no viewport <meta>: phones will zoom out",
                           '<meta name="viewport" content="width=device-width, initial-scale=1">', html="<head")
     yield from _too_wide(ctx)
@@ -39,8 +40,8 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
 
 def _conditionals(ctx: CheckContext) -> Iterator[Finding]:
     depth = 0
-    for m in _CONDITIONAL.finditer(ctx.html):
-        depth += -1 if "endif" in m.group(0) else 1
+    for c in _CONDITIONAL.finditer(ctx.html):
+        depth += -1 if "endif" in c.group(0) else 1
         if depth < 0:
             break
     if depth:
@@ -50,17 +51,38 @@ def _conditionals(ctx: CheckContext) -> Iterator[Finding]:
 
 
 def _template_syntax(ctx: CheckContext) -> Iterator[Finding]:
+    allowed: list[str] | None = None
     for name, text in (("HTML", _STYLE.sub("", ctx.html)), ("text part", ctx.text)):
         if not _TEMPLATE.search(text):
             continue
-        # Merge tags and placeholders of every email service are meant to be there.
-        cleaned = replace_tags(text, lambda *_: "")
-        m = _TEMPLATE.search(cleaned)
-        if m:
-            around = cleaned[max(0, m.start() - 20): m.end() + 20].replace("\n", " ")
+        if allowed is None:
+            allowed = sorted(configured_tags(ctx), key=len, reverse=True)
+        cleaned = text
+        for tag in allowed:
+            cleaned = cleaned.replace(tag, "")
+        hit = _TEMPLATE.search(cleaned)
+        if hit:
+            around = cleaned[max(0, hit.start() - 20): hit.end() + 20].replace("\n", " ")
             yield ctx.finding("structure", "error", f"unrendered template syntax in the {name}: ...{around}...",
                               "a Jinja expression reached the output, or a merge tag has a typo",
-                              content=around.strip()[:30], template=m.group(0), html=m.group(0))
+                              content=around.strip()[:30], template=hit.group(0), html=hit.group(0))
+
+
+def configured_tags(ctx: CheckContext) -> set[str]:
+    """The merge tags meant to be in the output: the profile's links and placeholders, and the
+    tags and placeholders the content wrote (both byte-exact by design)."""
+    profile = PROFILES[ctx.settings.esp]
+    links = ctx.links
+    found = {profile.unsubscribe, profile.preferences, profile.view_online, links.unsubscribe, links.preferences,
+             links.view_online, links.signup}
+    for node, _line in walk_inlines(ctx.issue):
+        if isinstance(node, m.MergeTag):
+            found.add(node.raw)
+        elif isinstance(node, m.Placeholder):
+            found.add(profile.placeholder(node.name, node.fallback))
+        elif isinstance(node, m.Link) and has_tag(node.url):
+            found.update(t.group(0) for t in ANY_TAG.finditer(node.url))
+    return {t for t in found if t and _TEMPLATE.search(t)}
 
 
 def _too_wide(ctx: CheckContext) -> Iterator[Finding]:

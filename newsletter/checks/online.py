@@ -1,0 +1,109 @@
+"""--online: fetch every link and image of the issue (off by default: the tool is offline-first).
+
+A small thread pool with a timeout and one retry; reports 4xx/5xx answers, unreachable hosts,
+https links that redirect to http, and images over 1 MB.
+"""
+
+from __future__ import annotations
+
+import ssl
+import urllib.error
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Iterator
+
+from newsletter import __version__
+from newsletter.checks import Finding
+from newsletter.checks.context import CheckContext
+from newsletter.deliver.esp import has_tag
+
+IMAGE_LIMIT = 1024 * 1024
+USER_AGENT = f"newsletter-check/{__version__} (link checker)"
+
+
+@dataclass
+class Fetched:
+    url: str
+    status: int = 0
+    final_url: str = ""
+    size: int | None = None
+    error: str = ""
+    chain: list[str] = field(default_factory=list)
+
+
+class _Redirects(urllib.request.HTTPRedirectHandler):
+    def __init__(self, chain: list[str]) -> None:
+        self.chain = chain
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+        self.chain.append(newurl)
+        return super().redirect_request(req, fp, code, msg, headers, newurl)
+
+
+def fetch(url: str, *, image: bool, timeout: float, context: ssl.SSLContext | None, retries: int = 1) -> Fetched:
+    """GET one URL (reading at most 1 MB + 1 byte of an image); one retry on network errors and 5xx."""
+    result = Fetched(url)
+    for attempt in range(retries + 1):
+        result = Fetched(url)
+        opener = urllib.request.build_opener(_Redirects(result.chain), urllib.request.HTTPSHandler(context=context))
+        request = urllib.request.Request(url, headers={"User-Agent": USER_AGENT, "Accept": "*/*"})
+        try:
+            with opener.open(request, timeout=timeout) as response:
+                result.status = response.status
+                result.final_url = response.geturl()
+                if image:
+                    length = response.headers.get("Content-Length")
+                    result.size = int(length) if length and length.isdigit() else len(response.read(IMAGE_LIMIT + 1))
+            return result
+        except urllib.error.HTTPError as e:
+            result.status, result.final_url = e.code, e.geturl() or url
+            if e.code < 500:
+                return result
+        except (urllib.error.URLError, OSError, ValueError) as e:
+            reason = getattr(e, "reason", e)
+            result.error = str(reason) or type(e).__name__
+        if attempt == retries:
+            return result
+    return result
+
+
+def targets(ctx: CheckContext) -> list[tuple[str, bool]]:
+    """(url, is_image) for every http(s) link and image of the built HTML, once each."""
+    seen: dict[str, bool] = {}
+    for a in ctx.body.iter("a"):
+        href = (a.get("href") or "").strip()
+        if href.lower().startswith(("https://", "http://")) and not has_tag(href):
+            seen.setdefault(href, False)
+    for img in ctx.body.iter("img"):
+        src = (img.get("src") or "").strip()
+        if src.lower().startswith(("https://", "http://")):
+            seen[src] = True
+    return list(seen.items())
+
+
+def check(ctx: CheckContext, *, timeout: float = 10.0, workers: int = 6, context: ssl.SSLContext | None = None,
+          retries: int = 1) -> Iterator[Finding]:
+    todo = targets(ctx)
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        results = list(pool.map(lambda t: fetch(t[0], image=t[1], timeout=timeout, context=context,
+                                                retries=retries), todo))
+    for (url, image), r in zip(todo, results):
+        what = "image" if image else "link"
+        where = dict(content=url.split("?utm_")[0], settings=url, template=url, html=url)
+        if r.error:
+            yield ctx.finding("online", "error", f"{what} unreachable: {url[:80]} ({r.error})",
+                              "check the address", **where)  # type: ignore[arg-type]
+        elif r.status >= 400:
+            severity = "warning" if r.status in (401, 403, 429) else "error"
+            yield ctx.finding("online", severity, f"{what} answers HTTP {r.status}: {url[:80]}",
+                              "fix or remove the link" if severity == "error" else "the site may refuse robots; "
+                              "check it in a browser", **where)  # type: ignore[arg-type]
+        if url.lower().startswith("https://") and any(u.lower().startswith("http://") for u in r.chain):
+            yield ctx.finding("online", "warning", f"{what} redirects to http: {url[:60]} -> "
+                              f"{next(u for u in r.chain if u.lower().startswith('http://'))[:60]}",
+                              "link to the final https address, or ask the site to fix the redirect",
+                              **where)  # type: ignore[arg-type]
+        if image and r.size is not None and r.size > IMAGE_LIMIT:
+            yield ctx.finding("online", "warning", f"image is over 1 MB: {url[:80]}",
+                              "resize or compress it: phones download every image", **where)  # type: ignore[arg-type]

@@ -1,0 +1,91 @@
+"""--spam: score the message with SpamAssassin, offline (``spamassassin -L -t``).
+
+The message is the issue's .eml (text and HTML as multipart/alternative) as the build made it;
+when there is none, one is composed here the same way. A score over 5 is an error, over 1 a
+warning; every rule hit is reported, and MPART_ALT_DIFF (the two parts differ) is a warning.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from email import policy
+from email.message import EmailMessage
+from email.utils import format_datetime, make_msgid
+from typing import Iterator
+
+from newsletter.checks import Finding
+from newsletter.checks.context import CheckContext
+
+ERROR_SCORE, WARNING_SCORE = 5.0, 1.0
+TIMEOUT = 120
+_SCORE = re.compile(r"Content analysis details:\s+\((-?\d+(?:\.\d+)?) points?, (-?\d+(?:\.\d+)?) required\)")
+_HIT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s+([A-Z0-9_]+)\s+(.*)$")
+ALWAYS_WARN = {"MPART_ALT_DIFF", "MPART_ALT_DIFF_COUNT", "HTML_MESSAGE_TOO_BIG"}
+
+
+def message_bytes(ctx: CheckContext) -> bytes:
+    if ctx.result.eml:
+        return ctx.result.eml
+    s = ctx.settings
+    msg = EmailMessage(policy=policy.SMTP.clone(max_line_length=998))
+    msg["From"] = f"{s.sender.name} <{s.sender.email}>" if s.sender.name else s.sender.email
+    msg["To"] = s.sender.email
+    msg["Subject"] = ctx.issue.subject
+    msg["Date"] = format_datetime(__import__("datetime").datetime.now().astimezone())
+    msg["Message-ID"] = make_msgid(domain=s.sender.email.rpartition("@")[2] or "localhost")
+    msg.set_content(ctx.text, cte="quoted-printable")
+    msg.add_alternative(ctx.html, subtype="html", cte="quoted-printable")
+    return msg.as_bytes()
+
+
+def score(message: bytes, executable: str = "spamassassin") -> tuple[float, float, list[tuple[float, str, str]]]:
+    """(score, required, [(points, rule, description)]) from a local-only SpamAssassin run."""
+    out = subprocess.run([executable, "-L", "-t"], input=message, capture_output=True, timeout=TIMEOUT)
+    report = out.stdout.decode("utf-8", "replace")
+    m = _SCORE.search(report)
+    if not m:
+        tail = (out.stderr.decode("utf-8", "replace").strip().splitlines() or ["no report"])[-1]
+        raise RuntimeError(f"SpamAssassin gave no score ({tail})")
+    hits: list[tuple[float, str, str]] = []
+    table = report[m.end():].split("\n")
+    started = False
+    for line in table:
+        if line.startswith(" ---- ") or line.startswith("---- "):
+            started = True
+            continue
+        if not started:
+            continue
+        hit = _HIT.match(line)
+        if hit:
+            hits.append((float(hit.group(1)), hit.group(2), hit.group(3).strip()))
+        elif line.startswith(" " * 20) and hits:
+            p, r, d = hits[-1]
+            hits[-1] = (p, r, f"{d} {line.strip()}")
+        elif not line.strip():
+            break
+    return float(m.group(1)), float(m.group(2)), hits
+
+
+def check(ctx: CheckContext, executable: str = "spamassassin") -> Iterator[Finding]:
+    path = ctx.issue.path
+    if shutil.which(executable) is None:
+        yield Finding("spam", "error", "SpamAssassin is not installed, so --spam cannot score the message", path, 0,
+                      "install it (Debian/Ubuntu: apt-get install spamassassin) or run check without --spam")
+        return
+    try:
+        total, required, hits = score(message_bytes(ctx), executable)
+    except (RuntimeError, subprocess.TimeoutExpired, OSError) as e:
+        yield Finding("spam", "error", f"SpamAssassin failed: {e}", path, 0, "run 'spamassassin -L -t < email.eml'")
+        return
+    severity = "error" if total > ERROR_SCORE else "warning" if total > WARNING_SCORE else "info"
+    rules = ", ".join(r for _, r, _ in hits) or "none"
+    yield Finding("spam", severity, f"SpamAssassin score {total:.1f} (spam at {required:.1f}; "
+                  f"this gate: warning over {WARNING_SCORE:g}, error over {ERROR_SCORE:g}); rules hit: {rules}",
+                  path, 0, "see the rule findings" if hits else "")
+    for points, rule, description in hits:
+        level = "warning" if rule in ALWAYS_WARN or points >= 1.0 else "info"
+        yield Finding("spam", level, f"SpamAssassin rule {rule} ({points:+.1f}): {description}", path, 0,
+                      "MPART_ALT_DIFF: the text part must carry the same words as the HTML"
+                      if rule.startswith("MPART_ALT_DIFF") else "")

@@ -1,0 +1,336 @@
+"""One test per quality-gate rule, each with a failing and a passing case, on real builds."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from check_helpers import GOOD_ISSUE, build_issue, run_rule, severe
+
+from newsletter.checks import (accessibility, deliverability, inbox, links, plaintext, responsive, size,
+                               structure)
+
+
+def rules_of(findings: list, severity: str) -> list[str]:
+    return [f.message for f in findings if f.severity == severity]
+
+
+# ---- size ------------------------------------------------------------------------------
+
+
+def _long_issue(paragraphs: int) -> str:
+    body = "\n\n".join(f"Paragraph {n} says something about the harbour, the tides and the boats that use them."
+                       for n in range(paragraphs))
+    return GOOD_ISSUE + "\n" + body + "\n"
+
+
+def test_size_warns_over_90_kb_and_errors_over_102_kb(workspace: Path) -> None:
+    ws, small = build_issue(workspace)
+    assert severe(run_rule(size, ws, small)) == []
+    padding = "<!-- " + "x" * 1024 + " -->"
+    at_95 = small.html.replace("</body>", padding * (95 - small.html_bytes // 1024) + "</body>")
+    found = run_rule(size, ws, small, html=at_95)
+    assert [f.severity for f in found] == ["warning"] and "90 KB" in found[0].message
+    ws, big = build_issue(workspace, _long_issue(1200))
+    assert big.html_bytes > 102 * 1024
+    found = run_rule(size, ws, big)
+    assert [f.severity for f in found] == ["error"] and "102 KB" in found[0].message
+    assert found[0].file == big.issue.path
+
+
+def test_size_style_blocks_at_most_16_kb_and_only_in_head(workspace: Path) -> None:
+    ws, r = build_issue(workspace)
+    big_style = "<style>" + ".a{color:red}\n" * 1300 + "</style>"
+    found = run_rule(size, ws, r, html=r.html.replace("</head>", big_style + "</head>"))
+    assert any(f.severity == "error" and "16 KB" in f.message for f in found)
+    found = run_rule(size, ws, r, html=r.html.replace("</body>", "<style>.b{color:red}</style></body>"))
+    assert any(f.severity == "error" and "inside <body>" in f.message for f in found)
+    assert run_rule(size, ws, r) == []
+
+
+# ---- structure -------------------------------------------------------------------------
+
+
+def test_structure_doctype(workspace: Path) -> None:
+    ws, r = build_issue(workspace)
+    assert run_rule(structure, ws, r) == []
+    no_doctype = re.sub(r"^<!doctype html>", "", r.html, flags=re.I)
+    assert any("DOCTYPE" in f.message for f in run_rule(structure, ws, r, html=no_doctype))
+
+
+def test_structure_mso_conditionals_balanced(workspace: Path) -> None:
+    ws, r = build_issue(workspace)
+    assert "<![endif]-->" in r.html
+    broken = r.html.replace("<![endif]-->", "", 1)
+    found = run_rule(structure, ws, r, html=broken)
+    assert any("unbalanced" in f.message and f.severity == "error" for f in found)
+
+
+def test_structure_leftover_mj_tags(workspace: Path) -> None:
+    ws, r = build_issue(workspace)
+    found = run_rule(structure, ws, r, html=r.html.replace("</body>", "<mj-colum>x</mj-colum></body>"))
+    assert any("leftover MJML tag '<mj-colum>'" in f.message for f in found)
+
+
+def test_structure_unrendered_template_syntax_but_merge_tags_allowed(workspace: Path) -> None:
+    issue = GOOD_ISSUE.replace("The facts of the matter", "Hello *|FNAME|*, the facts of the matter")
+    ws, r = build_issue(workspace, issue, settings_extra="esp: mailchimp\n")
+    assert "*|FNAME|*" in r.html and run_rule(structure, ws, r) == []
+    leftover = r.html.replace("</body>", "<p>{{ issue.subjcet }}</p></body>")
+    found = run_rule(structure, ws, r, html=leftover)
+    assert any("unrendered template syntax in the HTML" in f.message for f in found)
+    found = run_rule(structure, ws, r, text=r.text + "{% endif %}\n")
+    assert any("unrendered template syntax in the text part" in f.message for f in found)
+
+
+def test_structure_charset_and_viewport_meta(workspace: Path) -> None:
+    ws, r = build_issue(workspace)
+    no_meta = re.sub(r"<meta [^>]*(charset|viewport)[^>]*>", "", r.html)
+    messages = [f.message for f in run_rule(structure, ws, r, html=no_meta)]
+    assert any("charset" in m for m in messages) and any("viewport" in m for m in messages)
+
+
+def test_structure_nothing_wider_than_600px(workspace: Path) -> None:
+    ws, r = build_issue(workspace)
+    wide = r.html.replace("</body>", '<table width="640"><tr><td>x</td></tr></table></body>')
+    found = run_rule(structure, ws, r, html=wide)
+    assert any("640 px" in f.message for f in found)
+    styled = r.html.replace("</body>", '<div style="min-width:700px">x</div></body>')
+    assert any("700 px" in f.message for f in run_rule(structure, ws, r, html=styled))
+
+
+# ---- responsive integrity ----------------------------------------------------------------
+
+
+def test_responsive_media_rules_keep_important(workspace: Path) -> None:
+    ws, r = build_issue(workspace)
+    assert run_rule(responsive, ws, r) == []
+    stripped = re.sub(r"(\.mj-column-per-100 \{ width:100%) !important", r"\1", r.html)
+    assert stripped != r.html
+    found = run_rule(responsive, ws, r, html=stripped)
+    assert any("lost !important" in f.message for f in found)
+
+
+def test_responsive_classes_still_present(workspace: Path) -> None:
+    ws, r = build_issue(workspace)
+    body_at = r.html.index("<body")
+    no_classes = r.html[:body_at] + re.sub(r' class="[^"]*"', "", r.html[body_at:])
+    messages = [f.message for f in run_rule(responsive, ws, r, html=no_classes)]
+    assert any("mj-column-per-100" in m for m in messages)
+    assert any("no element carries any class" in m for m in messages)
+
+
+def test_responsive_images_have_numeric_width(workspace: Path) -> None:
+    issue = GOOD_ISSUE + "\n![The harbour at dawn](https://dispatch.example/dawn.jpg)\n"
+    ws, r = build_issue(workspace, issue)
+    assert "<img" in r.html and run_rule(responsive, ws, r) == []
+    no_width = re.sub(r'(<img[^>]*?) width="\d+"', r'\1 width="100%"', r.html)
+    found = run_rule(responsive, ws, r, html=no_width)
+    assert found and all("numeric width" in f.message for f in found)
+
+
+# ---- links and images --------------------------------------------------------------------
+
+
+def test_links_http_is_a_warning_pointing_at_the_issue_line(workspace: Path) -> None:
+    issue = GOOD_ISSUE.replace("https://dispatch.example/minutes", "http://dispatch.example/minutes")
+    ws, r = build_issue(workspace, issue)
+    found = severe(run_rule(links, ws, r))
+    assert [f.severity for f in found] == ["warning"]
+    assert found[0].file == r.issue.path and found[0].line == issue.split("\n").index(
+        next(line for line in issue.split("\n") if "http://" in line)) + 1
+    ws, r = build_issue(workspace)
+    assert severe(run_rule(links, ws, r)) == []
+
+
+def test_links_javascript_and_data_are_errors_mailto_and_tel_are_fine(workspace: Path) -> None:
+    issue = GOOD_ISSUE + "\nWrite to [the desk](mailto:desk@dispatch.example) or call [the desk](tel:+15550100).\n"
+    ws, r = build_issue(workspace, issue)
+    assert [f for f in run_rule(links, ws, r) if "javascript" in f.message or "data" in f.message] == []
+    bad = r.html.replace("</body>", '<a href="javascript:alert(1)">the vote</a><a href="data:text/html,x">'
+                         "the tally</a></body>")
+    errors = rules_of(run_rule(links, ws, r, html=bad), "error")
+    assert any("'javascript:'" in m for m in errors) and any("'data:'" in m for m in errors)
+
+
+def test_links_alt_text_and_decorative_images(workspace: Path) -> None:
+    issue = (GOOD_ISSUE + "\n![The harbour at dawn](https://dispatch.example/dawn.jpg)\n\n"
+             "![](https://dispatch.example/rule.png){.decorative}\n")
+    ws, r = build_issue(workspace, issue)
+    assert severe(run_rule(links, ws, r)) == []
+    no_alt = r.html.replace('alt="The harbour at dawn"', "")
+    assert any("no alt attribute" in m for m in rules_of(run_rule(links, ws, r, html=no_alt), "error"))
+    empty_alt = r.html.replace('alt="The harbour at dawn"', 'alt=""')
+    assert any("not marked decorative" in m for m in rules_of(run_rule(links, ws, r, html=empty_alt), "warning"))
+
+
+def test_links_no_http_images(workspace: Path) -> None:
+    issue = GOOD_ISSUE + "\n![The harbour at dawn](http://dispatch.example/dawn.jpg)\n"
+    ws, r = build_issue(workspace, issue)
+    found = [f for f in run_rule(links, ws, r) if "image over http" in f.message]
+    assert found and found[0].severity == "error" and found[0].file == r.issue.path
+
+
+def test_links_generic_text_is_a_warning(workspace: Path) -> None:
+    issue = GOOD_ISSUE.replace("[the council minutes]", "[click here]")
+    ws, r = build_issue(workspace, issue)
+    found = [f for f in run_rule(links, ws, r) if "does not say where it goes" in f.message]
+    assert found and found[0].severity == "warning" and found[0].file == r.issue.path
+    issue = GOOD_ISSUE.replace("[the council minutes]", "[read more]")
+    ws, r = build_issue(workspace, issue)
+    assert any("'read more'" in f.message for f in run_rule(links, ws, r))
+
+
+def test_links_same_text_to_different_urls_is_a_warning(workspace: Path) -> None:
+    issue = GOOD_ISSUE.replace("[the council minutes]", "[the tide report]")
+    ws, r = build_issue(workspace, issue)
+    found = [f for f in run_rule(links, ws, r) if "different URLs" in f.message]
+    assert len(found) == 1 and found[0].severity == "warning"
+    same = GOOD_ISSUE.replace("(https://dispatch.example/minutes)", "(https://dispatch.example/a)").replace(
+        "[the council minutes]", "[the tide report]")
+    ws, r = build_issue(workspace, same)
+    assert [f for f in run_rule(links, ws, r) if "different URLs" in f.message] == []
+
+
+# ---- accessibility -----------------------------------------------------------------------
+
+
+def test_accessibility_lang_and_title(workspace: Path) -> None:
+    ws, r = build_issue(workspace)
+    assert severe(run_rule(accessibility, ws, r)) == []
+    und = r.html.replace('lang="en"', 'lang="und"', 1)
+    assert any("lang" in m for m in rules_of(run_rule(accessibility, ws, r, html=und), "error"))
+    untitled = re.sub(r"<title>.*?</title>", "<title></title>", r.html)
+    assert any("<title> is empty" in m for m in rules_of(run_rule(accessibility, ws, r, html=untitled), "error"))
+
+
+def test_accessibility_table_roles(workspace: Path) -> None:
+    ws, r = build_issue(workspace)
+    layout = r.html.replace("</body>", "<table><tr><td>x</td></tr></table></body>")
+    assert any("layout table" in f.message for f in run_rule(accessibility, ws, r, html=layout))
+    data = r.html.replace("</body>", '<table role="presentation"><tr><th>Tide</th></tr><tr><td>4.1 m</td></tr>'
+                          "</table></body>")
+    assert any("data table" in f.message for f in run_rule(accessibility, ws, r, html=data))
+    good = r.html.replace("</body>", "<table><tr><th>Tide</th></tr><tr><td>4.1 m</td></tr></table></body>")
+    assert not any("table" in f.message for f in run_rule(accessibility, ws, r, html=good))
+
+
+def test_accessibility_heading_order(workspace: Path) -> None:
+    ws, r = build_issue(workspace)
+    skipped = r.html.replace("</body>", "<h5>Small print</h5></body>")
+    found = run_rule(accessibility, ws, r, html=skipped)
+    assert any("skips a level" in f.message and "<h5>" in f.message for f in found)
+
+
+def test_accessibility_contrast_light_and_dark_palettes(workspace: Path) -> None:
+    ws, r = build_issue(workspace, settings_extra="theme:\n  colors:\n    muted: \"#B8B4A8\"\n")
+    found = rules_of(run_rule(accessibility, ws, r), "error")
+    assert any(m.startswith("light palette: muted #B8B4A8") for m in found)
+    assert any("contrast" in m and "#B8B4A8" in m and m.startswith("text") for m in found)  # the inline styles
+    ws2_root = workspace.parent / "ws2"
+    (ws2_root / "issues").mkdir(parents=True)
+    (ws2_root / "newsletter.yaml").write_text((workspace / "newsletter.yaml").read_text().split("theme:")[0]
+                                              + "theme:\n  colors:\n    dark_text: \"#4A4740\"\n")
+    ws, r = build_issue(ws2_root)
+    assert any(m.startswith("dark palette: dark_text #4A4740") for m in rules_of(run_rule(accessibility, ws, r), "error"))
+
+
+def test_accessibility_contrast_finding_points_at_the_setting(workspace: Path) -> None:
+    ws, r = build_issue(workspace, settings_extra="theme:\n  colors:\n    link: \"#9DB4FF\"\n")
+    found = [f for f in run_rule(accessibility, ws, r) if f.message.startswith("light palette: link")]
+    lines = (workspace / "newsletter.yaml").read_text().split("\n")
+    assert found and found[0].file.endswith("newsletter.yaml") and "#9DB4FF" in lines[found[0].line - 1]
+
+
+# ---- inbox ---------------------------------------------------------------------------------
+
+
+def test_inbox_subject_length(workspace: Path) -> None:
+    long = GOOD_ISSUE.replace("Tide tables for the week", "Tide tables for the week, the harbour gates and a"
+                              " new ferry timetable")
+    ws, r = build_issue(workspace, long)
+    found = run_rule(inbox, ws, r)
+    assert [f.severity for f in found] == ["warning"] and found[0].line == 2 and "subject" in found[0].message
+    ws, r = build_issue(workspace)
+    assert run_rule(inbox, ws, r) == []
+
+
+def test_inbox_preheader_length_and_not_the_subject(workspace: Path) -> None:
+    short = GOOD_ISSUE.replace("Spring tides return on Thursday, and the harbour gates change their hours.",
+                               "Spring tides.")
+    ws, r = build_issue(workspace, short)
+    assert any("preheader is 13 characters" in f.message and f.line == 4 for f in run_rule(inbox, ws, r))
+    same = GOOD_ISSUE.replace("Spring tides return on Thursday, and the harbour gates change their hours.",
+                              "Tide tables for the week")
+    ws, r = build_issue(workspace, same)
+    assert any("repeats the subject" in f.message for f in run_rule(inbox, ws, r))
+
+
+def test_inbox_preheader_followed_by_filler(workspace: Path) -> None:
+    ws, r = build_issue(workspace)
+    bare = re.sub("(&#847;|\u034f|&zwnj;|\u200c|&nbsp;|\u00a0)", "", r.html)
+    assert any("not followed by filler" in f.message for f in run_rule(inbox, ws, r, html=bare))
+
+
+# ---- plain text ------------------------------------------------------------------------------
+
+
+def test_plaintext_present(workspace: Path) -> None:
+    ws, r = build_issue(workspace)
+    assert run_rule(plaintext, ws, r) == []
+    assert rules_of(run_rule(plaintext, ws, r, text="  \n"), "error") == ["the plain-text part is empty"]
+
+
+def test_plaintext_no_html_or_markdown_residue(workspace: Path) -> None:
+    ws, r = build_issue(workspace)
+    found = run_rule(plaintext, ws, r, text=r.text + "\nSee <b>this</b> now.\n")
+    assert any("HTML in the plain-text part" in f.message for f in found)
+    found = run_rule(plaintext, ws, r, text=r.text + "\nSee **this** and [that](https://x.example/).\n")
+    assert any("Markdown residue" in f.message for f in found)
+    ok = run_rule(plaintext, ws, r, text=r.text + "\nSee the report <https://dispatch.example/a>.\n")
+    assert not any("residue" in f.message or "HTML in" in f.message for f in ok)
+
+
+def test_plaintext_line_lengths(workspace: Path) -> None:
+    ws, r = build_issue(workspace)
+    long_line = "word " * 17 + "end"
+    found = run_rule(plaintext, ws, r, text=r.text + long_line + "\n")
+    assert [f.severity for f in found] == ["warning"] and "88 characters" in found[0].message
+    lone_url = "https://dispatch.example/" + "a" * 90
+    assert run_rule(plaintext, ws, r, text=r.text + lone_url + "\n<" + lone_url + ">\n") == []
+    found = run_rule(plaintext, ws, r, text=r.text + "x" * 1000 + "\n")
+    assert [f.severity for f in found] == ["error"] and "998" in found[0].message
+
+
+def test_plaintext_has_every_link_the_unsubscribe_url_and_the_address(workspace: Path) -> None:
+    ws, r = build_issue(workspace)
+    missing_link = r.text.replace("https://dispatch.example/minutes", "")
+    found = run_rule(plaintext, ws, r, text=missing_link)
+    assert any("lacks the link https://dispatch.example/minutes" in f.message for f in found)
+    no_unsub = r.text.replace("https://dispatch.example/unsubscribe", "")
+    assert any("no unsubscribe link" in m for m in rules_of(run_rule(plaintext, ws, r, text=no_unsub), "error"))
+    no_address = r.text.replace("1 Test Street, Testville", "")
+    assert any("postal address" in m for m in rules_of(run_rule(plaintext, ws, r, text=no_address), "error"))
+
+
+# ---- deliverability --------------------------------------------------------------------------
+
+
+def test_deliverability_visible_unsubscribe_link(workspace: Path) -> None:
+    ws, r = build_issue(workspace)
+    assert run_rule(deliverability, ws, r) == []
+    hidden = re.sub(r'<a [^>]*href="https://dispatch.example/unsubscribe"[^>]*>Unsubscribe</a>', "", r.html)
+    assert hidden != r.html
+    found = run_rule(deliverability, ws, r, html=hidden)
+    assert [f.severity for f in found] == ["error"] and "no visible unsubscribe link" in found[0].message
+    tucked = hidden.replace("</body>", '<div style="display:none"><a href="https://dispatch.example/unsubscribe">'
+                            "Unsubscribe</a></div></body>")
+    assert run_rule(deliverability, ws, r, html=tucked)[0].severity == "error"
+
+
+def test_deliverability_needs_an_unsubscribe_url(workspace: Path) -> None:
+    cfg = workspace / "newsletter.yaml"
+    cfg.write_text(cfg.read_text().replace("unsubscribe_url: https://dispatch.example/unsubscribe\n", ""))
+    ws, r = build_issue(workspace)
+    found = run_rule(deliverability, ws, r)
+    assert [f.message for f in found] == ["no unsubscribe URL is configured"]
