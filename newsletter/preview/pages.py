@@ -98,7 +98,7 @@ def issue_summary(state: PreviewState, entry: Entry) -> dict[str, Any]:
 
 INDEX = """<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Preview: {title}</title><link rel="stylesheet" href="/static/preview.css"></head>
+<title>Preview: {title}</title><link rel="icon" href="data:,"><link rel="stylesheet" href="/static/preview.css"></head>
 <body class="index"><main>
 <h1>{title}</h1>
 {banner}
