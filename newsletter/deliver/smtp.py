@@ -77,7 +77,9 @@ def send_message(msg: EmailMessage, recipients: list[str], target: SmtpTarget) -
         raise _fail(target, f"TLS certificate not trusted: {e.verify_message}",
                     "pass --cafile with the server's CA certificate") from None
     except ssl.SSLError as e:
-        raise _fail(target, f"TLS failed: {e.reason or e}", "does the server speak TLS on this port? try --starttls or --ssl") from None
+        hint = ("the port may expect --starttls or plain SMTP" if target.security == "ssl"
+                else "the port may expect --ssl")
+        raise _fail(target, f"TLS failed: {e.reason or e}", hint) from None
     except smtplib.SMTPAuthenticationError as e:
         raise _fail(target, f"authentication failed for user '{target.user}': {_reply(e.smtp_code, e.smtp_error)}",
                     "check the user and NEWSLETTER_SMTP_PASSWORD") from None
@@ -89,11 +91,13 @@ def send_message(msg: EmailMessage, recipients: list[str], target: SmtpTarget) -
         refused = ", ".join(sorted(e.recipients))
         raise _fail(target, f"recipient refused: {refused}") from None
     except smtplib.SMTPSenderRefused as e:
-        raise _fail(target, f"sender {e.sender} refused: {_reply(e.smtp_code, e.smtp_error)}") from None
+        hint = "try --starttls" if e.smtp_code == 530 and target.security == "none" else ""
+        raise _fail(target, f"sender {e.sender} refused: {_reply(e.smtp_code, e.smtp_error)}", hint) from None
     except smtplib.SMTPResponseException as e:
         raise _fail(target, f"server said {_reply(e.smtp_code, e.smtp_error)}") from None
     except smtplib.SMTPServerDisconnected:
-        raise _fail(target, "server closed the connection", "wrong port, or TLS expected? try --ssl") from None
+        hint = "wrong port, or does it expect --ssl?" if target.security != "ssl" else "wrong port?"
+        raise _fail(target, "server closed the connection", hint) from None
     except smtplib.SMTPException as e:
         raise _fail(target, str(e).splitlines()[0] if str(e) else type(e).__name__) from None
     except socket.gaierror:
