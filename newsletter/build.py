@@ -17,7 +17,7 @@ from newsletter.content.parse import parse_issue_file
 from newsletter.deliver.eml import build_eml
 from newsletter.deliver.utm import link_tagger
 from newsletter.errors import NewsletterError
-from newsletter.output import write_atomic
+from newsletter.output import write_all_atomic
 from newsletter.render.context import build_context
 from newsletter.render.jinja import get_environment, search_path
 from newsletter.render.mjml import INLINE_CSS_TEMPLATE, MAIN_TEMPLATE, TEXT_TEMPLATE, compile_mjml, render_template
@@ -119,8 +119,7 @@ def write_issue(ws: Workspace, result: BuildResult, *, emit_mjml: bool = False) 
         outputs.append((folder / "email.eml", result.eml))
     if emit_mjml:
         outputs.append((folder / "email.mjml", result.mjml))
-    for path, data in outputs:
-        write_atomic(path, data)
+    write_all_atomic(outputs)  # all or nothing: a failure leaves every old file in place
     return [p for p, _ in outputs]
 
 

@@ -41,8 +41,11 @@ def run_build(issues: list[Path], *, workspace: Path | None, emit_mjml: bool = F
     if not issues:
         from newsletter.deliver.archive import build_archive
 
-        written = build_archive(ws)
-        click.echo(f"{display_path(written[0])}  web archive of {len(written) - 2} issues, with feed.xml")
+        try:
+            written = build_archive(ws)
+            click.echo(f"{display_path(written[0])}  web archive of {len(written) - 2} issues, with feed.xml")
+        except NewsletterError as e:  # reported with the issues' errors, never instead of them
+            errors.append(e)
     if errors:
         problems = [p for e in errors for p in e.problems]
         raise NewsletterError(problems)
