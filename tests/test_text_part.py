@@ -1,0 +1,135 @@
+"""The plain-text part: every paragraph and link of the issue, wrapped at 76, URLs never broken."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from newsletter.cli import cli
+from newsletter.content import model as m
+from newsletter.content.markdown import plain_text
+from newsletter.content.parse import parse_issue_file
+
+LONG_URL = "https://harbor.example/reports/2026/06/02/" + "a-very-long-path-segment-" * 5 + "end?query=one&two=three"
+
+ISSUE = f"""\
+---
+subject: "Text part"
+date: 2026-06-02
+---
+An intro paragraph that is long enough to need wrapping at seventy-six columns, with a
+[first link](https://example.com/first) inside it and more words after the link to be sure.
+
+# Pilots at night
+
+The lede talks about pilots who guide ships in the dark, and it goes on for a while so that it wraps.
+
+## The News
+
+A paragraph with a very long URL: [the full report]({LONG_URL}) which must not break.
+
+- A list item with [a link](https://example.com/list) in it, also long enough to need wrapping.
+- A second item.
+
+1. Ordered one.
+2. Ordered two.
+
+> A blockquote from someone who spoke at length about tides, currents and the weather offshore.
+
+![Two pilot boats at dawn](https://example.com/boats.jpg "Pilot boats wait for the tide."){{credit="R. Hale/Harbor Photo"}}
+
+## Room for Disagreement
+
+Bare URL autolink: <https://example.com/bare> and an email <mailto:desk@example.com>.
+
+::: sponsor
+Sponsored words with [the sponsor's site](https://sponsor.example/landing).
+:::
+
+::: quote
+"The sea is patient."
+-- A harbor master
+:::
+"""
+
+
+def build(workspace: Path) -> tuple[m.Issue, str]:
+    path = workspace / "issues" / "2026-06-02-tides.md"
+    path.write_text(ISSUE, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build"])
+    assert result.exit_code == 0, result.output
+    text = (workspace / "out" / "2026-06-02-tides" / "email.txt").read_text(encoding="utf-8")
+    return parse_issue_file(path), text
+
+
+def paragraphs(blocks: tuple[m.Block, ...]) -> list[m.Paragraph]:
+    out: list[m.Paragraph] = []
+    for block in blocks:
+        if isinstance(block, m.Paragraph):
+            out.append(block)
+        elif isinstance(block, m.Quote):
+            out.extend(paragraphs(block.blocks))
+        elif isinstance(block, m.ListBlock):
+            for item in block.items:
+                out.extend(paragraphs(item))
+    return out
+
+
+def links(inlines: tuple[m.Inline, ...]) -> list[m.Link]:
+    out: list[m.Link] = []
+    for node in inlines:
+        if isinstance(node, m.Link):
+            out.append(node)
+        if isinstance(node, (m.Emphasis, m.Strong, m.Link)):
+            out.extend(links(node.children))
+    return out
+
+
+def all_paragraphs(issue: m.Issue) -> list[m.Paragraph]:
+    found = paragraphs(issue.intro)
+    for item in issue.items:
+        if isinstance(item, m.Story):
+            for section in item.sections:
+                found.extend(paragraphs(section.blocks))
+        else:
+            found.extend(paragraphs(item.blocks))
+    return found
+
+
+def test_every_paragraph_and_link_appears(workspace: Path) -> None:
+    issue, text = build(workspace)
+    flat = " ".join(text.replace("<", " ").replace(">", " ").split())  # links are written text <URL>
+    found = all_paragraphs(issue)
+    assert len(found) >= 10
+    for paragraph in found:
+        for word in plain_text(paragraph.inlines).split():
+            assert word.strip(".,:;") in flat, word
+        for link in links(paragraph.inlines):
+            assert link.url.removeprefix("mailto:") in text, link.url
+    assert LONG_URL in text.split("\n") or any(line.strip().strip("<>.") == LONG_URL for line in text.split("\n"))
+
+
+def test_lines_are_at_most_76_columns_except_lone_urls(workspace: Path) -> None:
+    _, text = build(workspace)
+    for line in text.split("\n"):
+        if len(line) > 76:
+            assert re.fullmatch(r"\s*\S*https?://\S+", line), f"long line is not a lone URL: {line!r}"
+
+
+def test_no_url_is_broken(workspace: Path) -> None:
+    _, text = build(workspace)
+    urls = re.findall(r"https?://[^\s<>]+", text)
+    assert LONG_URL in urls
+    for url in urls:
+        assert not url.endswith(("-", "/a-very")), url
+
+
+def test_labels_captions_credits_and_footer(workspace: Path) -> None:
+    _, text = build(workspace)
+    for needle in ("PILOTS AT NIGHT", "THE NEWS", "ROOM FOR DISAGREEMENT", "Pilot boats wait for the tide.",
+                   "R. Hale/Harbor Photo", "A harbor master", "https://dispatch.example/unsubscribe",
+                   "1 Test Street, Testville", "Text part", "June 2, 2026"):
+        assert needle in text, needle
+    assert re.search(r"(?i)sponsor|presented by", text)
