@@ -1,0 +1,132 @@
+"""The web archive written by `newsletter build` (all issues): index, pages, Atom feed."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from newsletter.cli import cli
+from newsletter.deliver.esp import ANY_TAG
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+ISSUES = {
+    "2026-05-26-first.md": ("Oldest issue: the breakwater", "2026-05-26", "Work starts on the breakwater."),
+    "2026-06-09-third.md": ("Newest issue: a tug goes to school", "2026-06-09", "Training day on the river."),
+    "2026-06-02-second.md": ("Middle issue: pilots after dark", "2026-06-02", "Night arrivals begin in July."),
+}
+
+BODY = """\
+Hello %%first_name|reader%%, and *|FNAME|* again. Your address: %%email%%.
+[Forward it](*|FORWARD|*) or [see it online](*|ARCHIVE|*).
+
+# A story for {slug}
+
+The lede, with a [link](https://dispatch.example/story).
+
+## The News
+
+Facts.
+"""
+
+
+@pytest.fixture
+def archive_ws(workspace: Path) -> Path:
+    cfg = workspace / "newsletter.yaml"
+    cfg.write_text(cfg.read_text(encoding="utf-8") + "esp: mailchimp\nutm:\n  source: harbor\n", encoding="utf-8")
+    (workspace / "issues" / "2026-06-02-tides.md").unlink()
+    for name, (subject, date, preheader) in ISSUES.items():
+        front = f'---\nsubject: "{subject}"\ndate: {date}\npreheader: "{preheader}"\n---\n'
+        (workspace / "issues" / name).write_text(front + BODY.format(slug=name[:-3]), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "out/archive/index.html  web archive of 3 issues, with feed.xml" in result.output
+    return workspace
+
+
+def test_index_lists_every_issue_newest_first(archive_ws: Path) -> None:
+    index = (archive_ws / "out" / "archive" / "index.html").read_text(encoding="utf-8")
+    slugs = re.findall(r'<a href="([0-9a-z-]+)/">', index)
+    assert slugs == ["2026-06-09-third", "2026-06-02-second", "2026-05-26-first"]
+    for subject, _, preheader in ISSUES.values():
+        assert subject in index and preheader in index
+    assert "Tuesday, June 9, 2026" in index and '<time datetime="2026-06-09">' in index
+    assert index.index("Newest issue") < index.index("Middle issue") < index.index("Oldest issue")
+
+
+def test_feed_is_atom_with_one_entry_per_issue(archive_ws: Path) -> None:
+    tree = ET.parse(archive_ws / "out" / "archive" / "feed.xml")
+    feed = tree.getroot()
+    assert feed.tag == f"{ATOM}feed"
+    assert feed.findtext(f"{ATOM}id") == "https://dispatch.example/issues/"
+    assert feed.findtext(f"{ATOM}title") == "Test Dispatch"
+    assert feed.findtext(f"{ATOM}author/{ATOM}name") == "Test Dispatch"
+    links = {link.get("rel"): link.get("href") for link in feed.findall(f"{ATOM}link")}
+    assert links == {"alternate": "https://dispatch.example/issues/",
+                     "self": "https://dispatch.example/issues/feed.xml"}
+    updated = dt.datetime.fromisoformat(feed.findtext(f"{ATOM}updated") or "")
+    assert updated.tzinfo is not None and updated.date() == dt.date(2026, 6, 9)
+    entries = feed.findall(f"{ATOM}entry")
+    assert len(entries) == 3
+    assert [e.findtext(f"{ATOM}title") for e in entries] == [
+        "Newest issue: a tug goes to school", "Middle issue: pilots after dark", "Oldest issue: the breakwater"]
+    for entry in entries:
+        url = entry.findtext(f"{ATOM}id") or ""
+        assert re.fullmatch(r"https://dispatch\.example/issues/2026-\d\d-\d\d-[a-z]+/", url)
+        link = entry.find(f"{ATOM}link")
+        assert link is not None and link.get("rel") == "alternate" and link.get("href") == url
+        assert dt.datetime.fromisoformat(entry.findtext(f"{ATOM}updated") or "").tzinfo is not None
+        assert entry.findtext(f"{ATOM}summary") in {p for _, _, p in ISSUES.values()}
+
+
+def test_no_merge_tag_in_any_web_page(archive_ws: Path) -> None:
+    folder = archive_ws / "out" / "archive"
+    pages = sorted(folder.glob("*/index.html"))
+    assert [p.parent.name for p in pages] == ["2026-05-26-first", "2026-06-02-second", "2026-06-09-third"]
+    email_html = (archive_ws / "out" / "2026-06-02-second" / "email.html").read_text(encoding="utf-8")
+    assert "*|UNSUB|*" in email_html and "*|FNAME|*" in email_html  # the email keeps them
+    for page in [*pages, folder / "index.html", folder / "feed.xml"]:
+        html = page.read_text(encoding="utf-8")
+        assert not ANY_TAG.search(html), (page, ANY_TAG.search(html))
+        for mark in ("*|", "|*", "{{", "}}", "%%", "<%", "NLMT"):
+            assert mark not in html, (page, mark)
+    page = (folder / "2026-06-02-second" / "index.html").read_text(encoding="utf-8")
+    assert "Unsubscribe" not in page and "Manage preferences" not in page
+    assert "Hello reader, and reader again." in page  # fallback, and a web-safe first name
+    assert 'href="https://dispatch.example/issues/2026-06-02-second/"' in page  # link tags -> the page
+    assert "utm_" not in page  # the web page isn't a campaign click
+
+
+def test_page_is_the_email_with_a_web_flavour(archive_ws: Path) -> None:
+    page = (archive_ws / "out" / "archive" / "2026-06-02-second" / "index.html").read_text(encoding="utf-8")
+    email_html = (archive_ws / "out" / "2026-06-02-second" / "email.html").read_text(encoding="utf-8")
+    assert page.startswith("<!doctype html>")
+    for same in ('class="nl-masthead"', "A story for 2026-06-02-second", "Middle issue: pilots after dark</title>"):
+        assert same in page and same in email_html
+    assert page.count('class="nl-card') == email_html.count('class="nl-card')
+    assert '<a href="../"' in page and 'href="../feed.xml"' in page
+    assert '<link rel="canonical" href="https://dispatch.example/issues/2026-06-02-second/">' in page
+
+
+def test_building_named_issues_writes_no_archive(workspace: Path) -> None:
+    result = CliRunner().invoke(cli, ["build", "issues/2026-06-02-tides.md"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert not (workspace / "out" / "archive").exists()
+    result = CliRunner().invoke(cli, ["build"], catch_exceptions=False)
+    assert (workspace / "out" / "archive" / "2026-06-02-tides" / "index.html").is_file()
+
+
+def test_archive_of_the_example_issues(repo_workspace: Path) -> None:
+    result = CliRunner().invoke(cli, ["build"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    folder = repo_workspace / "out" / "archive"
+    feed = ET.parse(folder / "feed.xml").getroot()
+    issues = sorted((repo_workspace / "issues").glob("*.md"))
+    assert len(feed.findall(f"{ATOM}entry")) == len(issues) == len(list(folder.glob("*/index.html")))
+    for page in folder.glob("*/index.html"):
+        assert not ANY_TAG.search(page.read_text(encoding="utf-8")), page
