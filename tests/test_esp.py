@@ -1,0 +1,106 @@
+"""Unit behaviour of the email-service profiles: placeholder forms, tag detection, replacement."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from newsletter.cli import cli
+from newsletter.deliver.esp import (
+    PROFILES,
+    clean_fallback,
+    has_tag,
+    is_tag,
+    keep_together,
+    replace_tags,
+    sample_value,
+    tag_name,
+)
+
+
+@pytest.mark.parametrize("profile, first, last", [
+    ("mailchimp", "*|IF:FNAME|**|FNAME|**|ELSE:|*pal*|END:IF|*", "*|LNAME|*"),
+    ("sendgrid", '{{insert first_name "default=pal"}}', "{{last_name}}"),
+    ("mailgun", "%recipient.first_name%", "%recipient.last_name%"),
+    ("buttondown", "{% if subscriber.metadata.first_name %}{{ subscriber.metadata.first_name }}{% else %}pal{% endif %}",
+     "{{ subscriber.metadata.last_name }}"),
+    ("postmark", "{{#first_name}}{{ first_name }}{{/first_name}}{{^first_name}}pal{{/first_name}}", "{{ last_name }}"),
+    ("generic", "pal", ""),
+])
+def test_placeholder_forms(profile: str, first: str, last: str) -> None:
+    write = PROFILES[profile].placeholder
+    assert write("first_name", "pal") == first
+    assert write("last_name", "") == last
+
+
+def test_fallbacks_cannot_break_out_of_a_tag_or_into_markup() -> None:
+    assert clean_fallback('<b>"x"</b> & {{y}} %z% *|w|* it\'s') == "bx/b y z w it's"
+    for profile in PROFILES.values():
+        if profile.name == "generic":
+            continue  # writes the fallback as text, which the renderer escapes (tested end to end below)
+        value = profile.placeholder("first_name", '<script>alert("x")</script>')
+        assert "<" not in value and '"x"' not in value
+
+
+def test_hostile_fallback_never_reaches_the_html_as_markup(workspace: Path) -> None:
+    for esp in ("mailchimp", "generic"):
+        cfg = workspace / "newsletter.yaml"
+        base = cfg.read_text(encoding="utf-8").split("esp:")[0]
+        cfg.write_text(base + f"esp: {esp}\n", encoding="utf-8")
+        issue = workspace / "issues" / "2026-06-02-tides.md"
+        issue.write_text(issue.read_text(encoding="utf-8").replace(
+            "This is the intro.", "Hi %%first_name|<img src=x onerror=alert(1)>%%."), encoding="utf-8")
+        assert CliRunner().invoke(cli, ["build"], catch_exceptions=False).exit_code == 0
+        html = (workspace / "out" / "2026-06-02-tides" / "email.html").read_text(encoding="utf-8")
+        assert "<img src=x" not in html and "onerror=alert(1)>" not in html
+
+
+def test_tag_detection() -> None:
+    for tag in ("*|UNSUB|*", "*|MC:SUBJECT|*", "{{{unsubscribe}}}", "{{ unsubscribe_url }}", "{{{ pm:unsubscribe }}}",
+                "<%asm_group_unsubscribe_raw_url%>", "%unsubscribe_url%", "%recipient.first_name%", "%recipient%"):
+        assert is_tag(tag) and has_tag(f"x {tag} y"), tag
+    # Percent-encoding is never a Mailgun tag.
+    for text in ("https://a.example/caf%C3%A9bc%20d", "a%c3%a9bcd%20", "100%;width:50%", "https://a.example/%E2%80%99s%"):
+        assert not has_tag(text), text
+    assert has_tag("https://a.example/?id=*|UNIQID|*") and not is_tag("https://a.example/?id=*|UNIQID|*")
+
+
+def test_tag_names() -> None:
+    assert tag_name("*|FNAME|*") == "fname"
+    assert tag_name("{{ subscriber.metadata.first_name }}") == "first_name"
+    assert tag_name("{{{ pm:unsubscribe }}}") == "unsubscribe"
+    assert tag_name("%recipient.email%") == "email"
+
+
+def test_replace_tags_takes_composite_placeholders_whole() -> None:
+    seen: list[tuple[str, str]] = []
+
+    def record(name: str, fallback: str, raw: str) -> str:
+        seen.append((name, fallback))
+        return "X"
+
+    text = ("a *|IF:FNAME|**|FNAME|**|ELSE:|*pal*|END:IF|* b {{insert first_name \"default=mate\"}} "
+            "c {% if subscriber.metadata.first_name %}{{ subscriber.metadata.first_name }}{% else %}you{% endif %} "
+            "d {{#first_name}}{{ first_name }}{{/first_name}}{{^first_name}}friend{{/first_name}} e *|UNSUB|*")
+    assert replace_tags(text, record) == "a X b X c X d X e X"
+    assert seen == [("fname", "pal"), ("first_name", "mate"), ("first_name", "you"), ("first_name", "friend"),
+                    ("unsub", "")]
+
+
+def test_sample_values() -> None:
+    kw = {"email": "me@localhost", "link": "https://a.example/p/"}
+    assert sample_value("fname", "", **kw) == "Sample"
+    assert sample_value("last_name", "", **kw) == "Reader"
+    assert sample_value("email", "", **kw) == "me@localhost"
+    for link in ("unsub", "unsubscribe", "archive", "email_url", "asm_group_unsubscribe_raw_url", "update_profile"):
+        assert sample_value(link, "", **kw) == "https://a.example/p/", link
+    assert sample_value("company", "Acme", **kw) == "Acme"
+
+
+def test_keep_together_only_touches_tags() -> None:
+    text = "plain words {{ unsubscribe_url }} more"
+    kept = keep_together(text)
+    assert kept.startswith("plain words {{") and kept.endswith("}} more")
+    assert " " not in kept[len("plain words "):-len(" more")]
