@@ -35,7 +35,8 @@ def test_merge_tag_inside_emphasis_keeps_both() -> None:
 
 
 def test_things_that_only_look_like_merge_tags_are_text() -> None:
-    assert inlines("an open *|FNAME and a close|* alone") == (m.Text("an open *|FNAME and a close|* alone"),)
+    assert inlines("an unclosed *|FNAME here") == (m.Text("an unclosed *|FNAME here"),)
+    assert inlines("*|lower case|*") != (m.MergeTag("*|lower case|*"),)
 
 
 @pytest.mark.parametrize(
