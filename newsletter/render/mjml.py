@@ -64,11 +64,15 @@ def compile_mjml(mjml_source: str, search_dirs: list[Path]) -> str:
 
 def locate_mjml_error(message: str, mjml_source: str, search_dirs: list[Path]) -> Problem:
     """Map an MRML error (byte offsets into the rendered MJML) to a template file and line."""
-    hint = "run build --emit-mjml and read out/<slug>/email.mjml"
+    # (--emit-mjml can't help here: a build that fails writes nothing.)
+    hint = "the quoted line is the MJML the theme templates produced"
     match = _POSITION.search(message)
-    if not match:
-        return Problem(_first_existing(search_dirs, MAIN_TEMPLATE), 0, f"MRML could not compile the theme's MJML: {message}", hint)
-    offset = int(match.group(1))
+    # MRML gives no position for unbalanced tags: find the first one ourselves.
+    guess = None if match else _unbalanced_tag(mjml_source)
+    if not match and guess is None:
+        return Problem(_first_existing(search_dirs, MAIN_TEMPLATE), 0, f"MRML could not compile the theme's MJML: {message}",
+                       "MRML gave no position: check the templates you changed last")
+    offset = int(match.group(1)) if match else len(mjml_source[:guess].encode("utf-8"))
     data = mjml_source.encode("utf-8")
     before = data[:offset].decode("utf-8", "replace")
     mjml_line_no = before.count("\n") + 1
@@ -78,6 +82,29 @@ def locate_mjml_error(message: str, mjml_source: str, search_dirs: list[Path]) -
     if file:
         return Problem(file, line, text, hint)
     return Problem(_first_existing(search_dirs, MAIN_TEMPLATE), 0, text, hint)
+
+
+_MJ_TAG = re.compile(r"<(/?)(mjml|mj-[a-z-]+)\b(?:[^>\"']|\"[^\"]*\"|'[^']*')*?(/?)>|<(?![a-zA-Z/!?])")
+
+
+def _unbalanced_tag(mjml_source: str) -> int | None:
+    """Offset of the first MJML tag that is never closed, closes nothing, or a stray '<'."""
+    stack: list[tuple[str, int]] = []
+    for tag in _MJ_TAG.finditer(mjml_source):
+        if tag.group(2) is None:  # a '<' that starts no tag
+            return tag.start()
+        closing, name, self_closing = tag.group(1), tag.group(2), tag.group(3)
+        if self_closing:
+            continue
+        if not closing:
+            stack.append((name, tag.start()))
+        elif stack and stack[-1][0] == name:
+            stack.pop()
+        elif any(open_name == name for open_name, _ in stack):
+            return stack[-1][1]  # the innermost element left open
+        else:
+            return tag.start()  # a closing tag that closes nothing
+    return stack[-1][1] if stack else None
 
 
 def _first_existing(dirs: list[Path], name: str) -> str:

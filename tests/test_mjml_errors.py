@@ -1,0 +1,58 @@
+"""MRML errors are mapped back to the template file and line that wrote the broken MJML."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from newsletter.cli import cli
+from newsletter.render.mjml import _unbalanced_tag
+
+FOOTER = """\
+<mj-section>
+  <mj-column>
+    <mj-text>{{ settings.name }} left this open
+  </mj-column>
+</mj-section>
+"""
+
+
+def test_a_workspace_template_producing_invalid_mjml_names_its_file_and_line(workspace: Path) -> None:
+    (workspace / "templates" / "partials").mkdir(parents=True)
+    (workspace / "templates" / "partials" / "footer.mjml.j2").write_text(FOOTER, encoding="utf-8")
+    before = {p.name: p.read_bytes() for p in (workspace / "issues").iterdir()}
+    result = CliRunner().invoke(cli, ["build"])
+    assert result.exit_code == 1
+    assert "Traceback" not in result.output
+    error = result.stderr.splitlines()[0]
+    assert error.startswith("Error: templates/partials/footer.mjml.j2:3: MRML could not compile the theme's MJML: ")
+    assert "'<mj-text>Test Dispatch left this open'" in error
+    assert not (workspace / "out" / "2026-06-02-tides").exists()
+    assert {p.name: p.read_bytes() for p in (workspace / "issues").iterdir()} == before
+
+
+def test_a_jinja_error_in_a_workspace_template_names_its_file_and_line(workspace: Path) -> None:
+    (workspace / "templates" / "partials").mkdir(parents=True)
+    (workspace / "templates" / "partials" / "footer.mjml.j2").write_text(
+        "<mj-section>\n{{ no_such_variable }}\n</mj-section>\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: templates/partials/footer.mjml.j2:2: template error: ")
+    assert "'no_such_variable' is undefined" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("mjml", "at"),
+    [
+        ("<mjml><mj-body><mj-text>x</mj-text></mj-body></mjml>", None),
+        ("<mjml><mj-body><mj-text>x</mj-body></mjml>", 15),  # the unclosed mj-text
+        ("<mjml><mj-body></mj-text></mj-body></mjml>", 15),  # closes nothing
+        ("<mjml><mj-body><mj-image src=\"a>b\" /></mj-body></mjml>", None),
+        ("<mjml><mj-body>< </mj-body></mjml>", 15),
+        ("<mjml><mj-body><mj-text><p>html</p></mj-text></mj-body>", 0),
+    ],
+)
+def test_unbalanced_tag(mjml: str, at: int | None) -> None:
+    assert _unbalanced_tag(mjml) == at
