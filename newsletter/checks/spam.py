@@ -10,9 +10,6 @@ from __future__ import annotations
 import re
 import shutil
 import subprocess
-from email import policy
-from email.message import EmailMessage
-from email.utils import format_datetime, make_msgid
 from typing import Iterator
 
 from newsletter.checks import Finding
@@ -26,18 +23,13 @@ ALWAYS_WARN = {"MPART_ALT_DIFF", "MPART_ALT_DIFF_COUNT", "HTML_MESSAGE_TOO_BIG"}
 
 
 def message_bytes(ctx: CheckContext) -> bytes:
+    """The issue's message file as the build made it, or composed the same way."""
     if ctx.result.eml:
         return ctx.result.eml
-    s = ctx.settings
-    msg = EmailMessage(policy=policy.SMTP.clone(max_line_length=998))
-    msg["From"] = f"{s.sender.name} <{s.sender.email}>" if s.sender.name else s.sender.email
-    msg["To"] = s.sender.email
-    msg["Subject"] = ctx.issue.subject
-    msg["Date"] = format_datetime(__import__("datetime").datetime.now().astimezone())
-    msg["Message-ID"] = make_msgid(domain=s.sender.email.rpartition("@")[2] or "localhost")
-    msg.set_content(ctx.text, cte="quoted-printable")
-    msg.add_alternative(ctx.html, subtype="html", cte="quoted-printable")
-    return msg.as_bytes()
+    from newsletter.deliver.eml import build_eml
+
+    return build_eml(html=ctx.html, text=ctx.text, issue=ctx.issue, settings=ctx.settings,
+                     unsubscribe_url=ctx.links.unsubscribe)
 
 
 def score(message: bytes, executable: str = "spamassassin") -> tuple[float, float, list[tuple[float, str, str]]]:
