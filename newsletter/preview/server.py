@@ -142,8 +142,14 @@ class Handler(BaseHTTPRequestHandler):
             seen = int(self._query().get("epoch", ["-1"])[0])
         except ValueError:
             seen = -1
-        epoch = self.server.state.wait(seen, POLL_SECONDS)
-        self._json({"epoch": epoch})
+        state = self.server.state
+        epoch = state.wait(seen, POLL_SECONDS)
+        answer: dict[str, Any] = {"epoch": epoch}
+        # The issue page names its slug, and gets its summary in the same answer (one round trip less).
+        entry = state.entry(self._query().get("slug", [""])[0])
+        if entry is not None:
+            answer["issue"] = issue_summary(state, entry)
+        self._json(answer)
 
     def _email(self, slug: str, name: str) -> None:
         state = self.server.state

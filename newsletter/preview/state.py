@@ -94,13 +94,16 @@ class PreviewState:
             with self._cond:
                 for path in plan.removed:
                     self.entries.pop(path.stem, None)
+            built = False
             for path in sorted(paths):
                 if path.is_file():
-                    self._build(path)
+                    self._build(path)  # moves the epoch itself
+                    built = True
                 else:
                     with self._cond:
                         self.entries.pop(path.stem, None)
-            self._bump()
+            if not built:
+                self._bump()  # removals and settings errors must reach the pages too
 
     def _issue_files(self) -> list[Path]:
         folder = self.root / "issues"
@@ -131,24 +134,35 @@ class PreviewState:
             ws = Workspace(self.root, self.settings)
             try:
                 result = render_issue(ws, path)
-                write_issue(ws, result)
             except NewsletterError as e:
-                problems, result = e.problems, None
+                problems = e.problems
             except Exception as e:  # noqa: BLE001 - a bug must not take the server down
-                problems, result = [Problem(str(path), 0, f"internal error: {type(e).__name__}: {e}")], None
+                problems = [Problem(str(path), 0, f"internal error: {type(e).__name__}: {e}")]
+        # Pages are told first (the frame is served from memory), then out/ is written.
+        self._record(path, result, problems)
+        if result is not None:
+            try:
+                write_issue(Workspace(self.root, self.settings), result)  # type: ignore[arg-type]
+            except NewsletterError as e:
+                problems = e.problems
+                self._record(path, None, problems)
+        if problems:
+            self._report(problems)
+        else:
+            ms = (time.perf_counter() - started) * 1000
+            self.log(f"Built {path.name} in {ms:.0f} ms")
+
+    def _record(self, path: Path, result: BuildResult | None, problems: list[Problem]) -> None:
         with self._cond:
             entry = self.entries.get(path.stem) or Entry(path)
             entry.path = path
             if result is not None:
                 entry.result = result
             entry.problems = problems
-            entry.version = self.epoch + 1
+            self.epoch += 1
+            entry.version = self.epoch
             self.entries[path.stem] = entry
-        if problems:
-            self._report(problems)
-        else:
-            ms = (time.perf_counter() - started) * 1000
-            self.log(f"Built {path.name} in {ms:.0f} ms")
+            self._cond.notify_all()
 
     def _bump(self) -> None:
         with self._cond:

@@ -241,8 +241,9 @@ def test_copy_html_and_copy_text_put_exactly_the_built_files_on_the_clipboard(
     open_issue(pv, server)
     for label, name in (("Copy HTML", "email.html"), ("Copy text", "email.txt")):
         pv.evaluate("navigator.clipboard.writeText('something else')")
+        pv.evaluate("document.getElementById('status').textContent = ''")
         button(pv, label).click()
-        expect(pv.locator("#status")).to_contain_text("Copied")
+        expect(pv.locator("#status")).to_contain_text(f"Copied {label.split()[1]}")
         copied = pv.evaluate("navigator.clipboard.readText()")
         assert copied.encode("utf-8") == (workspace / "out" / SLUG / name).read_bytes()
 

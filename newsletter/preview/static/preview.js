@@ -160,30 +160,31 @@
       .map((k) => counts[k] + " " + k + (counts[k] === 1 || k === "info" ? "" : "s")).join(", ");
   }
 
-  async function refresh() {
-    const r = await fetch("/api/issue/" + encodeURIComponent(slug), { cache: "no-store" });
-    if (r.status === 404) {
+  function refresh(issue) {
+    if (!issue) {
       $("status").textContent = "This issue's file is gone.";
       return;
     }
-    summary = await r.json();
-    renderSummary();
+    summary = issue;
+    // Reload the frame first: it is what the editor is waiting for.
     if (summary.built && summary.version !== shownVersion) loadFrame();
+    renderSummary();
   }
 
   async function poll() {
     let epoch = -1;
     for (;;) {
       try {
-        const r = await fetch("/api/wait?epoch=" + epoch, { cache: "no-store" });
+        const r = await fetch("/api/wait?epoch=" + epoch + "&slug=" + encodeURIComponent(slug), { cache: "no-store" });
         const j = await r.json();
         if (j.epoch !== epoch) {
           epoch = j.epoch;
-          await refresh();
+          refresh(j.issue);
         }
-        $("status").textContent = "";
+        if ($("status").dataset.offline) { $("status").textContent = ""; delete $("status").dataset.offline; }
       } catch (e) {
         $("status").textContent = "Preview server not reachable; retrying\u2026";
+        $("status").dataset.offline = "1";
         await new Promise((ok) => setTimeout(ok, 1000));
       }
     }
