@@ -186,3 +186,13 @@ def test_dark_mode_changes_the_palette_and_stays_readable(page: Any, emails: dic
     for mode in (light, dark):
         assert mode["count"] > 20
         assert mode["worst"]["ratio"] >= 4.5, mode["worst"]
+
+
+def test_cards_widen_to_the_phone_screen(page: Any, emails: dict[str, Path]) -> None:
+    """The phone media query trims the 16px page margin around cards to 8px."""
+    open_email(page, emails["multi"], 375)
+    left = page.evaluate("() => document.querySelector('.nl-card').getBoundingClientRect().left")
+    assert left == pytest.approx(8, abs=1)
+    open_email(page, emails["multi"], 1024)
+    left = page.evaluate("() => document.querySelector('.nl-card').getBoundingClientRect().left")
+    assert left == pytest.approx((1024 - 600) / 2 + 16, abs=2)
