@@ -145,14 +145,14 @@ class IssueOutcome:
 
 
 def build(ws: Workspace, paths: list[Path] | None = None, *, emit_mjml: bool = False, force: bool = False,
-          jobs: int | None = None, progress: Progress | None = None) -> list[IssueOutcome]:
+          jobs: int | None = None, progress: Progress | None = None, archive: bool = False) -> list[IssueOutcome]:
     """Build the named issues (or all of them); one failure doesn't stop the others.
 
     Issues whose outputs are current are taken from the cache (out/.cache.json) unless
-    ``force``; the rest build on ``jobs`` processes (default: every core). See
-    newsletter/parallel.py.
+    ``force``; the rest build on ``jobs`` processes (default: every core). With ``archive``
+    each issue's web page is built (and cached) too. See newsletter/parallel.py.
     """
     from newsletter.parallel import run_batch
 
     return run_batch(ws, list(paths) if paths else ws.issue_files(), full=not paths, emit_mjml=emit_mjml,
-                     force=force, jobs=jobs, progress=progress)
+                     force=force, jobs=jobs, progress=progress, archive=archive)

@@ -15,6 +15,7 @@ rendering pipeline: deciding that nothing needs building stays cheap.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import enum
 import hashlib
 import importlib
@@ -28,7 +29,7 @@ from newsletter.output import write_atomic
 from newsletter.workspace import Workspace
 
 CACHE_NAME = ".cache.json"
-FORMAT = 1
+FORMAT = 2
 
 
 @dataclass
@@ -42,12 +43,14 @@ class IssueSummary:
     warnings: list[str] = field(default_factory=list)
     #: Quality-gate findings, as the checks produced them.
     findings: list[Any] = field(default_factory=list)
-    #: Output file name (in out/<slug>/) -> SHA-256 of its bytes.
+    #: Output file (relative to out/, e.g. "<slug>/email.html") -> SHA-256 of its bytes.
     outputs: dict[str, str] = field(default_factory=dict)
+    #: The issue without its body (front matter, slug, preheader): what an index needs.
+    issue: Any = None
 
     @classmethod
-    def from_result(cls, result: Any, written: list[Path]) -> IssueSummary:
-        """The summary of a BuildResult whose outputs ``written`` are on disk."""
+    def from_result(cls, result: Any, written: list[Path], out_dir: Path) -> IssueSummary:
+        """The summary of a BuildResult whose outputs ``written`` are on disk under ``out_dir``."""
         return cls(
             slug=result.slug,
             html_bytes=result.html_bytes,
@@ -55,8 +58,26 @@ class IssueSummary:
             reading_minutes=result.reading_minutes,
             warnings=list(result.warnings),
             findings=list(result.findings),
-            outputs={p.name: file_digest(p) for p in written},
+            outputs={output_name(p, out_dir): file_digest(p) for p in written},
+            issue=issue_header(result.issue),
         )
+
+
+def output_name(path: Path, out_dir: Path) -> str:
+    """How the cache names an output: relative to out/ when inside it."""
+    try:
+        return path.resolve().relative_to(out_dir.resolve()).as_posix()
+    except ValueError:
+        return str(path.resolve())
+
+
+def issue_header(issue: Any) -> Any:
+    """A copy of the issue without its body: small enough to keep for every issue."""
+    if not dataclasses.is_dataclass(issue) or isinstance(issue, type):
+        return None
+    drop = {"intro": (), "items": (), "source": ""}
+    names = {f.name for f in dataclasses.fields(issue)}
+    return dataclasses.replace(issue, **{k: v for k, v in drop.items() if k in names})
 
 
 def file_digest(path: Path) -> str:
@@ -98,6 +119,8 @@ class BuildCache:
         self.ws = ws
         self.path = ws.out_dir / CACHE_NAME
         self.entries: dict[str, dict[str, Any]] = {}
+        #: Outputs made from many issues (the archive index): name -> {"key", "outputs"}.
+        self.shared: dict[str, dict[str, Any]] = {}
         self.changed = False
         #: Why the file was discarded on load ("" when it loaded, or didn't exist).
         self.discarded = ""
@@ -114,11 +137,26 @@ class BuildCache:
         self.entries = {k: v for k, v in data["issues"].items() if _entry_ok(v)}
         if len(self.entries) != len(data["issues"]):
             self.changed = True
+        shared = data.get("shared")
+        if isinstance(shared, dict):
+            self.shared = {k: v for k, v in shared.items()
+                           if isinstance(v, dict) and isinstance(v.get("key"), str) and isinstance(v.get("outputs"), dict)}
         return self
+
+    def shared_current(self, name: str, key: str) -> bool:
+        """True when the shared output ``name`` was made with ``key`` and is untouched."""
+        entry = self.shared.get(name)
+        return entry is not None and entry["key"] == key and outputs_intact(self.ws.out_dir, entry["outputs"])
+
+    def record_shared(self, name: str, key: str, written: list[Path]) -> None:
+        outputs = {output_name(p, self.ws.out_dir): file_digest(p) for p in written}
+        self.shared[name] = {"key": key, "outputs": outputs}
+        self.changed = True
 
     def _discard(self, why: str) -> BuildCache:
         self.discarded = why
         self.entries = {}
+        self.shared = {}
         self.changed = True
         return self
 
@@ -130,8 +168,9 @@ class BuildCache:
         except ValueError:
             return str(resolved)
 
-    def lookup(self, name: str, key: str) -> IssueSummary | None:
-        """The cached summary when the entry matches ``key`` and its outputs are untouched."""
+    def lookup(self, name: str, key: str, required: tuple[str, ...] = ()) -> IssueSummary | None:
+        """The cached summary when the entry matches ``key``, its outputs are untouched, and
+        it has every output in ``required`` (names with ``{slug}`` in them)."""
         entry = self.entries.get(name)
         if entry is None or entry["key"] != key:
             return None
@@ -139,14 +178,9 @@ class BuildCache:
             summary = _decode_summary(entry["summary"])
         except (TypeError, ValueError, KeyError, ImportError, AttributeError):
             return None
-        folder = self.ws.out_for(summary.slug)
-        for file_name, digest in summary.outputs.items():
-            try:
-                if file_digest(folder / file_name) != digest:
-                    return None
-            except OSError:
-                return None
-        return summary
+        if any(r.format(slug=summary.slug) not in summary.outputs for r in required):
+            return None
+        return summary if outputs_intact(self.ws.out_dir, summary.outputs) else None
 
     def record(self, name: str, key: str, summary: IssueSummary) -> None:
         try:
@@ -168,9 +202,21 @@ class BuildCache:
     def save(self) -> None:
         if not self.changed:
             return
-        data = {"format": FORMAT, "version": newsletter.__version__, "issues": dict(sorted(self.entries.items()))}
+        data = {"format": FORMAT, "version": newsletter.__version__, "issues": dict(sorted(self.entries.items())),
+                "shared": dict(sorted(self.shared.items()))}
         write_atomic(self.path, json.dumps(data, separators=(",", ":"), ensure_ascii=False) + "\n")
         self.changed = False
+
+
+def outputs_intact(out_dir: Path, outputs: dict[str, str]) -> bool:
+    """True when every recorded output exists with the recorded SHA-256."""
+    for file_name, digest in outputs.items():
+        try:
+            if file_digest(out_dir / file_name) != digest:
+                return False
+        except OSError:
+            return False
+    return True
 
 
 def _entry_ok(entry: Any) -> bool:
@@ -186,6 +232,7 @@ def _entry_ok(entry: Any) -> bool:
 def _encode_summary(summary: IssueSummary) -> dict[str, Any]:
     data = {f.name: getattr(summary, f.name) for f in dataclasses.fields(summary)}
     data["findings"] = [_encode(x) for x in summary.findings]
+    data["issue"] = _encode(summary.issue)
     return data
 
 
@@ -201,6 +248,7 @@ def _decode_summary(data: dict[str, Any]) -> IssueSummary:
         warnings=[str(w) for w in data["warnings"]],
         findings=[_decode(x) for x in data["findings"]],
         outputs={str(k): str(v) for k, v in outputs.items()},
+        issue=_decode(data.get("issue")),
     )
 
 
@@ -230,6 +278,10 @@ def _encode(obj: Any) -> Any:
         return {"__dataclass__": _type_name(obj), "fields": fields}
     if isinstance(obj, Path):
         return {"__path__": str(obj)}
+    if isinstance(obj, dt.datetime):
+        return {"__datetime__": obj.isoformat()}
+    if isinstance(obj, dt.date):
+        return {"__date__": obj.isoformat()}
     if isinstance(obj, tuple):
         return {"__tuple__": [_encode(x) for x in obj]}
     if isinstance(obj, list):
@@ -255,6 +307,10 @@ def _decode(data: Any) -> Any:
         return cls(**{k: _decode(v) for k, v in data["fields"].items()})
     if "__path__" in data:
         return Path(data["__path__"])
+    if "__datetime__" in data:
+        return dt.datetime.fromisoformat(data["__datetime__"])
+    if "__date__" in data:
+        return dt.date.fromisoformat(data["__date__"])
     if "__tuple__" in data:
         return tuple(_decode(x) for x in data["__tuple__"])
     return {k: _decode(v) for k, v in data.items()}

@@ -21,9 +21,12 @@ import shutil
 import threading
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 from newsletter.cache import BuildCache, IssueSummary, issue_key, workspace_fingerprint
+
+ARCHIVE_DIR = "archive"  # newsletter.deliver.archive.ARCHIVE_DIR, without importing the pipeline
 from newsletter.errors import NewsletterError
 from newsletter.workspace import Workspace
 
@@ -55,13 +58,18 @@ def run_batch(
     force: bool = False,
     jobs: int | None = None,
     progress: Progress | None = None,
+    archive: bool = False,
 ) -> list[Any]:
-    """Build ``paths``; returns one newsletter.build.IssueOutcome per path, in order."""
+    """Build ``paths``; returns one newsletter.build.IssueOutcome per path, in order.
+
+    With ``archive``, each issue's web page (out/archive/<slug>/index.html) is built and
+    cached with it; write the index afterwards with ``update_archive_index``."""
     from newsletter.build import IssueOutcome
     from newsletter.render.jinja import search_path
 
     cache = BuildCache(ws).load()
     fingerprint = workspace_fingerprint(ws, search_path(ws.templates_dir), {"emit_mjml": emit_mjml})
+    required = (f"{ARCHIVE_DIR}/{{slug}}/index.html",) if archive else ()
     outcomes: list[IssueOutcome | None] = [None] * len(paths)
     todo: list[tuple[int, Path, str, str]] = []  # (position, path, entry name, key)
     for i, path in enumerate(paths):
@@ -73,7 +81,7 @@ def run_batch(
             todo.append((i, path, name, ""))
             continue
         key = issue_key(fingerprint, source)
-        summary = None if force else cache.lookup(name, key)
+        summary = None if force else cache.lookup(name, key, required)
         if summary is not None:
             outcomes[i] = IssueOutcome(path, summary=summary, cached=True)
         else:
@@ -84,7 +92,8 @@ def run_batch(
     if progress is not None and todo:
         progress.start(len(todo))
     try:
-        for (i, path, name, key), outcome in zip(todo, _build(ws, todo, emit_mjml, jobs, progress)):
+        task = Task(ws, emit_mjml, archive)
+        for (i, path, name, key), outcome in zip(todo, _build(task, [t[1] for t in todo], jobs, progress)):
             outcomes[i] = outcome
             if outcome.summary is not None and key:
                 old_slug = cache.slug_of(name)
@@ -100,21 +109,44 @@ def run_batch(
     return [o for o in outcomes if o is not None]
 
 
-def _build(ws: Workspace, todo: list[tuple[int, Path, str, str]], emit_mjml: bool, jobs: int,
-           progress: Progress | None) -> list[Any]:
-    if jobs == 1 or len(todo) <= 1:
-        return _build_serial(ws, [t[1] for t in todo], emit_mjml, progress)
-    return _build_parallel(ws, [t[1] for t in todo], emit_mjml, min(jobs, len(todo)), progress)
+@dataclass(frozen=True)
+class Task:
+    """What every issue of one batch gets done to it (sent once to each worker)."""
+
+    ws: Workspace
+    emit_mjml: bool
+    archive: bool
+
+    def run(self, path: Path) -> tuple[Any, IssueSummary]:
+        """Build one issue (and its archive page); returns the BuildResult and its summary."""
+        from newsletter.build import build_issue
+
+        result, written = build_issue(self.ws, path, emit_mjml=self.emit_mjml)
+        if self.archive:
+            from newsletter.deliver.archive import archive_page
+
+            try:
+                page, _ = archive_page(self.ws, path)
+                written.append(page)
+            except NewsletterError:
+                pass  # the page stays out of the archive, and the issue uncached for it
+        return result, IssueSummary.from_result(result, written, self.ws.out_dir)
 
 
-def _build_serial(ws: Workspace, paths: list[Path], emit_mjml: bool, progress: Progress | None) -> list[Any]:
-    from newsletter.build import IssueOutcome, build_issue
+def _build(task: Task, paths: list[Path], jobs: int, progress: Progress | None) -> list[Any]:
+    if jobs == 1 or len(paths) <= 1:
+        return _build_serial(task, paths, progress)
+    return _build_parallel(task, paths, min(jobs, len(paths)), progress)
+
+
+def _build_serial(task: Task, paths: list[Path], progress: Progress | None) -> list[Any]:
+    from newsletter.build import IssueOutcome
 
     outcomes = []
     for path in paths:
         try:
-            result, written = build_issue(ws, path, emit_mjml=emit_mjml)
-            outcomes.append(IssueOutcome(path, result, summary=IssueSummary.from_result(result, written)))
+            result, summary = task.run(path)
+            outcomes.append(IssueOutcome(path, result, summary=summary))
         except NewsletterError as e:
             outcomes.append(IssueOutcome(path, error=e))
         if progress is not None:
@@ -124,23 +156,20 @@ def _build_serial(ws: Workspace, paths: list[Path], emit_mjml: bool, progress: P
 
 # --- worker processes -------------------------------------------------------------------
 
-_WORKER: dict[str, Any] = {}
+_WORKER: dict[str, Task] = {}
 
 
-def _worker_init(ws: Workspace, emit_mjml: bool) -> None:
-    _WORKER["ws"] = ws
-    _WORKER["emit_mjml"] = emit_mjml
+def _worker_init(task: Task) -> None:
+    _WORKER["task"] = task
 
 
 def _worker_build(path: Path) -> tuple[str, Any, Any]:
     """One issue in a worker: ("ok", summary, None) or ("error", error class, problems)."""
-    from newsletter.build import build_issue
-
     try:
-        result, written = build_issue(_WORKER["ws"], path, emit_mjml=_WORKER["emit_mjml"])
+        _, summary = _WORKER["task"].run(path)
     except NewsletterError as e:
         return ("error", type(e), list(e.problems))
-    return ("ok", IssueSummary.from_result(result, written), None)
+    return ("ok", summary, None)
 
 
 def _pool_context() -> Any:
@@ -168,16 +197,15 @@ def warm_up(ws: Workspace) -> None:
             pass
 
 
-def _build_parallel(ws: Workspace, paths: list[Path], emit_mjml: bool, jobs: int,
-                    progress: Progress | None) -> list[Any]:
+def _build_parallel(task: Task, paths: list[Path], jobs: int, progress: Progress | None) -> list[Any]:
     from newsletter.build import IssueOutcome
 
     ctx = _pool_context()
     if ctx.get_start_method() == "fork":
-        warm_up(ws)
+        warm_up(task.ws)
     outcomes: list[Any] = [None] * len(paths)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_worker_init,
-                             initargs=(ws, emit_mjml)) as pool:
+                             initargs=(task,)) as pool:
         futures = {pool.submit(_worker_build, path): i for i, path in enumerate(paths)}
         try:
             for future in as_completed(futures):
@@ -194,6 +222,33 @@ def _build_parallel(ws: Workspace, paths: list[Path], emit_mjml: bool, jobs: int
                 future.cancel()
             raise
     return outcomes
+
+
+# --- the archive index ------------------------------------------------------------------
+
+def update_archive_index(ws: Workspace, outcomes: list[Any], *, force: bool = False) -> tuple[Path, int]:
+    """Write out/archive/index.html and feed.xml for the issues that built, unless they are
+    current (same issues, settings and templates, files untouched). Returns (index, count)."""
+    import hashlib
+    import json
+
+    from newsletter.cache import _encode
+    from newsletter.render.jinja import search_path
+
+    issues = [o.summary.issue for o in outcomes if o.summary is not None and o.summary.issue is not None]
+    index = ws.out_dir / ARCHIVE_DIR / "index.html"
+    h = hashlib.sha256(workspace_fingerprint(ws, search_path(ws.templates_dir), {"archive": True}).encode())
+    h.update(json.dumps([_encode(i) for i in issues], sort_keys=True).encode())
+    key = h.hexdigest()
+    cache = BuildCache(ws).load()
+    if force or not cache.shared_current(ARCHIVE_DIR, key):
+        from newsletter.deliver.archive import write_index
+
+        written = write_index(ws, issues)
+        index = written[0]
+        cache.record_shared(ARCHIVE_DIR, key, written)
+        cache.save()
+    return index, len(issues)
 
 
 # --- deleted issues ---------------------------------------------------------------------
@@ -216,9 +271,9 @@ def _remove_stale(ws: Workspace, cache: BuildCache, current: set[str], outcomes:
     for slug in sorted(stale - in_use):
         if not slug:
             continue
-        folder = ws.out_for(slug).resolve()
-        if folder.parent == out_root and folder.is_dir():
-            shutil.rmtree(folder, ignore_errors=True)
+        for folder in (ws.out_for(slug).resolve(), (ws.out_dir / ARCHIVE_DIR / slug).resolve()):
+            if folder.parent in (out_root, out_root / ARCHIVE_DIR) and folder.is_dir() and slug != ARCHIVE_DIR:
+                shutil.rmtree(folder, ignore_errors=True)
 
 
 class TerminalProgress:

@@ -21,7 +21,8 @@ def run_build(issues: list[Path], *, workspace: Path | None, emit_mjml: bool = F
         raise ContentError(Problem(str(ws.issues_dir), 0, "no issues to build", "create one with 'newsletter new \"Headline\"'"))
     from newsletter.parallel import TerminalProgress
 
-    outcomes = build(ws, issues or None, emit_mjml=emit_mjml, force=force, jobs=jobs, progress=TerminalProgress())
+    outcomes = build(ws, issues or None, emit_mjml=emit_mjml, force=force, jobs=jobs, progress=TerminalProgress(),
+                     archive=not issues)
     errors: list[NewsletterError] = []
     findings: list[Finding] = []
     for outcome in outcomes:
@@ -39,11 +40,11 @@ def run_build(issues: list[Path], *, workspace: Path | None, emit_mjml: bool = F
         for warning in r.warnings:
             click.echo(f"Warning: {warning}", err=True)
     if not issues:
-        from newsletter.deliver.archive import build_archive
+        from newsletter.parallel import update_archive_index  # the pages were built (or cached) with the issues
 
         try:
-            written = build_archive(ws)
-            click.echo(f"{display_path(written[0])}  web archive of {len(written) - 2} issues, with feed.xml")
+            index, count = update_archive_index(ws, outcomes, force=force)
+            click.echo(f"{display_path(index)}  web archive of {count} issues, with feed.xml")
         except NewsletterError as e:  # reported with the issues' errors, never instead of them
             errors.append(e)
     if errors:

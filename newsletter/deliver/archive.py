@@ -97,21 +97,38 @@ def build_archive(ws: Workspace, paths: list[Path] | None = None) -> list[Path]:
     """Write out/archive/ for ``paths`` (default: every issue). Returns the paths written.
 
     An issue that fails to build is left out (the build already reported it)."""
-    settings = web_settings(ws.settings)
-    web_ws = Workspace(ws.root, settings)
-    folder = ws.out_dir / ARCHIVE_DIR
     written: list[Path] = []
-    entries: list[Entry] = []
+    issues: list[m.Issue] = []
     for path in paths if paths is not None else ws.issue_files():
         try:
-            result = render_issue(web_ws, path)
+            target, issue = archive_page(ws, path)
         except NewsletterError:
             continue
-        issue = result.issue
-        target = folder / issue.slug / "index.html"
-        write_atomic(target, web_page(result.html, ws.settings, issue))
         written.append(target)
-        entries.append(Entry(issue, page_url(ws.settings, issue.slug), issue_datetime(issue, ws.settings.timezone)))
+        issues.append(issue)
+    return [*write_index(ws, issues), *written]
+
+
+def archive_page(ws: Workspace, path: Path) -> tuple[Path, m.Issue]:
+    """Render and write one issue's web page, out/archive/<slug>/index.html; returns it and the issue.
+
+    The per-issue part of the archive: `newsletter build` runs it in its build workers
+    and caches it with the issue's email (newsletter/parallel.py)."""
+    web_ws = Workspace(ws.root, web_settings(ws.settings))
+    result = render_issue(web_ws, path)
+    issue = result.issue
+    target = ws.out_dir / ARCHIVE_DIR / issue.slug / "index.html"
+    write_atomic(target, web_page(result.html, ws.settings, issue))
+    return target, issue
+
+
+def write_index(ws: Workspace, issues: list[m.Issue]) -> list[Path]:
+    """Write the archive's index.html and feed.xml listing ``issues``; returns [index, feed].
+
+    Only the issues' front matter is used (subject, date, preheader, author, slug), so the
+    build passes the cached issues' headers here without parsing every issue again."""
+    folder = ws.out_dir / ARCHIVE_DIR
+    entries = [Entry(i, page_url(ws.settings, i.slug), issue_datetime(i, ws.settings.timezone)) for i in issues]
     entries.sort(key=_sort_key, reverse=True)
     env = get_environment(ws.templates_dir)
     base = ws.settings.web_url.rstrip("/") + "/"
@@ -125,7 +142,7 @@ def build_archive(ws: Workspace, paths: list[Path] | None = None) -> list[Path]:
     write_atomic(index, render_template(env, INDEX_TEMPLATE, context))
     feed = folder / "feed.xml"
     write_atomic(feed, render_template(env, FEED_TEMPLATE, context))
-    return [index, feed, *written]
+    return [index, feed]
 
 
 def _rfc3339(t: dt.datetime) -> str:

@@ -1,0 +1,383 @@
+"""The incremental build cache (newsletter/cache.py, newsletter/parallel.py): it rebuilds
+exactly what changed and never trusts a cache that no longer matches the outputs.
+
+"Rebuilt" is observed through the file system: write_atomic replaces a file, so a rebuilt
+output gets a new inode, and an untouched one keeps its inode and bytes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import newsletter
+from newsletter.build import build
+from newsletter.cache import CACHE_NAME, FORMAT, BuildCache, IssueSummary, _decode, _encode
+from newsletter.cli import cli
+from newsletter.render.jinja import theme_dir
+from newsletter.workspace import open_workspace
+
+ISSUE = """\
+---
+subject: "{subject}"
+date: 2026-06-0{day}
+---
+Good morning. This is issue {n}.
+
+# Story {n}
+
+The lede sentence of story {n}. Then [a link](https://dispatch.example/{n}).
+
+## The News
+
+The facts of story {n}.
+"""
+
+
+def _write_issues(root: Path, count: int = 3) -> list[Path]:
+    paths = []
+    for n in range(1, count + 1):
+        p = root / "issues" / f"2026-06-0{n}-story-{n}.md"
+        p.write_text(ISSUE.format(subject=f"Subject {n}", day=n, n=n), encoding="utf-8")
+        paths.append(p)
+    return paths
+
+
+@pytest.fixture(autouse=True)
+def private_theme(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A copy of the default theme: the repository's templates/ may change while tests run
+    (and a changed theme rightly rebuilds everything)."""
+    import shutil
+
+    import newsletter.render.jinja as jinja_module
+
+    theme = tmp_path / "theme"
+    shutil.copytree(theme_dir(), theme)
+    monkeypatch.setattr(jinja_module, "theme_dir", lambda: theme)
+    return theme
+
+
+@pytest.fixture
+def ws_root(workspace: Path) -> Path:
+    """The conftest workspace with three more issues (four in all)."""
+    _write_issues(workspace)
+    return workspace
+
+
+def _inodes(root: Path) -> dict[str, int]:
+    """Output file (relative to out/) -> inode, for every email.* output."""
+    out = root / "out"
+    return {p.relative_to(out).as_posix(): p.stat().st_ino for p in sorted(out.glob("*/email.*"))}
+
+
+def _rebuilt(before: dict[str, int], after: dict[str, int]) -> set[str]:
+    """The out/<slug> folders whose outputs were written again."""
+    return {k.split("/")[0] for k in after if before.get(k) != after[k]}
+
+
+def _build(root: Path, **kw: object) -> list:  # type: ignore[type-arg]
+    return build(open_workspace(root), **kw)  # type: ignore[arg-type]
+
+
+def _slugs(root: Path) -> set[str]:
+    return {p.stem for p in (root / "issues").glob("*.md")}
+
+
+def test_nothing_changed_rebuilds_nothing(ws_root: Path) -> None:
+    first = _build(ws_root)
+    assert all(o.error is None and not o.cached for o in first)
+    before = _inodes(ws_root)
+    second = _build(ws_root)
+    assert [o.cached for o in second] == [True] * 4
+    assert _inodes(ws_root) == before
+    # the cached report is the same report
+    assert [o.summary for o in second] == [o.summary for o in first]
+
+
+def test_editing_one_issue_rebuilds_only_it(ws_root: Path) -> None:
+    _build(ws_root)
+    before = _inodes(ws_root)
+    issue = ws_root / "issues" / "2026-06-02-story-2.md"
+    issue.write_text(issue.read_text().replace("The facts of story 2.", "Newer facts of story 2."))
+    outcomes = _build(ws_root)
+    assert _rebuilt(before, _inodes(ws_root)) == {"2026-06-02-story-2"}
+    assert [o.path.name for o in outcomes if not o.cached] == ["2026-06-02-story-2.md"]
+    assert "Newer facts of story 2." in (ws_root / "out/2026-06-02-story-2/email.txt").read_text()
+
+
+def test_template_edit_rebuilds_everything(ws_root: Path) -> None:
+    _build(ws_root)
+    before = _inodes(ws_root)
+    templates = ws_root / "templates"
+    templates.mkdir()
+    import newsletter.render.jinja as jinja_module
+
+    css = (jinja_module.theme_dir() / "email.css.j2").read_text(encoding="utf-8")
+    (templates / "email.css.j2").write_text(css + "\n.never-used-class { color: #123456; }\n", encoding="utf-8")
+    _build(ws_root)
+    assert _rebuilt(before, _inodes(ws_root)) == _slugs(ws_root)
+    # and a second edit of the same workspace template rebuilds everything again
+    before = _inodes(ws_root)
+    (templates / "email.css.j2").write_text(css + "\n.other-class { color: #654321; }\n", encoding="utf-8")
+    _build(ws_root)
+    assert _rebuilt(before, _inodes(ws_root)) == _slugs(ws_root)
+
+
+def test_settings_edit_rebuilds_everything(ws_root: Path) -> None:
+    _build(ws_root)
+    before = _inodes(ws_root)
+    config = ws_root / "newsletter.yaml"
+    config.write_text(config.read_text().replace("A newsletter used by the tests.", "Another tagline."))
+    _build(ws_root)
+    assert _rebuilt(before, _inodes(ws_root)) == _slugs(ws_root)
+    assert "Another tagline." in (ws_root / "out/2026-06-01-story-1/email.html").read_text()
+
+
+def test_package_version_change_rebuilds_everything(ws_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    _build(ws_root)
+    before = _inodes(ws_root)
+    monkeypatch.setattr(newsletter, "__version__", newsletter.__version__ + ".post1")
+    outcomes = _build(ws_root)
+    assert not any(o.cached for o in outcomes)
+    assert _rebuilt(before, _inodes(ws_root)) == _slugs(ws_root)
+
+
+def test_deleted_issue_removes_its_output_on_a_full_build(ws_root: Path) -> None:
+    _build(ws_root)
+    gone = ws_root / "issues" / "2026-06-03-story-3.md"
+    gone.unlink()
+    # a build of named issues leaves other issues' outputs alone
+    _build(ws_root, paths=[ws_root / "issues" / "2026-06-01-story-1.md"])
+    assert (ws_root / "out/2026-06-03-story-3/email.html").exists()
+    _build(ws_root)
+    assert not (ws_root / "out/2026-06-03-story-3").exists()
+    assert (ws_root / "out/2026-06-02-story-2/email.html").exists()
+    cache = BuildCache(open_workspace(ws_root)).load()
+    assert "issues/2026-06-03-story-3.md" not in cache.entries
+    assert "issues/2026-06-02-story-2.md" in cache.entries
+
+
+def test_full_build_leaves_unknown_folders_in_out_alone(ws_root: Path) -> None:
+    (ws_root / "out" / "hand-made").mkdir(parents=True)
+    (ws_root / "out" / "hand-made" / "notes.txt").write_text("mine")
+    _build(ws_root)
+    (ws_root / "issues" / "2026-06-01-story-1.md").unlink()
+    _build(ws_root)
+    assert (ws_root / "out/hand-made/notes.txt").read_text() == "mine"
+    assert not (ws_root / "out/2026-06-01-story-1").exists()
+
+
+@pytest.mark.parametrize("garbage", ["{not json", "", "[1, 2, 3]", '{"format": 999, "issues": {}}',
+                                     '{"format": 2, "issues": {"issues/x.md": 5}}',
+                                     '{"format": 2, "issues": {"issues/2026-06-01-story-1.md": {"key": 1}}}'])
+def test_corrupt_cache_is_discarded_and_rewritten(ws_root: Path, garbage: str) -> None:
+    _build(ws_root)
+    before = _inodes(ws_root)
+    cache_file = ws_root / "out" / CACHE_NAME
+    cache_file.write_text(garbage)
+    outcomes = _build(ws_root)
+    assert all(o.error is None and not o.cached for o in outcomes)
+    assert _rebuilt(before, _inodes(ws_root)) == _slugs(ws_root)
+    data = json.loads(cache_file.read_text())
+    assert len(data["issues"]) == 4
+    assert all(o.cached for o in _build(ws_root))
+
+
+def test_cache_with_a_wrong_key_is_not_trusted(ws_root: Path) -> None:
+    _build(ws_root)
+    cache_file = ws_root / "out" / CACHE_NAME
+    data = json.loads(cache_file.read_text())
+    data["issues"]["issues/2026-06-01-story-1.md"]["key"] = "0" * 64
+    cache_file.write_text(json.dumps(data))
+    outcomes = _build(ws_root)
+    assert [o.path.name for o in outcomes if not o.cached] == ["2026-06-01-story-1.md"]
+
+
+def test_edited_or_missing_output_is_rebuilt(ws_root: Path) -> None:
+    _build(ws_root)
+    html = ws_root / "out/2026-06-01-story-1/email.html"
+    good = html.read_bytes()
+    html.write_bytes(good.replace(b"Story 1", b"Tampered"))
+    txt = ws_root / "out/2026-06-02-story-2/email.txt"
+    good_txt = txt.read_bytes()
+    txt.unlink()
+    outcomes = _build(ws_root)
+    assert sorted(o.path.name for o in outcomes if not o.cached) == ["2026-06-01-story-1.md", "2026-06-02-story-2.md"]
+    assert html.read_bytes() == good
+    assert txt.read_bytes() == good_txt
+
+
+def test_emit_mjml_is_part_of_the_key(ws_root: Path) -> None:
+    _build(ws_root)
+    _build(ws_root, emit_mjml=True)
+    assert (ws_root / "out/2026-06-01-story-1/email.mjml").exists()
+    assert all(o.cached for o in _build(ws_root, emit_mjml=True))
+
+
+def test_failed_issue_is_never_cached_and_keeps_last_good_output(ws_root: Path) -> None:
+    _build(ws_root)
+    issue = ws_root / "issues" / "2026-06-02-story-2.md"
+    good_html = (ws_root / "out/2026-06-02-story-2/email.html").read_bytes()
+    issue.write_text(issue.read_text().replace("date: 2026-06-02", "date: not-a-date"))
+    for _ in range(2):
+        outcomes = _build(ws_root)
+        failed = [o for o in outcomes if o.error is not None]
+        assert [o.path.name for o in failed] == ["2026-06-02-story-2.md"]
+        assert failed[0].error.file.endswith("2026-06-02-story-2.md")
+        assert (ws_root / "out/2026-06-02-story-2/email.html").read_bytes() == good_html
+    # Back to the bytes of the last good build: its outputs are current again.
+    issue.write_text(issue.read_text().replace("date: not-a-date", "date: 2026-06-02"))
+    assert all(o.cached for o in _build(ws_root))
+    # A fix that changes the content rebuilds it.
+    issue.write_text(issue.read_text().replace("date: 2026-06-02", "date: 2026-06-09"))
+    assert [o.path.name for o in _build(ws_root) if not o.cached] == ["2026-06-02-story-2.md"]
+
+
+def test_cli_force_rebuilds_everything_and_reports_the_same_lines(ws_root: Path) -> None:
+    runner = CliRunner()
+    first = runner.invoke(cli, ["build"])
+    assert first.exit_code == 0, first.output
+    before = _inodes(ws_root)
+    cached = runner.invoke(cli, ["build"])
+    assert cached.exit_code == 0
+    assert _inodes(ws_root) == before
+    forced = runner.invoke(cli, ["build", "--force"])
+    assert forced.exit_code == 0
+    assert _rebuilt(before, _inodes(ws_root)) == _slugs(ws_root)
+    lines = [line for line in first.stdout.splitlines() if line.endswith("min read")]
+    assert len(lines) == 4 and all("/email.html" in line and " words " in line for line in lines)
+    assert cached.stdout == first.stdout == forced.stdout
+
+
+def test_cache_lives_in_out_and_is_written_atomically(ws_root: Path) -> None:
+    _build(ws_root)
+    cache_file = ws_root / "out" / CACHE_NAME
+    data = json.loads(cache_file.read_text())
+    assert data["format"] == FORMAT and data["version"] == newsletter.__version__
+    assert not [p for p in (ws_root / "out").iterdir() if p.name.endswith(".tmp")]
+    entry = data["issues"]["issues/2026-06-01-story-1.md"]
+    assert set(entry["summary"]["outputs"]) >= {"2026-06-01-story-1/email.html", "2026-06-01-story-1/email.txt"}
+
+
+# --- findings survive the cache as the same objects ---------------------------------------
+
+class Level(enum.Enum):
+    WARN = "warn"
+    FAIL = "fail"
+
+
+@dataclasses.dataclass(frozen=True)
+class Finding:
+    check: str
+    level: Level
+    where: tuple[str, int]
+    path: Path
+    extra: dict[str, object] = dataclasses.field(default_factory=dict)
+
+
+def test_findings_round_trip_through_the_cache_encoding() -> None:
+    f = Finding("alt-text", Level.FAIL, ("issues/x.md", 12), Path("out/x/email.html"), {"n": [1, 2], "s": None})
+    encoded = json.loads(json.dumps(_encode([f, "plain", 3])))
+    assert _decode(encoded) == [f, "plain", 3]
+
+
+def test_unstorable_findings_leave_the_issue_uncached(ws_root: Path) -> None:
+    cache = BuildCache(open_workspace(ws_root))
+    summary = IssueSummary("s", 1, 1, 1, findings=[object()], outputs={"email.html": "0" * 64})
+    cache.record("issues/s.md", "k", summary)
+    assert "issues/s.md" not in cache.entries
+
+
+def test_cached_findings_come_back(ws_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import newsletter.build as b
+
+    real = b.render_issue
+    finding = Finding("links", Level.WARN, ("f", 1), Path("p"))
+
+    def with_finding(ws, path):  # type: ignore[no-untyped-def]
+        result = real(ws, path)
+        result.findings.append(finding)
+        return result
+
+    monkeypatch.setattr(b, "render_issue", with_finding)
+    fresh = _build(ws_root, jobs=1)
+    cached = _build(ws_root, jobs=1)
+    assert all(o.cached for o in cached)
+    assert [o.summary.findings for o in cached] == [o.summary.findings for o in fresh]
+    assert all(o.summary.findings[-1] == finding for o in cached)
+
+
+def test_unreadable_issue_is_reported_not_cached(ws_root: Path) -> None:
+    missing = ws_root / "issues" / "nope.md"
+    outcomes = _build(ws_root, paths=[missing])
+    assert outcomes[0].error is not None
+    assert "nope.md" in str(outcomes[0].error)
+    assert "issues/nope.md" not in BuildCache(open_workspace(ws_root)).load().entries
+
+
+# --- the web archive is built and cached with the issues -----------------------------------
+
+def _archive_inodes(root: Path) -> dict[str, int]:
+    out = root / "out" / "archive"
+    return {p.relative_to(out).as_posix(): p.stat().st_ino for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def test_archive_pages_and_index_are_cached(ws_root: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(cli, ["build"]).exit_code == 0
+    before = _archive_inodes(ws_root)
+    assert set(before) == {"index.html", "feed.xml"} | {f"{s}/index.html" for s in _slugs(ws_root)}
+    assert runner.invoke(cli, ["build"]).exit_code == 0
+    assert _archive_inodes(ws_root) == before  # nothing changed: nothing written
+
+    issue = ws_root / "issues" / "2026-06-02-story-2.md"
+    issue.write_text(issue.read_text().replace('subject: "Subject 2"', 'subject: "A new subject"'))
+    result = runner.invoke(cli, ["build"])
+    assert result.exit_code == 0
+    after = _archive_inodes(ws_root)
+    assert {k for k in after if after[k] != before[k]} == {"index.html", "feed.xml", "2026-06-02-story-2/index.html"}
+    assert "A new subject" in (ws_root / "out/archive/index.html").read_text()
+    assert "web archive of 4 issues" in result.stdout
+
+
+def test_archive_page_edited_or_index_deleted_is_rebuilt(ws_root: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(cli, ["build"]).exit_code == 0
+    page = ws_root / "out/archive/2026-06-01-story-1/index.html"
+    good = page.read_bytes()
+    page.write_bytes(b"tampered")
+    (ws_root / "out/archive/feed.xml").unlink()
+    assert runner.invoke(cli, ["build"]).exit_code == 0
+    assert page.read_bytes() == good
+    assert (ws_root / "out/archive/feed.xml").exists()
+
+
+def test_deleted_issue_leaves_the_archive(ws_root: Path) -> None:
+    runner = CliRunner()
+    assert runner.invoke(cli, ["build"]).exit_code == 0
+    (ws_root / "issues" / "2026-06-03-story-3.md").unlink()
+    result = runner.invoke(cli, ["build"])
+    assert result.exit_code == 0 and "web archive of 3 issues" in result.stdout
+    assert not (ws_root / "out/archive/2026-06-03-story-3").exists()
+    assert "Subject 3" not in (ws_root / "out/archive/index.html").read_text()
+
+
+def test_archive_matches_a_from_scratch_archive(ws_root: Path, tmp_path: Path) -> None:
+    """The cached, parallel archive writes the same bytes as build_archive in one go."""
+    from newsletter.deliver.archive import build_archive
+
+    runner = CliRunner()
+    assert runner.invoke(cli, ["build", "-j", "2"]).exit_code == 0
+    ours = {k: (ws_root / "out/archive" / k).read_bytes() for k in _archive_inodes(ws_root)}
+    shutil_root = ws_root / "out" / "archive"
+    import shutil
+
+    shutil.rmtree(shutil_root)
+    build_archive(open_workspace(ws_root))
+    theirs = {k: (ws_root / "out/archive" / k).read_bytes() for k in _archive_inodes(ws_root)}
+    assert ours == theirs

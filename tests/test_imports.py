@@ -1,0 +1,60 @@
+"""Imports only where they are needed: `newsletter --help` (and every command's --help)
+must not load the rendering pipeline, and a build with nothing to rebuild must not load
+premailer or MRML. Each check runs in a fresh interpreter."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+HEAVY = ("premailer", "lxml", "mjml", "cssutils", "markdown_it", "mdit_py_plugins", "requests")
+
+PROBE = """
+import json, sys
+from newsletter.cli import cli
+try:
+    cli.main(args=sys.argv[1:], prog_name="newsletter", standalone_mode=True)
+except SystemExit as e:
+    code = e.code
+else:
+    code = 0
+print("\\n" + json.dumps({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+
+def _loaded(args: list[str], cwd: Path | None = None) -> tuple[int, set[str]]:
+    run = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True, cwd=cwd, timeout=120)
+    report = json.loads(run.stdout.strip().splitlines()[-1])
+    return int(report["code"] or 0), {m.split(".")[0] for m in report["modules"]}
+
+
+def test_top_level_help_imports_nothing_heavy() -> None:
+    code, modules = _loaded(["--help"])
+    assert code == 0
+    assert modules & set(HEAVY) == set()
+    assert "newsletter" in modules  # the probe did load the CLI
+
+
+def test_version_imports_nothing_heavy() -> None:
+    code, modules = _loaded(["--version"])
+    assert code == 0 and modules & set(HEAVY) == set()
+
+
+@pytest.mark.parametrize("command", ["build", "init", "new"])
+def test_command_help_imports_nothing_heavy(command: str) -> None:
+    code, modules = _loaded([command, "--help"])
+    assert code == 0
+    assert modules & set(HEAVY) == set()
+
+
+def test_a_build_with_nothing_to_rebuild_skips_premailer_and_mrml(workspace: Path) -> None:
+    code, modules = _loaded(["build"], cwd=workspace)
+    assert code == 0
+    assert {"premailer", "mjml"} <= modules  # the first build needs them
+    code, modules = _loaded(["build"], cwd=workspace)
+    assert code == 0
+    assert modules & {"premailer", "mjml", "cssutils"} == set()

@@ -1,0 +1,163 @@
+"""Parallel builds (newsletter/parallel.py): the same bytes as a serial build, errors that
+still say where, outcomes in order, and a progress bar only on a terminal."""
+
+from __future__ import annotations
+
+import os
+import pty
+import select
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from newsletter.build import build
+from newsletter.workspace import open_workspace
+
+ISSUE = """\
+---
+subject: "Dispatch number {n}"
+date: 2026-07-{n:02d}
+---
+Good morning. Issue {n} has a short intro with *emphasis* and a [link](https://dispatch.example/i/{n}).
+
+# The ferry timetable, part {n}
+
+The lede of part {n}. The council met on the quay and agreed to {n} more sailings.
+
+## The News
+
+Sailings rise to {n} a day from next month.
+
+## Know More
+
+- The ferry was built in 19{n:02d}.
+- It carries {n} cars.
+
+# A second story for {n}
+
+## The View From the Harbour
+
+Harbour staff say {n} extra crossings are manageable.
+"""
+
+
+@pytest.fixture
+def twin(tmp_path: Path, workspace: Path) -> tuple[Path, Path]:
+    """Two identical workspaces with six issues each (the conftest one and a copy)."""
+    for n in range(1, 7):
+        (workspace / "issues" / f"2026-07-{n:02d}-ferry-{n}.md").write_text(ISSUE.format(n=n), encoding="utf-8")
+    other = tmp_path / "other"
+    shutil.copytree(workspace, other)
+    return workspace, other
+
+
+def _tree(root: Path) -> dict[str, bytes]:
+    out = root / "out"
+    return {p.relative_to(out).as_posix(): p.read_bytes() for p in sorted(out.rglob("*")) if p.is_file()}
+
+
+def test_parallel_and_serial_builds_write_identical_bytes(twin: tuple[Path, Path]) -> None:
+    root, _ = twin
+    serial = build(open_workspace(root), jobs=1)
+    serial_tree = _tree(root)
+    shutil.rmtree(root / "out")
+    parallel = build(open_workspace(root), jobs=2)
+    parallel_tree = _tree(root)
+    assert all(o.error is None for o in serial + parallel)
+    # serial builds keep the full result in this process; parallel ones were built elsewhere
+    assert all(o.result is not None for o in serial)
+    assert all(o.result is None and o.summary is not None for o in parallel)
+    assert len([k for k in serial_tree if k.endswith("/email.html")]) == 7
+    assert serial_tree.keys() == parallel_tree.keys()
+    assert [k for k in serial_tree if serial_tree[k] != parallel_tree[k]] == []  # the cache file too
+    assert [o.summary for o in serial] == [o.summary for o in parallel]
+
+
+def test_parallel_outcomes_come_back_in_the_given_order(twin: tuple[Path, Path]) -> None:
+    root, _ = twin
+    ws = open_workspace(root)
+    paths = list(reversed(ws.issue_files()))
+    outcomes = build(ws, paths, jobs=2)
+    assert [o.path for o in outcomes] == paths
+    assert [o.summary.slug for o in outcomes] == [p.stem for p in paths]
+
+
+def test_parallel_errors_name_the_file_and_line_and_others_still_build(twin: tuple[Path, Path]) -> None:
+    root, _ = twin
+    bad = root / "issues" / "2026-07-03-ferry-3.md"
+    bad.write_text(bad.read_text().replace("date: 2026-07-03", "date: soon"), encoding="utf-8")
+    parallel = build(open_workspace(root), jobs=2)
+    serial = build(open_workspace(root), jobs=1, force=True)
+    for outcomes in (parallel, serial):
+        failed = [o for o in outcomes if o.error is not None]
+        assert [o.path.name for o in failed] == ["2026-07-03-ferry-3.md"]
+        assert failed[0].error.file.endswith("2026-07-03-ferry-3.md") and failed[0].error.line == 3
+        assert len([o for o in outcomes if o.summary is not None]) == 6
+    assert type(parallel[3].error) is type(serial[3].error)
+    assert parallel[3].error.problems == serial[3].error.problems
+
+
+def _cli(root: Path) -> list[str]:
+    return [sys.executable, "-m", "newsletter", "build", "-C", str(root)]
+
+
+def test_no_progress_bar_when_stdout_is_piped(twin: tuple[Path, Path]) -> None:
+    root, _ = twin
+    run = subprocess.run(_cli(root) + ["-j", "2"], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    lines = run.stdout.splitlines()
+    report = [line for line in lines if line.endswith("min read")]
+    assert len(report) == 7
+    assert not any("Building" in line or "#" in line or "\r" in line for line in lines)
+    assert "Building" not in run.stderr
+
+
+def _run_in_pty(cmd: list[str]) -> tuple[int, str]:
+    """Run ``cmd`` with stdout and stderr on a pseudo-terminal; returns (exit code, everything printed)."""
+    controller, terminal = pty.openpty()
+    proc = subprocess.Popen(cmd, stdout=terminal, stderr=terminal, stdin=subprocess.DEVNULL, close_fds=True)
+    os.close(terminal)
+    chunks = []
+    while True:
+        ready, _, _ = select.select([controller], [], [], 120)
+        if not ready:
+            proc.kill()
+            break
+        try:
+            data = os.read(controller, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(controller)
+    return proc.wait(timeout=60), b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_progress_bar_appears_on_a_terminal(twin: tuple[Path, Path]) -> None:
+    root, _ = twin
+    code, printed = _run_in_pty(_cli(root) + ["-j", "2"])
+    assert code == 0, printed
+    assert "Building" in printed
+    assert "7/7" in printed
+    assert printed.count("min read") == 7
+
+
+def test_no_progress_bar_for_one_issue_or_when_nothing_needs_building(twin: tuple[Path, Path]) -> None:
+    root, _ = twin
+    code, printed = _run_in_pty(_cli(root))
+    assert code == 0 and "Building" in printed
+    code, printed = _run_in_pty(_cli(root))  # everything is cached now
+    assert code == 0 and "Building" not in printed and printed.count("min read") == 7
+    code, printed = _run_in_pty(_cli(root) + ["--force", str(root / "issues" / "2026-07-01-ferry-1.md")])
+    assert code == 0 and "Building" not in printed and printed.count("min read") == 1
+
+
+def test_jobs_must_be_positive(twin: tuple[Path, Path]) -> None:
+    root, _ = twin
+    run = subprocess.run(_cli(root) + ["-j", "0"], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2
+    assert "-j" in run.stderr and "Traceback" not in run.stderr
