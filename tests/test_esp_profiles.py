@@ -3,6 +3,8 @@ in email.html and email.txt, through Jinja, MRML and premailer."""
 
 from __future__ import annotations
 
+import email
+from email import policy
 from pathlib import Path
 
 import pytest
@@ -67,7 +69,12 @@ def build(root: Path, profile: str, extra: str, link: str) -> tuple[str, str]:
     result = CliRunner().invoke(cli, ["build", "-C", str(root)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     out = root / "out" / SLUG
-    return (out / "email.html").read_text(encoding="utf-8"), (out / "email.txt").read_text(encoding="utf-8")
+    html, text = (out / "email.html").read_text(encoding="utf-8"), (out / "email.txt").read_text(encoding="utf-8")
+    # The message file carries the same parts, tags included, once its transfer encoding is undone.
+    msg = email.message_from_bytes((out / "email.eml").read_bytes(), policy=policy.default)
+    assert msg.get_body(("html",)).get_content().replace("\r\n", "\n") == html + ("" if html.endswith("\n") else "\n")
+    assert msg.get_body(("plain",)).get_content().replace("\r\n", "\n") == text
+    return html, text
 
 
 @pytest.mark.parametrize("profile", list(PROFILES))
