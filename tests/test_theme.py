@@ -275,3 +275,11 @@ def test_multi_story_example_stays_under_60_kb(repo_ws: Workspace) -> None:
     result = render_issue(repo_ws, MULTI)
     assert len(result.issue.stories) >= 4 and result.words >= 1500
     assert result.html_bytes < 60 * 1024, f"{result.html_bytes} bytes"
+
+
+def test_the_author_byline_shows_without_an_intro(repo_ws: Workspace) -> None:
+    """The single-story example has an author but no intro letter: the byline still shows."""
+    result = render_issue(repo_ws, SINGLE)
+    assert not result.issue.intro and result.issue.author is not None
+    assert re.search(r'<p class="nl-byline"[^>]*>From Marta Okafor</p>', result.html)
+    assert "From Marta Okafor" in result.text
