@@ -130,3 +130,18 @@ def test_archive_of_the_example_issues(repo_workspace: Path) -> None:
     assert len(feed.findall(f"{ATOM}entry")) == len(issues) == len(list(folder.glob("*/index.html")))
     for page in folder.glob("*/index.html"):
         assert not ANY_TAG.search(page.read_text(encoding="utf-8")), page
+
+
+@pytest.mark.browser
+def test_archive_pages_in_chromium(archive_ws: Path, page: object) -> None:
+    """The index shows the issues newest first and a page shows the issue, with no tag in its visible text."""
+    folder = archive_ws / "out" / "archive"
+    page.goto((folder / "index.html").as_uri())  # type: ignore[attr-defined]
+    subjects = page.locator("li.issue h2").all_inner_texts()  # type: ignore[attr-defined]
+    assert subjects == ["Newest issue: a tug goes to school", "Middle issue: pilots after dark",
+                        "Oldest issue: the breakwater"]
+    page.goto((folder / "2026-06-02-second" / "index.html").as_uri())  # type: ignore[attr-defined]
+    body = page.inner_text("body")  # type: ignore[attr-defined]
+    assert "A story for 2026-06-02-second" in body and "All issues of Test Dispatch" in body
+    assert "Hello reader, and reader again." in body
+    assert not ANY_TAG.search(body) and "Unsubscribe" not in body
