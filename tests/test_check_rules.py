@@ -334,3 +334,11 @@ def test_deliverability_needs_an_unsubscribe_url(workspace: Path) -> None:
     ws, r = build_issue(workspace)
     found = run_rule(deliverability, ws, r)
     assert [f.message for f in found] == ["no unsubscribe URL is configured"]
+
+
+def test_links_source_scan_used_when_the_build_stops() -> None:
+    source = ("---\nsubject: x\n---\nSee [the minutes](http://dispatch.example/m) and <http://dispatch.example/n>.\n"
+              "![A chart](http://dispatch.example/c.png)\n[Fine](https://dispatch.example/ok)\n")
+    found = links.source_findings("issues/x.md", source)
+    assert [(f.severity, f.line) for f in found] == [("warning", 4), ("warning", 4), ("error", 5)]
+    assert links.source_findings("issues/x.md", "[Fine](https://dispatch.example/ok)\n") == []

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from newsletter.settings import Settings
 
 #: Jinja expressions, statements and comments (what is not literal text in a template).
-_JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}")
+JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}")
 
 
 @lru_cache(maxsize=64)
@@ -108,7 +108,7 @@ class CheckContext:
             return "", 0
         for path in theme_files(self.search_dirs, pattern):
             for n, raw in enumerate(file_lines(path), start=1):
-                if snippet in raw or snippet in _JINJA.sub("", raw):
+                if snippet in raw or snippet in JINJA.sub("", raw):
                     return str(path), n
         return "", 0
 

@@ -15,7 +15,7 @@ from newsletter.deliver.esp import is_tag
 
 GENERIC_TEXT = {"click here", "click", "here", "read more", "more", "learn more", "link", "this", "this link",
                 "go", "continue", "details", "more info"}
-_SOURCE_HTTP = re.compile(r"\]\(\s*<?(http://[^)\s>]+)|<(http://[^>\s]+)>")
+_SOURCE_HTTP = re.compile(r"(!?)\[[^\]]*\]\(\s*<?(http://[^)\s>]+)|<(http://[^>\s]+)>")
 
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
@@ -105,12 +105,16 @@ def _figures(issue: m.Issue) -> Iterator[m.Figure]:
 
 
 def source_findings(path: str, source: str) -> list[Finding]:
-    """http links found in an issue file's text: used when the build stopped before any HTML
-    existed, so that one report has every problem of the file."""
+    """http links and images found in an issue file's text: used when the build stopped before
+    any HTML existed, so that one report has every problem of the file."""
     out = []
     for n, line in enumerate(source.split("\n"), start=1):
         for mt in _SOURCE_HTTP.finditer(line):
-            url = mt.group(1) or mt.group(2)
-            out.append(Finding("links", "warning", f"link uses http, not https: {url[:80]}", path, n,
-                               "use https:// (clients warn about insecure links)", path))
+            url = mt.group(2) or mt.group(3)
+            if mt.group(1):
+                out.append(Finding("links", "error", f"image over http: {url[:80]}", path, n,
+                                   "use https:// (clients block or warn about insecure images)", path))
+            else:
+                out.append(Finding("links", "warning", f"link uses http, not https: {url[:80]}", path, n,
+                                   "use https:// (clients warn about insecure links)", path))
     return out

@@ -7,8 +7,7 @@ import re
 from typing import Iterator
 
 from newsletter.checks import Finding
-from newsletter.checks.context import _JINJA, CheckContext, file_lines, theme_files
-from newsletter.deliver.esp import is_tag
+from newsletter.checks.context import JINJA, CheckContext, file_lines, theme_files
 
 SHOULD, MUST = 78, 998  # RFC 5322 line lengths
 _HTML = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>|&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);")
@@ -17,6 +16,7 @@ _MARKDOWN = [(re.compile(r"\*\*[^*\n]+\*\*|__[^_\n]+__"), "**bold** markers"),
              (re.compile(r"^\s{0,3}#{1,6}\s", re.M), "a '#' heading"),
              (re.compile(r"`[^`\n]+`"), "`code` backticks"),
              (re.compile(r"^\s*:::", re.M), "a '::: block' fence")]
+_URLS = re.compile(r"<[a-z][a-z0-9+.-]*:[^>\s]*>", re.I)  # links written `text <URL>`
 _LONE_URL = re.compile(r"^\s*(?:[>\-*]\s*|\d+\.\s*)*<?[a-z][a-z0-9+.-]*:\S+>?\s*$", re.I)
 
 
@@ -27,21 +27,18 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         yield Finding("plaintext", "error", "the plain-text part is empty", file, 0, "check email.txt.j2")
         return
     lines = text.split("\n")
-    for n, line in enumerate(lines, start=1):
-        bad = _HTML.search(_strip_urls(line))
-        if bad:
-            yield _at(ctx, file, n, line, f"HTML in the plain-text part: {bad.group(0)!r}",
-                      "the text part is rendered from the content, not the HTML")
+    bad = _HTML.search(_URLS.sub("", text))
+    if bad:
+        n = _line_of(text, bad.group(0))
+        yield _at(ctx, file, n, lines[n - 1], f"HTML in the plain-text part: {bad.group(0)!r}",
+                  "the text part is rendered from the content, not the HTML")
+    for pattern, what in _MARKDOWN:
+        hit = pattern.search(text)
+        if hit:
+            n = text.count("\n", 0, hit.start()) + 1
+            yield _at(ctx, file, n, lines[n - 1], f"Markdown residue in the plain-text part: {what}",
+                      "render it as plain words")
             break
-    for n, line in enumerate(lines, start=1):
-        for pattern, what in _MARKDOWN:
-            if pattern.search(line):
-                yield _at(ctx, file, n, line, f"Markdown residue in the plain-text part: {what}",
-                          "render it as plain words")
-                break
-        else:
-            continue
-        break
     for n, line in enumerate(lines, start=1):
         if len(line) > MUST:
             yield Finding("plaintext", "error", f"line is {len(line)} characters: mail servers break lines over "
@@ -68,8 +65,12 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
                       "email.txt.j2 should print settings.postal_address")
 
 
-def _strip_urls(line: str) -> str:
-    return re.sub(r"<[a-z][a-z0-9+.-]*:[^>\s]*>", "", line, flags=re.I) if not is_tag(line) else ""
+def _line_of(text: str, snippet: str) -> int:
+    """The 1-based line of the first ``snippet`` outside ``<URL>`` links."""
+    for n, line in enumerate(text.split("\n"), start=1):
+        if snippet in _URLS.sub("", line):
+            return n
+    return 1
 
 
 def _at(ctx: CheckContext, file: str, n: int, line: str, message: str, hint: str) -> Finding:
@@ -89,7 +90,7 @@ def _long_line(ctx: CheckContext, file: str, n: int, line: str) -> Finding:
         return Finding("plaintext", "warning", message, ctx.issue.path, found, hint)
     for path in theme_files(ctx.search_dirs, "*.txt.j2"):
         for k, raw in enumerate(file_lines(path), start=1):
-            literal = _JINJA.split(raw.strip())[0]
+            literal = JINJA.split(raw.strip())[0]
             if len(literal) >= 4 and words.startswith(literal):
                 return Finding("plaintext", "warning", message, str(path), k, hint)
     setting = ctx.settings_line(words[-25:])
