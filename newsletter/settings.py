@@ -18,6 +18,9 @@ from newsletter.errors import Problem, SettingsError, display_path
 
 CONFIG_NAME = "newsletter.yaml"
 
+#: Settings that must have a value (dotted keys); the docs and `newsletter init` use this too.
+REQUIRED_KEYS = ("name", "sender.email", "web_url", "postal_address")
+
 
 def _doc(text: str, **kw: Any) -> Any:
     """A dataclass field whose documentation lives next to its default."""
@@ -238,10 +241,11 @@ def _validate(s: Settings, file: str, lines: dict[str, int], problems: list[Prob
             line = lines.get(key) or lines.get(parent) or 1
             problems.append(Problem(file, line, f"required setting '{key}' is missing", f"add '{key}:' to {Path(file).name}"))
 
-    need("name", s.name)
-    need("sender.email", s.sender.email)
-    need("web_url", s.web_url)
-    need("postal_address", s.postal_address)
+    for key in REQUIRED_KEYS:
+        value: Any = s
+        for part in key.split("."):
+            value = getattr(value, part)
+        need(key, value)
     if s.language.strip().lower() in ("", "und"):
         problems.append(Problem(file, lines.get("language", 0), "'language' must be a language tag such as en or en-GB"))
     for f in fields(Colors):

@@ -14,7 +14,7 @@ from typing import Any
 import click
 
 from newsletter.errors import NewsletterError, Problem, display_path
-from newsletter.settings import CONFIG_NAME, iter_documented
+from newsletter.settings import CONFIG_NAME, REQUIRED_KEYS as REQUIRED, iter_documented
 
 #: Values written for keys the user must set (they are obviously placeholders).
 EXAMPLE_VALUES: dict[str, str] = {
@@ -29,8 +29,6 @@ EXAMPLE_VALUES: dict[str, str] = {
     "preferences_url": "https://example.com/newsletter/preferences",
 }
 
-#: Keys the loader requires (see settings._validate).
-REQUIRED = ("name", "sender.email", "web_url", "postal_address")
 
 HEADER = """\
 # newsletter.yaml: settings shared by every issue of this newsletter.
