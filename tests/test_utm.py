@@ -89,6 +89,10 @@ see [the archive](*|ARCHIVE|*), jump to [story two](#story-2) and read
 ## The News
 
 [Plain](https://dispatch.example/plain).
+
+![A crane at dawn](https://dispatch.example/crane.jpg){link="https://dispatch.example/cranes"}
+
+![The archive](https://dispatch.example/archive.jpg){link="*|ARCHIVE|*"}
 """
 
 Q = "utm_source=harbor&utm_medium=email&utm_campaign=2026-06-02-links"
@@ -109,6 +113,9 @@ def test_end_to_end_both_parts(workspace: Path) -> None:
     assert f"<https://dispatch.example/a?x=1&{Q}#top>" in text
     assert f'href="https://dispatch.example/plain?{amp}"' in html
     assert f"<https://dispatch.example/plain?{Q}>" in text
+    # A linked full-width image is a link like any other; one linking to a tag keeps the tag.
+    assert f'href="https://dispatch.example/cranes?{amp}"' in html
+    assert html.count('href="*|ARCHIVE|*"') == 3  # masthead, the text link, the image
     # Untouched: mailto, tel, merge tags, anchors, links marked {.no-track}.
     for href in ("mailto:desk@dispatch.example", "tel:+15551234567", "*|ARCHIVE|*", "#story-2",
                  "https://partner.example/report"):

@@ -7,7 +7,7 @@ Elements carry class names (``nl-p``, ``nl-link``...) that the theme's inline CS
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from html import escape
 from typing import Callable, Sequence
 
@@ -123,7 +123,10 @@ class HtmlRenderer:
                 if buf:
                     out.append(Part("text", Markup("".join(buf))))
                     buf = []
-                out.append(Part("image", figure=block))
+                # The theme writes the image's link itself: give it the href every link gets
+                # (UTM tagging, tag protection), as figure_inline does.
+                linked = replace(block, link=self.link_url(block.link)) if block.link else block
+                out.append(Part("image", figure=linked))
                 if block.caption or block.credit:
                     out.append(Part("text", Markup(self.caption(block))))
                 continue
