@@ -33,7 +33,8 @@ The facts of the matter, with [the council minutes](https://dispatch.example/min
 
 
 def build_issue(root: Path, issue: str = GOOD_ISSUE, settings_extra: str = "",
-                templates: dict[str, str] | None = None, name: str = "2026-06-02-tides.md") -> tuple[Workspace, BuildResult]:
+                templates: dict[str, str] | None = None,
+                name: str = "2026-06-02-tides.md") -> tuple[Workspace, BuildResult]:
     """Write the issue (and extra settings or template overrides) into the workspace and build it."""
     path = root / "issues" / name
     path.write_text(issue, encoding="utf-8")

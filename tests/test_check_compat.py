@@ -55,7 +55,8 @@ def test_targets_come_from_settings(workspace: Path) -> None:
 
 
 def test_style_block_features_are_info_and_mjml_boilerplate_is_not_checked(workspace: Path) -> None:
-    ws, r = build_issue(workspace, templates={"responsive.css.j2": "@font-face { font-family: X; src: url(x.woff); }\n"})
+    font_face = "@font-face { font-family: X; src: url(x.woff); }\n"
+    ws, r = build_issue(workspace, templates={"responsive.css.j2": font_face})
     found = [f for f in run_rule(compat, ws, r) if f.hint.endswith("/css-at-font-face/")]
     assert [f.severity for f in found] == ["info"]
     # MRML's own <style> uses `#outlook a` (id selector): nothing the theme wrote, so not reported.
@@ -86,3 +87,11 @@ def test_snapshot_is_package_data_with_its_licence() -> None:
     assert {"css-display-flex", "html-img", "css-at-media-prefers-color-scheme"} <= {f["slug"] for f in data["data"]}
     licence = (DATA / "CANIEMAIL-LICENSE").read_text(encoding="utf-8")
     assert "MIT License" in licence and "Permission is hereby granted" in licence
+
+
+def test_unknown_target_is_a_warning_at_its_setting_line(workspace: Path) -> None:
+    ws, r = build_issue(workspace, settings_extra="check:\n  targets:\n    - gmail.ios\n    - outlok.windows\n")
+    found = [f for f in run_rule(compat, ws, r) if "unknown email client" in f.message]
+    assert len(found) == 1 and found[0].severity == "warning" and "'outlook.windows'" in found[0].hint
+    lines = (workspace / "newsletter.yaml").read_text().split("\n")
+    assert found[0].file.endswith("newsletter.yaml") and "outlok.windows" in lines[found[0].line - 1]

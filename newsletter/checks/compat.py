@@ -14,6 +14,7 @@ then reported as info.
 
 from __future__ import annotations
 
+import difflib
 import json
 import re
 from dataclasses import dataclass
@@ -45,7 +46,8 @@ _AT_RULES = {"media": "css-at-media", "font-face": "css-at-font-face", "import":
 _MEDIA_FEATURES = {"prefers-color-scheme": "css-at-media-prefers-color-scheme",
                    "prefers-reduced-motion": "css-at-media-prefers-reduced-motion",
                    "orientation": "css-at-media-orientation", "hover": "css-at-media-hover",
-                   "device-pixel-ratio": "css-at-media-device-pixel-ratio", "resolution": "css-at-media-device-pixel-ratio"}
+                   "device-pixel-ratio": "css-at-media-device-pixel-ratio",
+                   "resolution": "css-at-media-device-pixel-ratio"}
 _ELEMENTS = {"p": "html-p", "h1": "html-h1-h6", "h2": "html-h1-h6", "h3": "html-h1-h6", "h4": "html-h1-h6",
              "h5": "html-h1-h6", "h6": "html-h1-h6", "ol": "html-lists", "ul": "html-lists", "li": "html-lists",
              "dl": "html-lists", "blockquote": "html-blockquote", "hr": "html-hr", "img": "html-img",
@@ -273,9 +275,19 @@ def support(feature: dict[str, Any], target: str) -> tuple[str, list[str]]:
     return parts[0], [p.lstrip("#") for p in parts[1:] if p.startswith("#")]
 
 
+@lru_cache(maxsize=1)
+def known_clients() -> frozenset[str]:
+    return frozenset(key for f in dataset()["data"] for key in f.get("support", {}))
+
+
 def check(ctx: CheckContext) -> Iterator[Finding]:
     features = dataset()["by_slug"]
-    targets = ctx.settings.check.targets
+    targets = [t for t in ctx.settings.check.targets if t in known_clients()]
+    for unknown in (t for t in ctx.settings.check.targets if t not in known_clients()):
+        near = difflib.get_close_matches(unknown, sorted(known_clients()), n=1)
+        yield ctx.finding("compatibility", "warning", f"unknown email client '{unknown}' in check.targets",
+                          f"did you mean '{near[0]}'?" if near else "names are caniemail's family.platform, "
+                          "e.g. gmail.ios", settings=unknown, html="<html")
     first: dict[str, Use] = {}
     uses, allowed = theme_uses(ctx.search_dirs)
     for use in (*uses, *content_uses(ctx.issue)):

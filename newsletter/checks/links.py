@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from typing import Iterator
+from typing import Any, Iterator
 from urllib.parse import urlsplit
+
+from lxml.html import HtmlElement
 
 from newsletter.checks import Finding
 from newsletter.checks.context import CheckContext, visible
@@ -42,44 +44,44 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         yield from _image(ctx, img, decorative)
 
 
-def _link_target(ctx: CheckContext, a: object, href: str) -> Iterator[Finding]:
+def _link_target(ctx: CheckContext, a: HtmlElement, href: str) -> Iterator[Finding]:
     if not href:
-        yield ctx.finding("links", "error", "a link has no href", "", el=a)  # type: ignore[arg-type]
+        yield ctx.finding("links", "error", "a link has no href", "", el=a)
         return
     if is_tag(href) or href.startswith("#"):
         return
     scheme = urlsplit(href).scheme.lower()
-    where = dict(content=_unutm(href), settings=href, template=href, el=a)
+    where: dict[str, Any] = dict(content=_unutm(href), settings=href, template=href, el=a)
     if scheme in ("https", "mailto", "tel"):
         return
     if scheme == "http":
         yield ctx.finding("links", "warning", f"link uses http, not https: {href[:80]}",
-                          "use https:// (clients warn about insecure links)", **where)  # type: ignore[arg-type]
+                          "use https:// (clients warn about insecure links)", **where)
     elif scheme in ("javascript", "data", "vbscript", "file"):
         yield ctx.finding("links", "error", f"'{scheme}:' link: {href[:60]}", "email clients block these; "
-                          "link to an https page", **where)  # type: ignore[arg-type]
+                          "link to an https page", **where)
     else:
         yield ctx.finding("links", "error", f"link is not an absolute https URL: {href[:80]}",
-                          "write the full https://... address", **where)  # type: ignore[arg-type]
+                          "write the full https://... address", **where)
 
 
-def _image(ctx: CheckContext, img: object, decorative: set[str]) -> Iterator[Finding]:
-    src = (img.get("src") or "").strip()  # type: ignore[attr-defined]
-    where = dict(content=src or "![", template="<img", el=img)
+def _image(ctx: CheckContext, img: HtmlElement, decorative: set[str]) -> Iterator[Finding]:
+    src = (img.get("src") or "").strip()
+    where: dict[str, Any] = dict(content=src or "![", template="<img", el=img)
     scheme = urlsplit(src).scheme.lower()
     if scheme == "http":
         yield ctx.finding("links", "error", f"image over http: {src[:80]}",
-                          "use https:// (clients block or warn about insecure images)", **where)  # type: ignore[arg-type]
+                          "use https:// (clients block or warn about insecure images)", **where)
     elif scheme != "https":
         yield ctx.finding("links", "error", f"image source is not an absolute https URL: {src[:60]}",
-                          "host the image and use its https:// address", **where)  # type: ignore[arg-type]
-    alt = img.get("alt")  # type: ignore[attr-defined]
+                          "host the image and use its https:// address", **where)
+    alt = img.get("alt")
     if alt is None:
         yield ctx.finding("links", "error", f"image has no alt attribute: {src[:60]}",
-                          "write ![what the image shows](...)", **where)  # type: ignore[arg-type]
-    elif not alt.strip() and src not in decorative and visible(img):  # type: ignore[arg-type]
+                          "write ![what the image shows](...)", **where)
+    elif not alt.strip() and src not in decorative and visible(img):
         yield ctx.finding("links", "warning", f"image has an empty alt but is not marked decorative: {src[:60]}",
-                          "describe it, or mark it {.decorative}", **where)  # type: ignore[arg-type]
+                          "describe it, or mark it {.decorative}", **where)
 
 
 def _unutm(url: str) -> str:

@@ -11,7 +11,7 @@ import urllib.error
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Any, Iterator
 
 from newsletter import __version__
 from newsletter.checks import Finding
@@ -90,20 +90,20 @@ def check(ctx: CheckContext, *, timeout: float = 10.0, workers: int = 6, context
                                                 retries=retries), todo))
     for (url, image), r in zip(todo, results):
         what = "image" if image else "link"
-        where = dict(content=url.split("?utm_")[0], settings=url, template=url, html=url)
+        where: dict[str, Any] = dict(content=url.split("?utm_")[0], settings=url, template=url, html=url)
         if r.error:
             yield ctx.finding("online", "error", f"{what} unreachable: {url[:80]} ({r.error})",
-                              "check the address", **where)  # type: ignore[arg-type]
+                              "check the address", **where)
         elif r.status >= 400:
             severity = "warning" if r.status in (401, 403, 429) else "error"
             yield ctx.finding("online", severity, f"{what} answers HTTP {r.status}: {url[:80]}",
                               "fix or remove the link" if severity == "error" else "the site may refuse robots; "
-                              "check it in a browser", **where)  # type: ignore[arg-type]
+                              "check it in a browser", **where)
         if url.lower().startswith("https://") and any(u.lower().startswith("http://") for u in r.chain):
             yield ctx.finding("online", "warning", f"{what} redirects to http: {url[:60]} -> "
                               f"{next(u for u in r.chain if u.lower().startswith('http://'))[:60]}",
                               "link to the final https address, or ask the site to fix the redirect",
-                              **where)  # type: ignore[arg-type]
+                              **where)
         if image and r.size is not None and r.size > IMAGE_LIMIT:
             yield ctx.finding("online", "warning", f"image is over 1 MB: {url[:80]}",
-                              "resize or compress it: phones download every image", **where)  # type: ignore[arg-type]
+                              "resize or compress it: phones download every image", **where)

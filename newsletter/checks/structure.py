@@ -97,6 +97,7 @@ def _too_wide(ctx: CheckContext) -> Iterator[Finding]:
         for prop, value in widths:
             if value > MAX_WIDTH:
                 snippet = f'{prop}="{attr}"' if prop == "width" and attr else f"{value:g}px"
-                yield ctx.finding("structure", "warning", f"<{el.tag}> is {value:g} px wide ({prop}), over {MAX_WIDTH} px",
+                yield ctx.finding("structure", "warning",
+                                  f"<{el.tag}> is {value:g} px wide ({prop}), over {MAX_WIDTH} px",
                                   "emails are laid out at 600 px at most", template=snippet, el=el)
                 return
