@@ -200,3 +200,14 @@ def test_spamassassin_scores_the_example_issues_low(repo_workspace: Path) -> Non
         score, report = spam_report(eml)
         assert score <= 1.0, f"{eml}: {report}"
         assert "MPART_ALT_DIFF" not in report, report
+
+
+def test_subject_placeholder_in_the_profile_form(workspace: Path) -> None:
+    add_settings(workspace, "esp: mailchimp\n")
+    issue = workspace / "issues" / f"{SLUG}.md"
+    issue.write_text(issue.read_text(encoding="utf-8").replace(
+        'subject: "Tide tables for the week"', 'subject: "%%first_name|Friend%%, tide tables for the week"'),
+        encoding="utf-8")
+    data = (build(workspace) / SLUG / "email.eml").read_bytes()
+    msg = email.message_from_bytes(data, policy=policy.default)
+    assert msg["Subject"] == "*|IF:FNAME|**|FNAME|**|ELSE:|*Friend*|END:IF|*, tide tables for the week"

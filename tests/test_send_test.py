@@ -48,6 +48,7 @@ def tagged(workspace: Path) -> Path:
     cfg.write_text(cfg.read_text(encoding="utf-8") + "esp: mailchimp\n", encoding="utf-8")
     issue = workspace / "issues" / f"{SLUG}.md"
     issue.write_text(issue.read_text(encoding="utf-8").replace(
+        'subject: "Tide tables', 'subject: "%%first_name|Hello%%: tide tables').replace(
         "Good morning. This is the intro.",
         "Good morning, %%first_name|reader%%. Sent to %%email%%. See [the archive](*|ARCHIVE|*)."),
         encoding="utf-8")
@@ -88,7 +89,7 @@ def test_sends_the_built_message_with_sample_values(tagged: Path, inbox: tuple[I
     assert mail_from == "desk@dispatch.example"
     assert rcpts == ["me@localhost", "editor@localhost"]
     msg, text, html = parts(raw)
-    assert msg["Subject"] == "[TEST] Tide tables for the week"
+    assert msg["Subject"] == "[TEST] Sample: tide tables for the week"
     assert msg["To"] == "me@localhost, editor@localhost"
     out = tagged / "out" / SLUG
     built_html = (out / "email.html").read_text(encoding="utf-8")

@@ -23,7 +23,7 @@ import click
 from newsletter.build import render_issue, write_issue
 from newsletter.content import model as m
 from newsletter.deliver.eml import build_message
-from newsletter.deliver.esp import replace_tags, sample_value
+from newsletter.deliver.esp import PROFILES, fill_placeholders, replace_tags, sample_value
 from newsletter.deliver.smtp import DEFAULT_PORTS, SmtpTarget, send_message
 from newsletter.errors import NewsletterError, Problem, display_path
 from newsletter.render.context import issue_links
@@ -89,7 +89,8 @@ def sample_send(html: str, text: str, issue: m.Issue, settings: Settings, recipi
     email = recipients[0]
     html_s = sample_text(html, email=email, link=page, escape=True)
     text_s = sample_text(text, email=email, link=page, escape=False)
-    subject = TEST_PREFIX + sample_text(issue.subject, email=email, link=page, escape=False)
+    subject = fill_placeholders(issue.subject, PROFILES[settings.esp])
+    subject = TEST_PREFIX + sample_text(subject, email=email, link=page, escape=False)
     unsubscribe = links.unsubscribe if links.unsubscribe.startswith("https://") else ""
     msg = build_message(html=html_s, text=text_s, subject=subject, settings=settings, issue=issue,
                         unsubscribe_url=unsubscribe)

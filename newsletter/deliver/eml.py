@@ -21,6 +21,7 @@ from email.utils import format_datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from newsletter.content import model as m
+from newsletter.deliver.esp import PROFILES, fill_placeholders
 from newsletter.settings import Settings
 
 #: SMTP line endings, headers never folded below 998 columns: what the file is written with.
@@ -93,6 +94,7 @@ def build_message(*, html: str, text: str, subject: str, settings: Settings, iss
 def build_eml(*, html: str, text: str, issue: m.Issue, settings: Settings, unsubscribe_url: str = "") -> bytes:
     """email.eml's bytes (MIME-Version, From, Reply-To, Subject, Date, Message-ID,
     List-Unsubscribe when an https unsubscribe URL is known, then the two parts)."""
-    msg = build_message(html=html, text=text, subject=issue.subject, settings=settings, issue=issue,
+    subject = fill_placeholders(issue.subject, PROFILES[settings.esp])
+    msg = build_message(html=html, text=text, subject=subject, settings=settings, issue=issue,
                         unsubscribe_url=unsubscribe_url)
     return msg.as_bytes(policy=POLICY)

@@ -186,3 +186,12 @@ def keep_together(text: str) -> str:
     if "{" not in text and "%" not in text and "*|" not in text and "<%" not in text:
         return text
     return _ANY_PLACEHOLDER.sub(lambda m: m.group(0).replace(" ", KEEP_TOGETHER), text)
+
+
+#: ``%%name%%`` / ``%%name|fallback%%`` as editors write them (the same grammar as in the body).
+PLACEHOLDER = re.compile(r"%%([a-z][a-z0-9_]*)(?:\|([^%\n]{0,80}))?%%")
+
+
+def fill_placeholders(text: str, profile: Profile) -> str:
+    """Placeholders in a plain string (a subject line) written in the profile's form."""
+    return PLACEHOLDER.sub(lambda m: profile.placeholder(m.group(1), m.group(2) or ""), text)
