@@ -64,3 +64,16 @@ def test_outputs_swap_files_and_other_files_are_ignored() -> None:
 
 def test_no_changes_is_an_empty_plan() -> None:
     assert plan_rebuild([], ROOT).empty
+
+
+def test_changes_made_while_a_watch_was_starting_are_found_by_comparing_snapshots() -> None:
+    from newsletter.preview.watcher import differences
+
+    before = {A: 1, B: 1, ROOT / "newsletter.yaml": 1}
+    after = {A: 2, ROOT / "newsletter.yaml": 1, ROOT / "templates" / "email.mjml.j2": 5}
+    changes = differences(before, after)
+    assert sorted(changes, key=str) == sorted([(Kind.MODIFIED, A), (Kind.DELETED, B),
+                                               (Kind.ADDED, ROOT / "templates" / "email.mjml.j2")], key=str)
+    plan = plan_rebuild(changes, ROOT)
+    assert plan.rebuild_all and plan.removed == {B}
+    assert differences(before, before) == []

@@ -16,7 +16,7 @@ from typing import Iterator
 
 import pytest
 from click.testing import CliRunner
-from conftest import MINIMAL_ISSUE, free_port
+from conftest import MINIMAL_ISSUE, REPO, free_port
 
 from newsletter.cli import cli
 from newsletter.preview.plan import Kind, plan_rebuild
@@ -303,3 +303,50 @@ def test_issue_argument_opens_that_page(workspace: Path, monkeypatch: pytest.Mon
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert opened == [f"http://127.0.0.1:{port}/issue/{SLUG}"]
+
+
+def _wait_for(predicate: object, timeout: float = 15.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not reached")
+
+
+def test_a_new_template_folder_is_watched_and_rebuilds_every_issue(workspace: Path) -> None:
+    other = MINIMAL_ISSUE.replace("2026-06-02", "2026-06-09")
+    (workspace / "issues" / "2026-06-09-other.md").write_text(other, encoding="utf-8")
+    s = PreviewServer(workspace, "127.0.0.1", free_port())
+    s.start()
+    try:
+        partial = (REPO / "templates" / "partials" / "footer.mjml.j2").read_text(encoding="utf-8")
+        assert "{{ settings.footer_reason }}" in partial
+        (workspace / "templates" / "partials").mkdir(parents=True)
+        (workspace / "templates" / "partials" / "footer.mjml.j2").write_text(
+            partial.replace("{{ settings.footer_reason }}", "Template marker 4417."), encoding="utf-8")
+        for slug in (SLUG, "2026-06-09-other"):
+            _wait_for(lambda slug=slug: b"Template marker 4417." in get(s, f"/email/{slug}/email.html")[2])
+        # and an edit inside the now-watched subfolder rebuilds again
+        path = workspace / "templates" / "partials" / "footer.mjml.j2"
+        path.write_text(path.read_text(encoding="utf-8").replace("4417", "4418"), encoding="utf-8")
+        _wait_for(lambda: b"Template marker 4418." in get(s, f"/email/{SLUG}/email.html")[2])
+    finally:
+        s.stop()
+
+
+def test_the_server_starts_with_broken_settings_and_builds_once_they_are_fixed(workspace: Path) -> None:
+    config = workspace / "newsletter.yaml"
+    good = config.read_text(encoding="utf-8")
+    config.write_text(good.replace("web_url:", "web_url: [", 1), encoding="utf-8")
+    s = PreviewServer(workspace, "127.0.0.1", free_port())
+    s.start()
+    try:
+        data = json.loads(get(s, f"/api/issue/{SLUG}")[2])
+        assert data["built"] is False and data["errors"][0]["file"] == "newsletter.yaml"
+        assert b"Settings error" in get(s, "/")[2]
+        config.write_text(good, encoding="utf-8")  # the real watcher picks this up
+        _wait_for(lambda: json.loads(get(s, f"/api/issue/{SLUG}")[2])["built"])
+        assert json.loads(get(s, f"/api/issue/{SLUG}")[2])["errors"] == []
+    finally:
+        s.stop()

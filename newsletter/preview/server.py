@@ -231,14 +231,15 @@ class PreviewServer:
 
     def start(self) -> None:
         """Bind (raises OSError when the port is taken), build every issue, then serve and watch."""
-        from newsletter.preview.watcher import watch_workspace
+        from newsletter.preview.watcher import snapshot, watch_workspace
 
         self.httpd = PreviewHTTPServer((self.host, self.port), self.state)
         self.port = self.httpd.server_address[1]
+        baseline = snapshot(self.state.root)  # before building: an edit during the build is caught
         self.state.build_everything()
         serve = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.2},
                                  name="preview-http", daemon=True)
-        watch = threading.Thread(target=watch_workspace, args=(self.state, self._stop),
+        watch = threading.Thread(target=watch_workspace, args=(self.state, self._stop, baseline),
                                  name="preview-watch", daemon=True)
         self._threads = [serve, watch]
         for t in self._threads:

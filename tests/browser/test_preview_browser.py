@@ -261,3 +261,22 @@ def test_download_eml_is_offered_when_the_message_file_exists(pv: Page, server: 
     with pv.expect_download() as download:
         link.click()
     assert Path(download.value.path()).read_bytes() == eml.read_bytes()
+
+
+def test_script_in_the_email_never_runs_in_the_frame(pv: Page, server: PreviewServer, workspace: Path) -> None:
+    """A theme can put anything in the HTML; the sandbox and the CSP keep it from running."""
+    from conftest import REPO
+
+    partial = (REPO / "templates" / "partials" / "footer.mjml.j2").read_text(encoding="utf-8")
+    hostile = ('<mj-raw><script>window.parent.__pwned = 1; document.title = "pwned";</script>'
+               '<img src="data:," alt="" onerror="window.parent.__pwned = 2"></mj-raw>')
+    (workspace / "templates" / "partials").mkdir(parents=True)
+    (workspace / "templates" / "partials" / "footer.mjml.j2").write_text(
+        partial.replace("{{ settings.footer_reason }}", "Hostile footer.") + hostile + "\n", encoding="utf-8")
+    open_issue(pv, server)
+    wait_frame(pv, "doc.body.innerText.includes('Hostile footer.')")
+    built = (workspace / "out" / SLUG / "email.html").read_text(encoding="utf-8")
+    assert "window.parent.__pwned = 1" in built and "onerror=" in built  # it really is in the email
+    pv.wait_for_timeout(300)  # give a script every chance to run
+    assert pv.evaluate("window.__pwned") is None
+    assert in_frame(pv, "doc.title") != "pwned"
