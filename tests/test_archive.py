@@ -145,3 +145,18 @@ def test_archive_pages_in_chromium(archive_ws: Path, page: object) -> None:
     assert "A story for 2026-06-02-second" in body and "All issues of Test Dispatch" in body
     assert "Hello reader, and reader again." in body
     assert not ANY_TAG.search(body) and "Unsubscribe" not in body
+
+
+def test_subject_placeholders_show_their_fallback_in_the_listing(workspace: Path) -> None:
+    cfg = workspace / "newsletter.yaml"
+    cfg.write_text(cfg.read_text(encoding="utf-8") + "esp: mailchimp\n", encoding="utf-8")
+    issue = workspace / "issues" / "2026-06-02-tides.md"
+    issue.write_text(issue.read_text(encoding="utf-8").replace(
+        'subject: "Tide tables for the week"', 'subject: "%%first_name|Sailor%%, the tide tables *|FNAME|*"'),
+        encoding="utf-8")
+    assert CliRunner().invoke(cli, ["build"], catch_exceptions=False).exit_code == 0
+    folder = workspace / "out" / "archive"
+    index = (folder / "index.html").read_text(encoding="utf-8")
+    assert "Sailor, the tide tables reader</a>" in index
+    entry = ET.parse(folder / "feed.xml").getroot().find(f"{ATOM}entry")
+    assert entry is not None and entry.findtext(f"{ATOM}title") == "Sailor, the tide tables reader"

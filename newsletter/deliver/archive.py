@@ -21,7 +21,7 @@ from newsletter.build import render_issue
 from newsletter.content import model as m
 from newsletter.content.parse import parse_issue_file
 from newsletter.deliver.eml import issue_datetime
-from newsletter.deliver.esp import has_tag, is_link_tag, replace_tags
+from newsletter.deliver.esp import PLACEHOLDER, clean_fallback, has_tag, is_link_tag, replace_tags
 from newsletter.errors import NewsletterError
 from newsletter.output import write_atomic
 from newsletter.render.context import format_date
@@ -152,7 +152,8 @@ def _rfc3339(t: dt.datetime) -> str:
 
 
 def _no_tags(text: str) -> str:
-    """A subject or preheader for a public listing: any merge tag removed."""
+    """A subject or preheader for a public listing: placeholders as their fallback, any merge tag removed."""
+    text = PLACEHOLDER.sub(lambda m: clean_fallback(m.group(2) or "") or ("reader" if m.group(1) in _FIRST_NAMES else ""), text)
     if not has_tag(text):
-        return text
+        return " ".join(text.split())
     return " ".join(replace_tags(text, lambda n, f, r: f or ("reader" if n in _FIRST_NAMES else "")).split())
