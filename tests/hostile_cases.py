@@ -161,3 +161,25 @@ def build_text(ws: "Workspace", name: str, text: str) -> tuple[Path, "BuildResul
         return path, render_issue(ws, path), None
     except NewsletterError as e:
         return path, None, e
+
+
+#: Fields planted one at a time: URLs (one refused URL fails the whole build) and the
+#: front-matter intro (which can't sit beside an intro written in the body).
+SOLO_FIELDS = ("link_url", "link_url_angle", "autolink", "image_url", "image_link", "intro_front_matter")
+TOGETHER_FIELDS = tuple(f for f in FIELDS if f not in SOLO_FIELDS)
+
+
+def issue_with_all(vector: str, fields: tuple[str, ...] = TOGETHER_FIELDS) -> str:
+    """One issue with ``vector`` in every field of ``fields`` at once."""
+    values = dict(DEFAULTS)
+    bodies = []
+    for field in fields:
+        planted = FIELDS[field](vector)
+        if "body" in planted:
+            bodies.append(planted.pop("body"))
+        values.update(planted)
+    if bodies:
+        values["body"] = "\n\n".join(bodies)
+    intro = values.pop("intro")
+    values["intro_line"] = f"intro: {intro}\n" if intro else ""
+    return ISSUE_TEMPLATE.format(**values)
