@@ -283,3 +283,15 @@ def test_the_author_byline_shows_without_an_intro(repo_ws: Workspace) -> None:
     assert not result.issue.intro and result.issue.author is not None
     assert re.search(r'<p class="nl-byline"[^>]*>From Marta Okafor</p>', result.html)
     assert "From Marta Okafor" in result.text
+
+
+def test_the_theme_draws_no_images_or_logos_of_its_own(repo_ws: Workspace) -> None:
+    """Every image in the email comes from the issue: the theme adds no logos or icons."""
+    for template in (REPO / "templates").rglob("*.j2"):
+        text = template.read_text(encoding="utf-8")
+        assert not re.search(r"(src|background|href)=\"https?://", text), template
+        assert "url(" not in text, template
+    for issue in ALL:
+        result = render_issue(repo_ws, issue)
+        from_issue = {m.group(1) for m in re.finditer(r"!\[[^\]]*\]\((\S+)", result.issue.source)}
+        assert {img.get("src") for img in outline(result).images} == from_issue
