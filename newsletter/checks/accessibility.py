@@ -50,8 +50,10 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
 
 
 def _tables(ctx: CheckContext) -> Iterator[Finding]:
+    # A table is a data table when a <th> or <caption> belongs to it (not to a table inside it).
+    data_tables = {next(cell.iterancestors("table"), None) for cell in ctx.body.iter("th", "caption")}
     for table in ctx.body.iter("table"):
-        data = table.find(".//th") is not None or table.find("caption") is not None
+        data = table in data_tables
         role = (table.get("role") or "").lower()
         if data and role in ("presentation", "none"):
             yield ctx.finding("accessibility", "warning", "a data table (with <th> or <caption>) has "
@@ -103,14 +105,19 @@ def _inline_contrast(ctx: CheckContext) -> Iterator[Finding]:
     found: list[Finding] = []
 
     def walk(el: Any, fg: str | None, bg: str | None) -> None:
-        style = el.get("style") or ""
-        if "display:none" in style.replace(" ", "") or el.get("aria-hidden") == "true":
+        style = el.get("style")
+        if el.get("aria-hidden") == "true":
             return
-        mt = _COLOR.search(style)
-        fg = mt.group(1) if mt else fg
-        mt = _BACKGROUND.search(style)
-        bgcolor = el.get("bgcolor") or ""
-        bg = mt.group(1) if mt else bgcolor if _HEX.fullmatch(bgcolor) else bg
+        if style:
+            if "none" in style and "display:none" in style.replace(" ", ""):
+                return
+            mt = _COLOR.search(style) if "color" in style else None
+            fg = mt.group(1) if mt else fg
+            mt = _BACKGROUND.search(style) if "background" in style else None
+            bg = mt.group(1) if mt else bg
+        bgcolor = el.get("bgcolor")
+        if bgcolor and not (style and "background" in style) and _HEX.fullmatch(bgcolor):
+            bg = bgcolor
         if fg and bg and (el.text or "").strip() and (fg.lower(), bg.lower()) not in seen:
             seen.add((fg.lower(), bg.lower()))
             ratio = contrast(fg, bg)

@@ -89,11 +89,13 @@ def _too_wide(ctx: CheckContext) -> Iterator[Finding]:
     for el in ctx.body.iter():
         if not isinstance(el.tag, str):
             continue
-        widths = []
+        widths: list[tuple[str, float]] = []
         attr = (el.get("width") or "").strip().lower().removesuffix("px")
         if attr.isdigit():
             widths.append(("width", int(attr)))
-        widths += [(p.lower(), float(v)) for p, v in _WIDTH_STYLE.findall(el.get("style") or "")]
+        style = el.get("style")
+        if style and "width" in style:
+            widths += [(p.lower(), float(v)) for p, v in _WIDTH_STYLE.findall(style)]
         for prop, value in widths:
             if value > MAX_WIDTH:
                 snippet = f'{prop}="{attr}"' if prop == "width" and attr else f"{value:g}px"
