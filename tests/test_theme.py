@@ -293,5 +293,5 @@ def test_the_theme_draws_no_images_or_logos_of_its_own(repo_ws: Workspace) -> No
         assert "url(" not in text, template
     for issue in ALL:
         result = render_issue(repo_ws, issue)
-        from_issue = {m.group(1) for m in re.finditer(r"!\[[^\]]*\]\((\S+)", result.issue.source)}
+        from_issue = {m.group(1) for m in re.finditer(r"!\[[^\]]*\]\(([^\s)]+)", result.issue.source)}
         assert {img.get("src") for img in outline(result).images} == from_issue
