@@ -104,3 +104,19 @@ def test_keep_together_only_touches_tags() -> None:
     kept = keep_together(text)
     assert kept.startswith("plain words {{") and kept.endswith("}} more")
     assert " " not in kept[len("plain words "):-len(" more")]
+
+
+def test_a_url_with_a_tag_inside_stays_exact_and_cannot_break_its_attribute(workspace: Path) -> None:
+    issue = workspace / "issues" / "2026-06-02-tides.md"
+    issue.write_text(issue.read_text(encoding="utf-8").replace(
+        "This is the intro.",
+        'See [yours](https://dispatch.example/u?id=*|UNIQID|*&b=2) and '
+        '[bad](https://dispatch.example/u?id=*|UNIQID|*&x=1"onmouseover="alert(1)).'), encoding="utf-8")
+    assert CliRunner().invoke(cli, ["build"], catch_exceptions=False).exit_code == 0
+    out = workspace / "out" / "2026-06-02-tides"
+    html = (out / "email.html").read_text(encoding="utf-8")
+    assert 'href="https://dispatch.example/u?id=*|UNIQID|*&amp;b=2"' in html  # not %7C-encoded
+    assert 'href="https://dispatch.example/u?id=*|UNIQID|*&amp;x=1&quot;onmouseover=&quot;alert(1)"' in html
+    assert '"onmouseover="' not in html
+    text = (out / "email.txt").read_text(encoding="utf-8")
+    assert "<https://dispatch.example/u?id=*|UNIQID|*&b=2>" in text

@@ -195,3 +195,9 @@ PLACEHOLDER = re.compile(r"%%([a-z][a-z0-9_]*)(?:\|([^%\n]{0,80}))?%%")
 def fill_placeholders(text: str, profile: Profile) -> str:
     """Placeholders in a plain string (a subject line) written in the profile's form."""
     return PLACEHOLDER.sub(lambda m: profile.placeholder(m.group(1), m.group(2) or ""), text)
+
+
+def attribute_safe(url: str) -> str:
+    """A URL holding a tag, made safe to restore raw inside ``href="..."``: ``&`` and quotes
+    escaped, the tag itself untouched (no tag form contains them)."""
+    return url.replace("&", "&amp;").replace('"', "&quot;").replace("'", "&#x27;")

@@ -15,7 +15,7 @@ from markupsafe import Markup
 
 from newsletter.content import model as m
 from newsletter.content.markdown import plain_text
-from newsletter.deliver.esp import PROFILES, Profile, has_tag
+from newsletter.deliver.esp import PROFILES, Profile, attribute_safe, has_tag
 from newsletter.render.html import HtmlRenderer
 from newsletter.render.tags import TagVault
 from newsletter.render.text import TextRenderer
@@ -124,7 +124,7 @@ def build_context(issue: m.Issue, settings: Settings, link_url: Callable[[str], 
     tag_link = link_url or (lambda u: u)
 
     def html_href(url: str) -> str:
-        return vault.token(url) if has_tag(url) else tag_link(url)
+        return vault.token(attribute_safe(url)) if has_tag(url) else tag_link(url)
 
     def text_href(url: str) -> str:
         return url if has_tag(url) else tag_link(url)
@@ -134,7 +134,7 @@ def build_context(issue: m.Issue, settings: Settings, link_url: Callable[[str], 
     links = issue_links(issue, settings)
 
     def protect(url: str) -> str:
-        return vault.token(url) if url and has_tag(url) else url
+        return vault.token(attribute_safe(url)) if url and has_tag(url) else url
 
     html_links = Links(*(protect(u) for u in (links.view_online, links.unsubscribe, links.preferences, links.signup)))
 
