@@ -343,3 +343,16 @@ def test_links_source_scan_used_when_the_build_stops() -> None:
     found = links.source_findings("issues/x.md", source)
     assert [(f.severity, f.line) for f in found] == [("warning", 4), ("warning", 4), ("error", 5)]
     assert links.source_findings("issues/x.md", "[Fine](https://dispatch.example/ok)\n") == []
+
+
+def test_a_failing_rule_becomes_an_error_finding_not_a_crash(workspace: Path) -> None:
+    from newsletter.checks import run_checks
+    from newsletter.render.jinja import search_path
+
+    def broken(ctx: object) -> list:
+        raise KeyError("colour")
+
+    ws, r = build_issue(workspace)
+    found = run_checks(r, ws.settings, search_path(ws.templates_dir), rules=[size.check, broken])
+    assert [(f.rule, f.severity) for f in found] == [("check", "error")]
+    assert "KeyError" in found[0].message and found[0].issue == r.issue.path

@@ -57,12 +57,14 @@ def default_rules() -> list[Rule]:
 
 
 def run_checks(result: BuildResult, settings: Settings, search_dirs: list[Path], *, html_file: Path | None = None,
-               spam: bool = False, online: bool = False, online_options: dict[str, Any] | None = None) -> list[Finding]:
-    """Every rule over one built issue. ``html_file`` is where the HTML is (or will be) written."""
+               spam: bool = False, online: bool = False, online_options: dict[str, Any] | None = None,
+               rules: list[Rule] | None = None) -> list[Finding]:
+    """Every rule (or ``rules``) over one built issue. ``html_file`` is where the HTML is (or will
+    be) written. A rule that fails becomes an error finding: it never stops a build."""
     from newsletter.checks.context import CheckContext
 
     ctx = CheckContext(result, settings, search_dirs, html_file)
-    rules = default_rules()
+    rules = list(rules) if rules is not None else default_rules()
     if spam:
         from newsletter.checks import spam as spam_rule
 
@@ -73,7 +75,12 @@ def run_checks(result: BuildResult, settings: Settings, search_dirs: list[Path],
         rules.append(lambda c: online_rule.check(c, **(online_options or {})))
     findings: list[Finding] = []
     for rule in rules:
-        findings.extend(rule(ctx))
+        try:
+            findings.extend(rule(ctx))
+        except Exception as e:  # noqa: BLE001 - a bug in one rule must not cost the build or the report
+            name = getattr(rule, "__module__", "?").rsplit(".", 1)[-1]
+            findings.append(Finding("check", "error", f"the {name} rule failed: {type(e).__name__}: {e}",
+                                    result.issue.path, 0, "this is a bug in newsletter: please report it"))
     issue = result.issue.path
     return [f if f.issue else Finding(f.rule, f.severity, f.message, f.file, f.line, f.hint, issue) for f in findings]
 
