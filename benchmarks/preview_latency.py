@@ -108,7 +108,7 @@ def main() -> None:
             proc.terminate()
             proc.wait(timeout=10)
     times.sort()
-    p90 = times[max(0, int(round(0.9 * len(times))) - 1)]
+    p90 = times[max(0, round(0.9 * len(times)) - 1)]
     print(f"\n{issue.name} ({issue.stat().st_size if issue.exists() else len(original)} bytes), "
           f"{'375' if opts.mobile else '1024'} px frame, {len(times)} saves")
     print(f"median {statistics.median(times):.0f} ms, p90 {p90:.0f} ms, worst {times[-1]:.0f} ms")

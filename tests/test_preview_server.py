@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import signal
 import socket
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 from click.testing import CliRunner
@@ -289,6 +288,17 @@ def test_a_non_loopback_host_warns(workspace: Path) -> None:
 
     assert is_loopback("127.0.0.1") and is_loopback("localhost") and is_loopback("::1")
     assert not is_loopback("0.0.0.0") and not is_loopback("192.168.1.10")
+
+
+def test_the_warning_for_a_non_loopback_host_is_printed(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Binds loopback (tests never use other addresses) but treats it as foreign to see the warning."""
+    import newsletter.commands.preview as cmd
+
+    monkeypatch.setattr(cmd, "is_loopback", lambda host: False)
+    monkeypatch.setattr(cmd, "_serve_until_stopped", lambda server, stop: server.stop())
+    result = CliRunner().invoke(cli, ["preview", "--port", str(free_port())], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert "Warning: serving on 127.0.0.1, not a loopback address" in result.output
 
 
 def test_issue_argument_opens_that_page(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
-from newsletter.preview.variants import apply_views, dark, images_off, source_page, text_page, without_styles
+from newsletter.preview.variants import (
+    apply_views,
+    dark,
+    images_off,
+    source_page,
+    text_page,
+    without_styles,
+)
 
 EMAIL = """<!doctype html><html><head>
 <meta name="color-scheme" content="light dark"><meta name="supported-color-schemes" content="light dark">
@@ -72,7 +79,7 @@ def test_text_page_escapes_and_marks_lines_over_78_columns() -> None:
     page = text_page(text)
     assert "&lt;b&gt;" in page and "<b>" not in page
     assert f'<span class="long" title="79 columns">{"x" * 79}</span>' in page
-    assert f'<span class="long" title="78 columns">' not in page
+    assert '<span class="long" title="78 columns">' not in page
     assert "78ch" in page
 
 

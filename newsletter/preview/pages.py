@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 import html
 import re
-from pathlib import Path
 from typing import Any
 
 from newsletter.build import GMAIL_CLIP_BYTES
@@ -132,7 +131,3 @@ def index_page(state: PreviewState) -> str:
         banner = f'<div class="banner error"><strong>Settings error</strong><ul>{items}</ul></div>'
     return INDEX.format(title=title, banner=banner, rows="\n".join(rows))
 
-
-def slug_for(argument: str, root: Path) -> str:
-    """The slug an ISSUE argument names: a path to an issue file, or the slug itself."""
-    return Path(argument).stem

@@ -88,7 +88,7 @@ class Handler(BaseHTTPRequestHandler):
     server_version = "newsletter-preview"
     sys_version = ""
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+    def log_message(self, format: str, *args: Any) -> None:
         pass  # a request log would drown the build messages
 
     def do_HEAD(self) -> None:

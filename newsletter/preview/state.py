@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from newsletter.build import BuildResult, render_issue, write_issue
 from newsletter.errors import NewsletterError, Problem

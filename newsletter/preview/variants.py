@@ -74,7 +74,7 @@ def images_off(source: str) -> str:
 
 def _media_blocks(css: str) -> list[tuple[int, int, int, str]]:
     """(start, body start, end, condition) of each top-level @media block in ``css``."""
-    blocks = []
+    blocks: list[tuple[int, int, int, str]] = []
     pos = 0
     while True:
         m = _MEDIA.search(css, pos)

@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 import struct
 import zlib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 from conftest import MINIMAL_ISSUE, free_port
@@ -57,7 +58,7 @@ def pv(browser: Any, server: PreviewServer) -> Iterator[Page]:
 
     def only_loopback(route: Route) -> None:
         url = route.request.url
-        if url.startswith(server.url + "/") or url.startswith("data:"):
+        if url.startswith((server.url + "/", "data:")):
             route.continue_()
         elif url == IMAGE_URL:
             route.fulfill(status=200, content_type="image/png", body=image)
