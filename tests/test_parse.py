@@ -160,7 +160,8 @@ def test_raw_html_is_text() -> None:
          "x.md:7: unknown image attribute 'size' (images take {credit=\"...\"} and {.decorative})"),
         ("# S\n\n[](https://e.example/a)\n", "x.md:7: link to https://e.example/a has no text (write [what the link is](URL))"),
         ("::: sponsor\nAd.\n:::\n\nStray.\n\n# S\n",
-         "x.md:9: text between blocks must belong to a story (put it in the intro (before any block) or under a '# Headline')"),
+         "x.md:9: text between blocks must belong to a story"
+         " (move it under a '# Headline', or above the first block to make it the intro)"),
     ],
 )
 def test_body_errors(body: str, expected: str) -> None:

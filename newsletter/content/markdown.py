@@ -22,6 +22,9 @@ from newsletter.content.urls import url_problem
 from newsletter.deliver.esp import has_tag
 from newsletter.errors import Problem
 
+#: Deeper inline nesting is refused: every later stage walks the tree recursively.
+MAX_INLINE_DEPTH = 20
+
 _MERGE_TAG = re.compile(r"\*\|[A-Za-z0-9_:]+\|\*")
 _PLACEHOLDER = re.compile(r"%%([a-z][a-z0-9_]*)(?:\|([^%\n]{0,80}))?%%")
 
@@ -108,9 +111,19 @@ class BlockReader:
         """Inline children -> model inlines. Images are taken out into ``figures``."""
         line = self.line_of(inline)
         stack: list[tuple[str, list[m.Inline], Token | None]] = [("root", [], None)]
+        too_deep = 0  # open tokens ignored past MAX_INLINE_DEPTH (still waiting for their close)
         for tok in inline.children or []:
             t = tok.type
             top = stack[-1][1]
+            if t in ("em_open", "strong_open", "link_open") and (too_deep or len(stack) > MAX_INLINE_DEPTH):
+                if not too_deep:
+                    self.problem(line, f"emphasis or links are nested more than {MAX_INLINE_DEPTH} levels deep",
+                                 "simplify the run of '*', '_' or '[' characters")
+                too_deep += 1
+                continue
+            if t in ("em_close", "strong_close", "link_close") and too_deep:
+                too_deep -= 1
+                continue
             if t == "text":
                 if tok.content:
                     top.append(m.Text(tok.content))

@@ -172,7 +172,7 @@ def _split(tokens: Sequence[Token], reader: BlockReader) -> tuple[list[m.Block],
             if items:
                 where = reader.line_of(tok)
                 reader.problem(where, "text between blocks must belong to a story",
-                               "put it in the intro (before any block) or under a '# Headline'")
+                               "move it under a '# Headline', or above the first block to make it the intro")
             else:
                 intro.extend(blocks)
         else:
