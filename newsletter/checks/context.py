@@ -88,9 +88,8 @@ class CheckContext:
         """The first line of the issue file containing ``snippet`` (0 when none does)."""
         if not snippet:
             return 0
-        body_start = 0
         for n, line in enumerate(self._source_lines, start=1):
-            if snippet in line and n > body_start:
+            if snippet in line:
                 return n
         return 0
 

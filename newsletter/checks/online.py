@@ -36,7 +36,8 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
     def __init__(self, chain: list[str]) -> None:
         self.chain = chain
 
-    def redirect_request(self, req, fp, code, msg, headers, newurl):  # type: ignore[no-untyped-def]
+    def redirect_request(self, req: urllib.request.Request, fp: Any, code: int, msg: str, headers: Any,
+                         newurl: str) -> urllib.request.Request | None:
         self.chain.append(newurl)
         return super().redirect_request(req, fp, code, msg, headers, newurl)
 
