@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -112,6 +113,9 @@ def parse_front_matter(file: str, text: str, first_line: int, problems: list[Pro
         problems.append(Problem(file, first_line, "front matter needs 'date'", "add: date: YYYY-MM-DD"))
     else:
         try:
+            # Only YYYY-MM-DD: Python also reads 20260602 and week dates (2026-W23-2).
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(raw_date).strip()):
+                raise ValueError
             fm.date = dt.date.fromisoformat(str(raw_date).strip())
         except ValueError:
             problems.append(Problem(file, where("date"), f"'date' is not a real date: {raw_date!r}",
