@@ -103,3 +103,12 @@ def test_init_into_a_file_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.M
     monkeypatch.chdir(tmp_path)
     (tmp_path / "afile").write_text("x", encoding="utf-8")
     assert invoke("init", "afile").exit_code == 2
+
+
+def test_init_checks_everything_before_writing_anything(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "issues").write_text("not a folder", encoding="utf-8")
+    result = invoke("init")
+    assert (result.exit_code, result.stderr) == (
+        1, "Error: issues: is a file, but the workspace needs a folder here (move it away, or choose another folder)\n")
+    assert not (tmp_path / "newsletter.yaml").exists()

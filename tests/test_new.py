@@ -101,3 +101,17 @@ def test_bad_date_is_a_usage_error(workspace: Path, date: str) -> None:
     assert result.exit_code == 2
     assert f"Error: Invalid value for '--date': {date!r} is not a real date" in result.stderr
     assert not list((workspace / "issues").glob("*headline*"))
+
+
+def test_new_with_workspace_option_and_without_a_workspace(workspace: Path, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = invoke("new", "Far away", "--date", "2026-08-01", "-C", str(workspace))
+    assert result.exit_code == 0
+    assert (workspace / "issues" / "2026-08-01-far-away.md").is_file()
+    result = invoke("new", "Nowhere")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: no newsletter.yaml found in this folder or any parent")
+    assert not (elsewhere / "issues").exists()

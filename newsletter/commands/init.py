@@ -50,6 +50,10 @@ def init_workspace(directory: Path) -> None:
         if path.exists() or path.is_symlink():
             raise NewsletterError(Problem(str(path), 0, "already exists; 'newsletter init' never overwrites a file",
                                           "choose an empty folder: newsletter init DIR"))
+    for folder in {path.parent for path in files}:
+        if folder.exists() and not folder.is_dir():
+            raise NewsletterError(Problem(str(folder), 0, "is a file, but the workspace needs a folder here",
+                                          "move it away, or choose another folder"))
     created: list[Path] = []
     try:
         for path, text in files.items():
