@@ -107,7 +107,7 @@ def test_merge_tags_case_keeps_every_tag_byte_exact(tmp_path: Path) -> None:
     for tag in ("*|FNAME|*", "*|MEMBER_ID|*", "*|LNAME|*", "*|EMAIL|*"):
         assert tag in html and tag in text, tag
     assert 'href="*|UNSUB|*"' in html and 'href="*|ARCHIVE|*"' in html
-    assert 'href="https://harborwatch.example/account?id=*|UNIQID|*&src=email"' in html
+    assert 'href="https://harborwatch.example/account?id=*|UNIQID|*&amp;src=email"' in html  # tag exact, & escaped
     assert "%7C" not in html and "&#124;" not in html
 
 
@@ -119,3 +119,37 @@ def test_escaping_case_lets_nothing_executable_through(tmp_path: Path) -> None:
     assert not re.search(r"<[a-z][^>]*\son[a-z]+\s*=", lowered), "an event-handler attribute reached the email"
     assert "{{ 7*7 }}" in html and "49" not in text.split("Content is data")[1].split("\n")[0]
     assert "&lt;/mj-text&gt;" in html
+
+
+@pytest.mark.slow
+def test_golden_files_change_only_with_the_update_flag(tmp_path: Path) -> None:
+    """Without --update-golden a mismatch fails and leaves the file alone; with it, the file
+    is rewritten and the test passes. Runs a copy of this module in a separate pytest."""
+    import subprocess
+    import sys
+
+    tests = tmp_path / "tests"
+    case = tests / "golden" / "escaping"
+    case.mkdir(parents=True)
+    shutil.copy(Path(__file__), tests / "test_golden.py")
+    (tests / "conftest.py").write_text(
+        "def pytest_addoption(parser):\n    parser.addoption('--update-golden', action='store_true', default=False)\n",
+        encoding="utf-8")
+    shutil.copy(GOLDEN / "newsletter.yaml", tests / "golden" / "newsletter.yaml")
+    for name in ("issue.md", "email.txt"):
+        shutil.copy(GOLDEN / "escaping" / name, case / name)
+    stale = (GOLDEN / "escaping" / "email.html").read_text(encoding="utf-8").replace("Entities stay", "Entities STAY")
+    (case / "email.html").write_text(stale, encoding="utf-8")
+
+    def run(*extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", str(tests / "test_golden.py"),
+                               "-k", "test_golden and escaping", *extra],
+                              cwd=tmp_path, capture_output=True, text=True, timeout=300)
+
+    first = run()
+    assert first.returncode == 1, first.stdout
+    assert "rerun with --update-golden" in first.stdout
+    assert (case / "email.html").read_text(encoding="utf-8") == stale
+    second = run("--update-golden")
+    assert second.returncode == 0, second.stdout
+    assert "Entities STAY" not in (case / "email.html").read_text(encoding="utf-8")
