@@ -356,3 +356,12 @@ def test_a_failing_rule_becomes_an_error_finding_not_a_crash(workspace: Path) ->
     found = run_checks(r, ws.settings, search_path(ws.templates_dir), rules=[size.check, broken])
     assert [(f.rule, f.severity) for f in found] == [("check", "error")]
     assert "KeyError" in found[0].message and found[0].issue == r.issue.path
+
+
+def test_inbox_default_preheader_points_at_the_sentence_it_came_from(workspace: Path) -> None:
+    issue = GOOD_ISSUE.replace('preheader: "Spring tides return on Thursday, and the harbour gates change their hours."\n',
+                               "")
+    ws, r = build_issue(workspace, issue)
+    found = [f for f in run_rule(inbox, ws, r) if "preheader is" in f.message]
+    lines = issue.split("\n")
+    assert found and "The lede sentence comes first." in lines[found[0].line - 1]

@@ -21,7 +21,8 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.issue_finding("inbox", "warning", f"subject is {len(subject)} characters; phones show about "
                                 f"{SUBJECT_MAX}", "put the news in the first 60 characters", lines.get("subject", 0))
     pre = " ".join(issue.preheader.split())
-    where = lines.get("preheader", 0) if issue.preheader_given else 0
+    # A preheader not given in front matter is the first sentence of the body: point there.
+    where = lines.get("preheader", 0) if issue.preheader_given else ctx.issue_line(pre[:30])
     hint = "set 'preheader:' in the front matter" if not issue.preheader_given else "rewrite 'preheader:'"
     if not pre:
         yield ctx.issue_finding("inbox", "warning", "no preheader: the inbox shows the first text of the body",
