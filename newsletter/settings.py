@@ -181,7 +181,7 @@ def load_settings(path: Path) -> Settings:
     lines = _key_lines(node) if node is not None else {}
     problems: list[Problem] = []
     warnings: list[str] = []
-    settings = _build(Settings, data, "", file, lines, problems, warnings)
+    settings: Settings = _build(Settings, data, "", file, lines, problems, warnings)
     settings.path = file
     settings.warnings = warnings
     _validate(settings, file, lines, problems)
@@ -204,7 +204,7 @@ def _build(cls: type, data: dict[str, Any], prefix: str, file: str, lines: dict[
             where = f"{display_path(file)}:{line}" if line else display_path(file)
             warnings.append(f"{where}: unknown setting '{dotted}'{hint}")
             continue
-        default = f.default_factory() if callable(f.default_factory) else f.default  # type: ignore[misc]
+        default = f.default_factory() if callable(f.default_factory) else f.default
         if hasattr(default, "__dataclass_fields__"):
             if value is None:
                 value = {}
@@ -273,7 +273,7 @@ def iter_documented(cls: type = Settings, prefix: str = "") -> list[tuple[str, A
     for f in fields(cls):
         if f.metadata.get("internal"):
             continue
-        default = f.default_factory() if callable(f.default_factory) else f.default  # type: ignore[misc]
+        default = f.default_factory() if callable(f.default_factory) else f.default
         if hasattr(default, "__dataclass_fields__"):
             out.append((prefix + f.name, None, f.metadata.get("doc", "")))
             out.extend(iter_documented(type(default), prefix + f.name + "."))

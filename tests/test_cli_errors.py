@@ -68,11 +68,11 @@ CASES = [
     ("unclosed-comment", HEAD + "Text <!-- never closed\n",
      "issues/bad.md:7: comment '<!--' is never closed (end it with '-->'; everything after it is hidden until then)"),
     ("emphasis-too-deep", HEAD + "*" * 30000 + "x" + "*" * 30000 + "\n",
-     "issues/bad.md:7: emphasis or links are nested more than 20 levels deep"
-     " (simplify the run of '*', '_' or '[' characters)"),
+     ("issues/bad.md:7: emphasis or links are nested more than 20 levels deep"
+     " (simplify the run of '*', '_' or '[' characters)")),
     ("intro-twice", "---\nsubject: x\ndate: 2026-06-02\nintro: Hi.\n---\nHello.\n\n# S\n",
-     "issues/bad.md:4: the intro is written twice: in front matter 'intro:' and before the first '# ' heading"
-     " (keep one of them)"),
+     ("issues/bad.md:4: the intro is written twice: in front matter 'intro:' and before the first '# ' heading"
+     " (keep one of them)")),
 ]
 
 

@@ -8,13 +8,12 @@ from pathlib import Path
 
 import click
 import pytest
+from conftest import REPO
 
 from newsletter.cli import cli
 from newsletter.content.frontmatter import KEYS
 from newsletter.content.model import CALLOUT_KINDS
 from newsletter.settings import iter_documented
-
-from conftest import REPO
 
 DOCS = REPO / "docs"
 

@@ -10,14 +10,13 @@ import zipfile
 from pathlib import Path
 
 import pytest
-
 from conftest import MINIMAL_ISSUE, MINIMAL_SETTINGS, REPO
 
 pytestmark = pytest.mark.slow
 
 
 def run(args: list[str], cwd: Path, timeout: int = 600) -> subprocess.CompletedProcess[str]:
-    out = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=timeout)
+    out = subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=timeout, check=False)
     assert out.returncode == 0, f"{args} failed:\n{out.stdout}\n{out.stderr}"
     return out
 
@@ -53,8 +52,8 @@ def test_the_wheel_carries_the_theme(wheel: Path) -> None:
 
 def test_installed_package_builds_outside_the_repository(venv: Path, tmp_path: Path) -> None:
     python = str(venv / "bin" / "python")
-    where = run([python, "-c", "import json, newsletter, newsletter.render.jinja as j; "
-                 "print(json.dumps([newsletter.__file__, str(j.theme_dir())]))"], cwd=tmp_path).stdout
+    where = run([python, "-c", ("import json, newsletter, newsletter.render.jinja as j; "
+                 "print(json.dumps([newsletter.__file__, str(j.theme_dir())]))")], cwd=tmp_path).stdout
     module, theme = json.loads(where)
     assert module.startswith(str(venv)) and theme.startswith(str(venv)) and theme.endswith("newsletter/theme")
 

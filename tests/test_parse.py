@@ -120,8 +120,8 @@ def test_intro_in_front_matter() -> None:
 def test_intro_in_both_places_is_an_error() -> None:
     head = "---\nsubject: T\ndate: 2026-06-02\nintro: Hello.\n---\n"
     assert errors("Also hello.\n\n# S\n", head) == [
-        "x.md:4: the intro is written twice: in front matter 'intro:' and before the first '# ' heading"
-        " (keep one of them)"
+        ("x.md:4: the intro is written twice: in front matter 'intro:' and before the first '# ' heading"
+        " (keep one of them)")
     ]
 
 
@@ -160,8 +160,8 @@ def test_raw_html_is_text() -> None:
          "x.md:7: unknown image attribute 'size' (images take {credit=\"...\"} and {.decorative})"),
         ("# S\n\n[](https://e.example/a)\n", "x.md:7: link to https://e.example/a has no text (write [what the link is](URL))"),
         ("::: sponsor\nAd.\n:::\n\nStray.\n\n# S\n",
-         "x.md:9: text between blocks must belong to a story"
-         " (move it under a '# Headline', or above the first block to make it the intro)"),
+         ("x.md:9: text between blocks must belong to a story"
+         " (move it under a '# Headline', or above the first block to make it the intro)")),
     ],
 )
 def test_body_errors(body: str, expected: str) -> None:

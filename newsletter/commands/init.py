@@ -14,7 +14,8 @@ from typing import Any
 import click
 
 from newsletter.errors import NewsletterError, Problem, display_path
-from newsletter.settings import CONFIG_NAME, REQUIRED_KEYS as REQUIRED, iter_documented
+from newsletter.settings import CONFIG_NAME, iter_documented
+from newsletter.settings import REQUIRED_KEYS as REQUIRED
 
 #: Values written for keys the user must set (they are obviously placeholders).
 EXAMPLE_VALUES: dict[str, str] = {

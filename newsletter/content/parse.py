@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Sequence
+from typing import Any, Sequence
 
 from markdown_it.token import Token
 
@@ -121,7 +121,7 @@ def _split(tokens: Sequence[Token], reader: BlockReader) -> tuple[list[m.Block],
     """
     intro: list[m.Block] = []
     items: list[m.Item] = []
-    story: dict | None = None
+    story: dict[str, Any] | None = None
     pending: list[m.Callout] = []  # callouts met inside the current story
 
     def finish_story() -> None:
