@@ -172,7 +172,8 @@ def _declarations(block: str, pos: int, add: Any) -> None:
                     "inline-grid": "css-display-grid", "none": "css-display-none"}.get(kind, "css-display")
             add(slug, f"display: {kind}", at)
         else:
-            base = re.sub(r"-(top|right|bottom|left)(-(width|style|color))?$", "", prop)
+            base = re.sub(r"-(top|right|bottom|left)(-(width|style|color))?$|^(border)-(width|style|color)$", r"\4",
+                          prop) or prop
             add(f"css-{prop}" if f"css-{prop}" in dataset()["by_slug"] else f"css-{base}", prop, at)
         if "!important" in value_l:
             add("css-important", "!important", at)
