@@ -7,8 +7,9 @@ import http.server
 import logging
 import socket
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
+from typing import ClassVar
 
 import pytest
 
@@ -70,9 +71,9 @@ def test_img_width_attribute_is_not_overwritten() -> None:
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):
-    hits: list[str] = []
+    hits: ClassVar[list[str]] = []
 
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         self.hits.append(self.path)
         self.send_response(200)
         self.send_header("Content-Type", "text/css")

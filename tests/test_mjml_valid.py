@@ -50,7 +50,7 @@ def emit_mjml(issue: Path, tmp_path: Path) -> Path:
 
 
 def run_validator(mjml_file: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([validator(), "-v", str(mjml_file)], capture_output=True, text=True, timeout=120,
+    return subprocess.run([validator(), "-v", str(mjml_file)], check=False, capture_output=True, text=True, timeout=120,
                           cwd=mjml_file.parent)
 
 

@@ -3,6 +3,7 @@ dark mode, the preheader, colours and fonts from settings, template overrides an
 
 from __future__ import annotations
 
+import itertools
 import re
 import shutil
 from html.parser import HTMLParser
@@ -166,7 +167,7 @@ def test_lang_title_tables_and_images(issue: Path, repo_ws: Workspace) -> None:
 def test_headings_start_with_one_h1_and_never_skip_a_level(issue: Path, repo_ws: Workspace) -> None:
     levels = outline(render_issue(repo_ws, issue)).headings
     assert levels[0] == 1 and levels.count(1) == 1
-    for before, after in zip(levels, levels[1:]):
+    for before, after in itertools.pairwise(levels):
         assert after <= before + 1, f"h{before} is followed by h{after}: {levels}"
 
 
@@ -184,14 +185,13 @@ def test_heading_levels_by_role(repo_ws: Workspace) -> None:
 def test_preheader_is_first_hidden_and_followed_by_filler(issue: Path, repo_ws: Workspace) -> None:
     result = render_issue(repo_ws, issue)
     body = result.html[result.html.index("<body"):]
-    div = re.search(r'<div class="nl-preheader"[^>]*>(.*?)</div>', body, re.S)
+    div = re.search(r'<div class="nl-preheader"[^>]*>(.*?)</div>', body, re.DOTALL)
     assert div
     before = body[:body.index(div.group(0))]
-    assert not re.sub(r"<!--.*?-->|<[^>]+>|\s", "", before, flags=re.S), "text comes before the preheader"
+    assert not re.sub(r"<!--.*?-->|<[^>]+>|\s", "", before, flags=re.DOTALL), "text comes before the preheader"
     assert "display:none" in div.group(0).replace(" ", "")
     content = div.group(1)
-    assert content.startswith(result.issue.preheader.replace("&", "&amp;").replace("'", "&#x27;")) or \
-        content.startswith(result.issue.preheader)
+    assert content.startswith((result.issue.preheader.replace("&", "&amp;").replace("'", "&#x27;"), result.issue.preheader))
     filler = content[len(result.issue.preheader):]
     assert filler.count("\u034f") >= 50 and filler.count("\u200c") >= 50
     assert not re.sub(r"[\u034f\u200c\u00a0\s]", "", filler)
@@ -220,11 +220,11 @@ def _top_level_selectors(css: str) -> list[str]:
 @pytest.mark.parametrize("issue", ALL, ids=IDS)
 def test_style_blocks_hold_only_media_queries_dark_rules_and_mrml_resets(issue: Path, repo_ws: Workspace) -> None:
     html = render_issue(repo_ws, issue).html
-    blocks = re.findall(r"<style[^>]*>(.*?)</style>", html, re.S)
+    blocks = re.findall(r"<style[^>]*>(.*?)</style>", html, re.DOTALL)
     assert blocks
     for css in blocks:
         for selector in _top_level_selectors(css):
-            ok = selector.startswith("@media") or selector.startswith("[data-ogs") or selector in MRML_RESETS
+            ok = selector.startswith(("@media", "[data-ogs")) or selector in MRML_RESETS
             assert ok, f"{selector!r} in a <style> block: put it in email.css.j2 so it is inlined"
     assert all(".nl-" not in s or s.startswith(("@media", "[data-ogs")) for b in blocks for s in _top_level_selectors(b))
 
