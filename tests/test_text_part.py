@@ -133,3 +133,28 @@ def test_labels_captions_credits_and_footer(workspace: Path) -> None:
                    "1 Test Street, Testville", "Text part", "June 2, 2026"):
         assert needle in text, needle
     assert re.search(r"(?i)sponsor|presented by", text)
+
+
+EXAMPLES = sorted((Path(__file__).resolve().parent.parent / "issues").glob("*.md"))
+
+
+def test_every_paragraph_and_link_of_the_example_issues_appears(repo_workspace: Path) -> None:
+    assert EXAMPLES, "the repository has example issues"
+    result = CliRunner().invoke(cli, ["build"])
+    assert result.exit_code == 0, result.output
+    for example in EXAMPLES:
+        issue = parse_issue_file(repo_workspace / "issues" / example.name)
+        text = (repo_workspace / "out" / issue.slug / "email.txt").read_text(encoding="utf-8")
+        flat = " ".join(text.replace("<", " ").replace(">", " ").split())
+        for paragraph in all_paragraphs(issue):
+            words = " ".join(plain_text(paragraph.inlines).split())
+            for word in words.split():
+                assert word.strip(".,:;") in flat, (example.name, word)
+            for link in links(paragraph.inlines):
+                assert link.url.removeprefix("mailto:") in text, (example.name, link.url)
+        # The content's lines (from the contents list to the footer rule); the theme's own
+        # masthead and footer lines are the theme's business (tests/test_theme.py, goldens).
+        body = text.split("\n----\n")[0].split("IN THIS ISSUE", 1)[-1]
+        for line in body.split("\n"):
+            if len(line) > 76:
+                assert re.fullmatch(r"\s*\S*https?://\S+", line), (example.name, line)
