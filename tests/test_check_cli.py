@@ -134,3 +134,11 @@ def test_check_command_is_documented() -> None:
     for option in ("--format", "--strict", "--spam", "--online"):
         assert option in result.stdout
         assert option in (REPO / "docs" / "check.md").read_text(encoding="utf-8")
+
+
+def test_documented_example_matches_the_documented_schema() -> None:
+    doc = (REPO / "docs" / "check.md").read_text(encoding="utf-8")
+    examples = [b for b in re.findall(r"```json\n(.*?)```", doc, re.S) if '"$schema"' not in b]
+    assert examples
+    for block in examples:
+        jsonschema.validate(json.loads(block), documented_schema())
