@@ -53,6 +53,8 @@ def open_workspace(directory: Path | None = None) -> Workspace:
     """The workspace at ``directory`` (``-C``), or found from the current folder upwards."""
     if directory is not None:
         root = directory.resolve()
+        if not root.is_dir():
+            raise SettingsError(Problem(str(directory), 0, "no such folder", "-C names an existing workspace folder"))
         if not (root / CONFIG_NAME).is_file():
             raise SettingsError(Problem(str(root / CONFIG_NAME), 0, "no newsletter.yaml in this folder",
                                         "run 'newsletter init' to create a workspace"))

@@ -135,3 +135,10 @@ def test_python_dash_m(workspace: Path) -> None:
                          env=env, cwd=workspace, timeout=120)
     assert out.returncode == 0, out.stderr
     assert out.stdout.startswith("out/2026-06-02-tides/email.html")
+
+
+def test_workspace_option_naming_a_missing_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = run("build", "-C", "nowhere")
+    assert (result.exit_code, result.stderr) == (
+        1, "Error: nowhere: no such folder (-C names an existing workspace folder)\n")
