@@ -13,6 +13,7 @@ _MEDIA = re.compile(r"@media[^{]*\{((?:[^{}]*\{[^{}]*\})*)\s*\}", re.S)
 _RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
 _MJ_COLUMN = re.compile(r"\.(mj-column-(?:per|px)-[\w-]+)")
 _CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
+_CLASS_ATTR = re.compile(r"""\b(?:css-)?class=["']([^"']*)["']""")
 
 
 def media_rules(ctx: CheckContext) -> list[tuple[str, str]]:
@@ -41,10 +42,13 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
     for cls in sorted(needed - used):
         yield ctx.finding("responsive", "error", f"media rules select '.{cls}' but no element has that class",
                           "the inliner must keep classes (premailer remove_classes=False)", html=cls)
+    # Theme classes the media rules select that the MJML put on elements must survive inlining.
     theme = {c for selector, _ in rules for c in _CLASS.findall(selector) if not c.startswith("mj-")}
-    if theme and not theme & used:
-        yield ctx.finding("responsive", "error", "no element carries any class the theme's media rules select",
-                          "classes were stripped after the CSS was inlined", template=sorted(theme)[0])
+    written = {c for value in _CLASS_ATTR.findall(ctx.result.mjml) for c in value.split()}
+    for cls in sorted((theme & written) - used):
+        yield ctx.finding("responsive", "error", f"the media rules select '.{cls}', which the theme puts on an "
+                          "element, but the built HTML has lost it", "the inliner must keep classes "
+                          "(premailer remove_classes=False)", template=f"{cls}")
     for img in ctx.body.iter("img"):
         width = (img.get("width") or "").strip()
         if not width.isdigit():
