@@ -158,3 +158,15 @@ def test_every_paragraph_and_link_of_the_example_issues_appears(repo_workspace: 
         for line in body.split("\n"):
             if len(line) > 76:
                 assert re.fullmatch(r"\s*\S*https?://\S+", line), (example.name, line)
+
+
+def test_view_sections_keep_their_name_and_place_in_both_parts(workspace: Path) -> None:
+    (workspace / "issues" / "2026-06-02-tides.md").write_text(
+        "---\nsubject: Views\ndate: 2026-06-02\n---\n# S\n\nLede.\n\n## the view from Lisbon\n\nFrom there.\n\n"
+        "## ANA'S VIEW\n\nHers.\n", encoding="utf-8")
+    assert CliRunner().invoke(cli, ["build"]).exit_code == 0
+    out = workspace / "out" / "2026-06-02-tides"
+    html = (out / "email.html").read_text(encoding="utf-8")
+    text = (out / "email.txt").read_text(encoding="utf-8")
+    assert "THE VIEW FROM LISBON\n--------------------\n" in text and "ANA'S VIEW\n" in text
+    assert re.search(r"(?i)the view from lisbon", html) and re.search(r"(?i)ana(&#39;|&#x27;|'|’)s view", html)
