@@ -136,6 +136,9 @@ TRAVERSALS = [
     "/email/no-such-issue/email.html",
     "/issue/no-such-issue",
     "/static/%00preview.css",
+    "/issue/%ff%fe",
+    f"/email/{SLUG}/.%2e/.%2e/newsletter.yaml",
+    f"/email/{SLUG}/email.html%00",
 ]
 
 
@@ -173,6 +176,18 @@ def test_split_path_decodes_once_and_refuses_dot_segments() -> None:
     assert split_path("/email/%2e%2e/x") is None
     assert split_path("/email/%252e/x") is None
     assert split_path("/a/../b") is None
+
+
+def test_an_issue_file_name_with_spaces_and_accents_is_reachable(workspace: Path) -> None:
+    (workspace / "issues" / "2026-06-03 café notes.md").write_text(MINIMAL_ISSUE, encoding="utf-8")
+    s = PreviewServer(workspace, "127.0.0.1", free_port())
+    s.start()
+    try:
+        assert 'href="/issue/2026-06-03%20caf%C3%A9%20notes"' in get(s, "/")[2].decode()
+        assert get(s, "/issue/2026-06-03%20caf%C3%A9%20notes")[0] == 200
+        assert get(s, "/email/2026-06-03%20caf%C3%A9%20notes/email.html")[0] == 200
+    finally:
+        s.stop()
 
 
 def test_a_failed_build_keeps_the_last_good_one_and_says_where(server: PreviewServer, workspace: Path) -> None:
@@ -281,6 +296,31 @@ def test_sigterm_and_ctrl_c_stop_the_server_cleanly(workspace: Path, sig: signal
     assert "Traceback" not in err
     assert err.rstrip().endswith("Stopped.")
     assert f"Previewing {workspace} at http://127.0.0.1:{port}/" in err
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
+def test_a_signal_during_the_first_build_still_stops_cleanly(workspace: Path, sig: signal.Signals) -> None:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-m", "newsletter", "preview", "--port", str(port)],
+                            cwd=workspace, stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        _wait_for(lambda: _accepts(port) or proc.poll() is not None, timeout=30)  # bound: now building
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err and err.rstrip().endswith("Stopped.")
+
+
+def _accepts(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+            return True
+    except OSError:
+        return False
 
 
 def test_a_non_loopback_host_warns(workspace: Path) -> None:

@@ -57,6 +57,9 @@ def run_preview(issue: str | None, *, host: str | None, port: int | None, open_b
     previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
     try:
         _start_and_serve(server, issue, open_browser, root, stop)
+    except KeyboardInterrupt:  # Ctrl-C before serving began (during the first build)
+        server.stop()
+        click.echo("Stopped.", err=True)
     finally:
         signal.signal(signal.SIGTERM, previous)
 

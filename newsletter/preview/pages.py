@@ -6,6 +6,7 @@ import datetime as dt
 import html
 import re
 from typing import Any
+from urllib.parse import quote
 
 from newsletter.build import GMAIL_CLIP_BYTES
 from newsletter.errors import Problem, display_path
@@ -120,7 +121,7 @@ def index_page(state: PreviewState) -> str:
         size = f"{r.html_bytes / 1024:.1f} KB" if r else "&ndash;"
         status = ' <span class="badge error">build error</span>' if e.problems else ""
         rows.append(
-            f'<tr><td><a href="/issue/{html.escape(e.slug)}">{subject}</a>{status}</td>'
+            f'<tr><td><a href="/issue/{html.escape(quote(e.slug))}">{subject}</a>{status}</td>'
             f"<td>{date.isoformat() if date else ''}</td><td>{size}</td><td>{warning_count(e)}</td></tr>"
         )
     if not rows:

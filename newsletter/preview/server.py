@@ -39,7 +39,8 @@ OUTPUTS = {
     "email.txt": "text/plain; charset=utf-8",
     "email.eml": "message/rfc822",
 }
-_SEGMENT = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+#: A path segment: no separators, controls or leading dot (names are then looked up in a whitelist).
+_SEGMENT = re.compile(r"^[^./\\\x00-\x1f\x7f][^/\\\x00-\x1f\x7f]*$")
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "[::1]"}
 
 
@@ -70,7 +71,10 @@ def split_path(raw: str) -> list[str] | None:
     path = urlsplit(raw).path
     if not path.startswith("/"):
         return None
-    decoded = unquote(path, errors="strict") if "%" in path else path
+    try:
+        decoded = unquote(path, errors="strict") if "%" in path else path
+    except UnicodeDecodeError:
+        return None
     if "%" in decoded or "\\" in decoded or "\x00" in decoded:
         return None
     segments = decoded.split("/")[1:]
@@ -246,10 +250,12 @@ class PreviewServer:
             t.start()
 
     def stop(self) -> None:
+        """Stop serving and watching; safe to call at any point after construction, and twice."""
         self._stop.set()
         self.state.close()
         if self.httpd is not None:
-            self.httpd.shutdown()
+            if self._threads and self._threads[0].is_alive():
+                self.httpd.shutdown()  # waits for serve_forever, so only when it runs
             self.httpd.server_close()
         for t in self._threads:
             t.join(timeout=2)
