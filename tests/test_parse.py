@@ -186,3 +186,13 @@ def test_quote_attribution(quote: str) -> None:
 def test_a_dash_inside_a_quote_is_not_an_attribution() -> None:
     doc = issue("# S\n\n::: quote\nCalm -- for now.\n:::\n")
     assert doc.callouts[0].attribution == ""
+
+
+def test_comments_in_a_front_matter_intro_are_dropped_too() -> None:
+    head = "---\nsubject: T\ndate: 2026-06-02\nintro: |\n  Hello <!-- say it warmly --> there.\n  <!-- a note\n  on two lines -->\n---\n"
+    doc = issue("# S\n", head)
+    assert doc.intro == (m.Paragraph((m.Text("Hello there."),), 5),)
+    head = "---\nsubject: T\ndate: 2026-06-02\nintro: |\n  Hi.\n  <!-- never closed\n---\n"
+    assert errors("# S\n", head) == [
+        "x.md:6: comment '<!--' is never closed (end it with '-->'; everything after it is hidden until then)"
+    ]
