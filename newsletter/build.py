@@ -59,10 +59,13 @@ class BuildResult:
         return self.html_bytes > GMAIL_CLIP_BYTES
 
 
-def render_issue(ws: Workspace, path: Path) -> BuildResult:
-    """Everything for one issue, in memory. Raises NewsletterError with file:line."""
+def render_issue(ws: Workspace, path: Path, *, issue: m.Issue | None = None, extras: bool = True) -> BuildResult:
+    """Everything for one issue, in memory. Raises NewsletterError with file:line.
+
+    ``issue``: ``path`` already parsed (it is then not read again). ``extras=False`` stops
+    after the HTML and text parts: no .eml, no quality gate (the web archive's pages)."""
     # 1. Read the issue file into the content model.
-    issue = parse_issue_file(path)
+    issue = parse_issue_file(path) if issue is None else issue
     # 2. Build what the templates see (escaped content, links, tag tokens).
     context = build_context(issue, ws.settings, link_url=link_tagger(issue, ws.settings.utm))
     env = get_environment(ws.templates_dir)
@@ -87,6 +90,8 @@ def render_issue(ws: Workspace, path: Path) -> BuildResult:
         result.warnings.append(
             f"{path}: HTML is {result.html_bytes / 1024:.1f} KB, over Gmail's 102 KB limit: Gmail will clip it"
         )
+    if not extras:
+        return result
     # 6. The message file: both parts as one multipart/alternative email.
     result.eml = build_eml(html=html, text=text, issue=issue, settings=ws.settings, unsubscribe_url=context.links.unsubscribe)
     # 7. The quality gate: the offline rules only (spam and online run in `newsletter check`).

@@ -126,7 +126,7 @@ class Task:
             from newsletter.deliver.archive import archive_page
 
             try:
-                page, _ = archive_page(self.ws, path)
+                page, _ = archive_page(self.ws, path, result.issue)
                 written.append(page)
             except NewsletterError:
                 pass  # the page stays out of the archive, and the issue uncached for it

@@ -109,13 +109,14 @@ def build_archive(ws: Workspace, paths: list[Path] | None = None) -> list[Path]:
     return [*write_index(ws, issues), *written]
 
 
-def archive_page(ws: Workspace, path: Path) -> tuple[Path, m.Issue]:
+def archive_page(ws: Workspace, path: Path, issue: m.Issue | None = None) -> tuple[Path, m.Issue]:
     """Render and write one issue's web page, out/archive/<slug>/index.html; returns it and the issue.
 
     The per-issue part of the archive: `newsletter build` runs it in its build workers
-    and caches it with the issue's email (newsletter/parallel.py)."""
+    and caches it with the issue's email (newsletter/parallel.py), passing the ``issue`` it
+    already parsed. The page needs only the HTML: no .eml, no quality gate."""
     web_ws = Workspace(ws.root, web_settings(ws.settings))
-    result = render_issue(web_ws, path)
+    result = render_issue(web_ws, path, issue=issue, extras=False)
     issue = result.issue
     target = ws.out_dir / ARCHIVE_DIR / issue.slug / "index.html"
     write_atomic(target, web_page(result.html, ws.settings, issue))
