@@ -15,7 +15,6 @@ then reported as info.
 from __future__ import annotations
 
 import difflib
-import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -23,10 +22,10 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from newsletter.checks import Finding
+from newsletter.checks.caniemail import client_name, dataset, known_clients, support
 from newsletter.checks.context import CheckContext, file_lines, theme_files
 from newsletter.content import model as m
 
-DATA_FILE = Path(__file__).resolve().parent / "data" / "caniemail.json"
 INLINE_CSS, STYLE_CSS = "email.css.j2", "responsive.css.j2"
 
 _JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
@@ -82,20 +81,6 @@ class Use:
     required: bool
 
 
-@lru_cache(maxsize=1)
-def dataset() -> dict[str, Any]:
-    raw = json.loads(DATA_FILE.read_text(encoding="utf-8"))
-    raw["by_slug"] = {f["slug"]: f for f in raw["data"]}
-    return raw
-
-
-def client_name(target: str) -> str:
-    names = dataset()["nicenames"]
-    family, _, platform = target.partition(".")
-    fam, plat = names["family"].get(family, family), names["platform"].get(platform, platform)
-    return plat if plat.startswith(fam) else f"{fam} {plat}"
-
-
 # ---- what the theme and the content use ------------------------------------------
 
 
@@ -111,19 +96,18 @@ def css_uses(text: str, file: str, required: bool) -> list[Use]:
         if slug in features:
             out.append(Use(slug, what, file, text.count("\n", 0, pos) + 1, required))
 
-    depth = 0
     start = 0
     for i, ch in enumerate(text + "{"):
         if ch not in "{}":
             continue
         chunk = text[start:i]
         if ch == "{":
-            if not required:  # inlined CSS: its selectors and at-rules never reach a client
+            # Selectors and at-rules count only in <style> CSS: the inliner applies those of the
+            # inlined CSS, so they never reach a client.
+            if not required:
                 _prelude(chunk.strip(), start + len(chunk) - len(chunk.lstrip()), add)
-            depth += 1
         else:
             _declarations(chunk, start, add)
-            depth -= 1
         start = i + 1
     return out
 
@@ -265,20 +249,6 @@ def content_uses(issue: m.Issue) -> list[Use]:
 
 
 # ---- judging them --------------------------------------------------------------------
-
-
-def support(feature: dict[str, Any], target: str) -> tuple[str, list[str]]:
-    """('y'|'a'|'n'|'u', note numbers) for the newest test of one client."""
-    value = feature.get("support", {}).get(target)
-    if not value:
-        return "u", []
-    parts = value.split()
-    return parts[0], [p.lstrip("#") for p in parts[1:] if p.startswith("#")]
-
-
-@lru_cache(maxsize=1)
-def known_clients() -> frozenset[str]:
-    return frozenset(key for f in dataset()["data"] for key in f.get("support", {}))
 
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
