@@ -21,9 +21,19 @@ class Source:
     body_line: int
 
 
+#: Issue files above this size are refused before they are read: real issues are tens of KB,
+#: Gmail clips anything over 102 KB of HTML, and Markdown parsing slows to minutes past a few MB.
+MAX_ISSUE_BYTES = 1024 * 1024
+
+
 def read_source(path: Path) -> Source:
     file = str(path)
     try:
+        size = path.stat().st_size
+        if size > MAX_ISSUE_BYTES and path.is_file():
+            raise ContentError(Problem(file, 0, f"file is {size / 1024 / 1024:.1f} MB; an issue file may be at most "
+                                                f"{MAX_ISSUE_BYTES // 1024 // 1024} MB",
+                                       "split it into several issues: Gmail clips an email over 102 KB anyway"))
         raw = path.read_bytes()
     except FileNotFoundError:
         raise ContentError(Problem(file, 0, "file not found")) from None
