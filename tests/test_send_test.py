@@ -289,3 +289,20 @@ def test_no_password_flag_exists() -> None:
     result = CliRunner().invoke(cli, ["send-test", "--help"])
     assert "--password" not in result.output
     assert "NEWSLETTER_SMTP_PASSWORD" in result.output
+
+
+def test_ssl_from_the_start(tagged: Path, tmp_path: Path) -> None:
+    cert, key = self_signed(tmp_path)
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert, key)
+    handler = Inbox()
+    controller = start(handler, ssl_context=context)
+    try:
+        result = send(["--to", "me@localhost", "--smtp", f"127.0.0.1:{controller.port}", "--ssl", "--cafile", str(cert)])
+        assert result.exit_code == 0, result.output
+        assert "(ssl)" in result.output and len(handler.messages) == 1
+        result = send(["--to", "me@localhost", "--smtp", f"127.0.0.1:{controller.port}", "--ssl"])
+        assert result.exit_code == 1
+        assert "TLS certificate not trusted" in result.output and len(handler.messages) == 1
+    finally:
+        controller.stop()
