@@ -2,9 +2,10 @@
 
 Starts `newsletter preview` as a subprocess on a free loopback port over a copy of this
 repository's workspace (or generated issues), opens the issue's page, then saves the issue
-file N times with a new marker sentence. The page records, with a listener on the frame's
-load event, the wall-clock moment the frame first holds the marker; the latency is that
-moment minus the moment just before the file was written (same machine, same clock).
+file N times with a new marker sentence. The page records, on the first animation frame
+(the moment before a paint) at which the frame's document holds the marker, the wall-clock
+time; the latency is that moment minus the moment just before the file was written (same
+machine, same clock). The server's own log gives the rebuild's share.
 
     python3 benchmarks/preview_latency.py [--runs 20] [--issue NAME] [--mobile]
 
@@ -17,6 +18,7 @@ import argparse
 import http.client
 import os
 import platform
+import re
 import shutil
 import socket
 import statistics
@@ -30,15 +32,17 @@ REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = os.environ.get("NEWSLETTER_CHROMIUM", "/usr/bin/chromium")
 ARGS = ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking"]
 
-# Installed once in the page: remembers when the frame's document first contains the marker.
+# Installed before each save: checks on every animation frame (just before the browser
+# paints) whether the frame's document holds the marker, and remembers the first time it does.
 WATCH_FRAME = """(marker) => {
   window.__seen = null;
   const frame = document.getElementById('frame');
   const check = () => {
     const doc = frame.contentDocument;
-    if (window.__seen === null && doc && doc.body && doc.body.innerText.includes(marker)) window.__seen = Date.now();
+    if (doc && doc.body && doc.body.textContent.includes(marker)) { window.__seen = Date.now(); return; }
+    requestAnimationFrame(check);
   };
-  frame.addEventListener('load', check);
+  requestAnimationFrame(check);
 }"""
 
 
@@ -81,8 +85,10 @@ def main() -> None:
         issue = root / "issues" / opts.issue if opts.issue else issues[-1]
         original = issue.read_text(encoding="utf-8")
         port = free_port()
+        log = root.parent / "preview.log"
+        log_file = log.open("w", encoding="utf-8")
         proc = subprocess.Popen([sys.executable, "-m", "newsletter", "preview", "--port", str(port)],
-                                cwd=root, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                                cwd=root, stdout=subprocess.DEVNULL, stderr=log_file)
         try:
             wait_until_serving(port, proc)
             with sync_playwright() as p:
@@ -107,11 +113,19 @@ def main() -> None:
         finally:
             proc.terminate()
             proc.wait(timeout=10)
+            log_file.close()
+        # The server's own "Built <file> in N ms" lines: the rebuild's share of each save.
+        built = [int(m) for m in re.findall(rf"Built {re.escape(issue.name)} in (\d+) ms", log.read_text())]
+        builds = sorted(built[1:])  # the first is the startup build
     times.sort()
     p90 = times[max(0, round(0.9 * len(times)) - 1)]
     print(f"\n{issue.name} ({issue.stat().st_size if issue.exists() else len(original)} bytes), "
           f"{'375' if opts.mobile else '1024'} px frame, {len(times)} saves")
-    print(f"median {statistics.median(times):.0f} ms, p90 {p90:.0f} ms, worst {times[-1]:.0f} ms")
+    print(f"save to frame: median {statistics.median(times):.0f} ms, p90 {p90:.0f} ms, worst {times[-1]:.0f} ms")
+    if builds:
+        print(f"of which the rebuild (render_issue, in the server): median {statistics.median(builds):.0f} ms, "
+              f"worst {builds[-1]:.0f} ms")
+    print(f"load average during the run: {os.getloadavg()[0]:.1f}")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"{platform.platform()}")
 
