@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from hypothesis import given
+from hypothesis import strategies as st
 
 from newsletter.cli import cli
 from newsletter.deliver.esp import (
@@ -120,3 +122,18 @@ def test_a_url_with_a_tag_inside_stays_exact_and_cannot_break_its_attribute(work
     assert '"onmouseover="' not in html
     text = (out / "email.txt").read_text(encoding="utf-8")
     assert "<https://dispatch.example/u?id=*|UNIQID|*&b=2>" in text
+
+
+_TAGS = [p.placeholder("first_name", "dear reader") for p in PROFILES.values() if p.name != "generic"] + [
+    "{{ unsubscribe_url }}", "{{{ pm:unsubscribe }}}", "*|UNSUB|*", "%recipient.first_name%"]
+
+
+@given(st.lists(st.one_of(st.sampled_from(_TAGS), st.from_regex(r"[a-z]{1,12}", fullmatch=True)), min_size=1, max_size=40),
+       st.integers(min_value=20, max_value=90))
+def test_wrapping_never_splits_a_tag(words: list[str], width: int) -> None:
+    from newsletter.render.text import wrap
+
+    wrapped = wrap(" ".join(words), width=width)
+    assert " ".join(wrapped.split("\n")) == " ".join(words)
+    for tag in set(words) & set(_TAGS):
+        assert wrapped.count(tag) == words.count(tag), tag
