@@ -88,7 +88,7 @@ def test_every_tag_is_byte_exact_in_both_parts(profile: str, tmp_path: Path) -> 
     assert f'href="{prefs}"' in html
     assert f"Manage preferences: {prefs}\n" in text
     assert f'href="{view}"' in html
-    assert f"Read on the web: {view}\n" in text
+    assert f"Read on the web:\n{view}\n" in text
     # A tag as a link target in the content.
     assert f'href="{link}"' in html
     assert f"the special page <{link}>" in text
