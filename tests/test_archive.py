@@ -110,6 +110,7 @@ def test_page_is_the_email_with_a_web_flavour(archive_ws: Path) -> None:
         assert same in page and same in email_html
     assert page.count('class="nl-card') == email_html.count('class="nl-card')
     assert '<a href="../"' in page and 'href="../feed.xml"' in page
+    assert "Read on the web" in email_html and "Read on the web" not in page  # no link to itself
     assert '<link rel="canonical" href="https://dispatch.example/issues/2026-06-02-second/">' in page
 
 

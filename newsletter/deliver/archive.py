@@ -69,11 +69,15 @@ def web_page(email_html: str, settings: Settings, issue: m.Issue) -> str:
     """The email HTML as a public page: tags made web-safe, a feed link and a way back to the index."""
     page = page_url(settings, issue.slug)
     out = web_safe(email_html, page)
+    # The masthead's "Read on the web" would link the page to itself: drop it and its separator.
+    self_link = re.compile(r"(?:[ \xa0]*\|[ \xa0]*)?<a\b[^>]*\bhref=\"" + re.escape(html_lib.escape(page))
+                           + r"\"[^>]*>Read on the web</a>")
+    out = self_link.sub("", out, count=1)
     head = (f'<link rel="canonical" href="{html_lib.escape(page)}">'
             f'<link rel="alternate" type="application/atom+xml" title="{html_lib.escape(settings.name)}" href="../feed.xml">')
     out = _HEAD_END.sub(lambda _: head + "</head>", out, count=1)
     colors = settings.theme.colors
-    nav = (f'<div style="max-width:600px;margin:0 auto;padding:12px 16px;font-family:{html_lib.escape(settings.theme.fonts.sans)};'
+    nav = (f'<div style="max-width:600px;margin:0 auto;padding:12px 28px;box-sizing:border-box;font-family:{html_lib.escape(settings.theme.fonts.sans)};'
            f'font-size:14px;"><a href="../" style="color:{colors.link};">&larr; All issues of {html_lib.escape(settings.name)}</a></div>')
     return _BODY_START.sub(lambda mt: mt.group(0) + nav, out, count=1)
 
