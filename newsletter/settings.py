@@ -141,16 +141,21 @@ class Settings:
 
 
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
+_LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")  # BCP 47, loosely: en, en-GB, zh-Hant-TW
+_EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\".]+$")
 
 
-def _key_lines(node: yaml.Node, prefix: str = "") -> dict[str, int]:
-    """Map dotted keys to 1-based lines using the YAML node tree."""
+def _key_lines(node: yaml.Node, prefix: str, file: str, problems: list[Problem]) -> dict[str, int]:
+    """Map dotted keys to 1-based lines using the YAML node tree; a key given twice is a problem."""
     out: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
             key = f"{prefix}{k.value}"
+            if key in out:
+                problems.append(Problem(file, k.start_mark.line + 1, f"setting '{key}' is given twice",
+                                        f"the first is on line {out[key]}; keep one"))
             out[key] = k.start_mark.line + 1
-            out.update(_key_lines(v, key + "."))
+            out.update(_key_lines(v, key + ".", file, problems))
     return out
 
 
@@ -178,8 +183,8 @@ def load_settings(path: Path) -> Settings:
         data = {}
     if not isinstance(data, dict):
         raise SettingsError(Problem(file, 1, "settings must be a mapping of keys to values"))
-    lines = _key_lines(node) if node is not None else {}
     problems: list[Problem] = []
+    lines = _key_lines(node, "", file, problems) if node is not None else {}
     warnings: list[str] = []
     settings: Settings = _build(Settings, data, "", file, lines, problems, warnings)
     settings.path = file
@@ -246,8 +251,16 @@ def _validate(s: Settings, file: str, lines: dict[str, int], problems: list[Prob
         for part in key.split("."):
             value = getattr(value, part)
         need(key, value)
-    if s.language.strip().lower() in ("", "und"):
-        problems.append(Problem(file, lines.get("language", 0), "'language' must be a language tag such as en or en-GB"))
+    if s.language.strip().lower() in ("", "und") or not _LANGUAGE.match(s.language.strip()):
+        problems.append(Problem(file, lines.get("language", 0),
+                                f"'language' must be a language tag such as en or en-GB, not {s.language!r}"))
+    for key in ("sender.email", "sender.reply_to"):
+        value = getattr(s.sender, key.split(".")[1]).strip()
+        if value and not _EMAIL.match(value):
+            problems.append(Problem(file, lines.get(key, 0), f"'{key}' must be an email address like desk@example.com, "
+                                                             f"not {value!r}"))
+    if s.timezone.strip():
+        problems.extend(_timezone_problem(s.timezone.strip(), file, lines.get("timezone", 0)))
     for f in fields(Colors):
         value = getattr(s.theme.colors, f.name)
         if not _COLOR.match(value):
@@ -265,6 +278,18 @@ def _validate(s: Settings, file: str, lines: dict[str, int], problems: list[Prob
         value = getattr(s, key)
         if value and not value.startswith(("https://", "http://")):
             problems.append(Problem(file, lines.get(key, 0), f"'{key}' must be an http(s) URL, not {value!r}"))
+
+
+def _timezone_problem(name: str, file: str, line: int) -> list[Problem]:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
+
+    try:
+        ZoneInfo(name)
+        return []
+    except (ZoneInfoNotFoundError, ValueError):
+        near = difflib.get_close_matches(name, sorted(available_timezones()), n=1)
+        hint = f"did you mean '{near[0]}'?" if near else "use an IANA name such as America/New_York"
+        return [Problem(file, line, f"unknown timezone '{name}'", hint)]
 
 
 def iter_documented(cls: type = Settings, prefix: str = "") -> list[tuple[str, Any, str]]:

@@ -75,7 +75,11 @@ def test_unknown_keys_warn_with_did_you_mean(tmp_path: Path, monkeypatch: pytest
          "newsletter.yaml:8: 'theme.colors.link' must be a hex colour like #1F1D1A, not '#12345'"),
         ("reading_wpm: fast\n", "newsletter.yaml:6: 'reading_wpm' must be a whole number, not 'fast'"),
         ("theme: 3\n", "newsletter.yaml:6: 'theme' must be a mapping of keys to values"),
-        ("language: und\n", "newsletter.yaml:6: 'language' must be a language tag such as en or en-GB"),
+        ("language: und\n", "newsletter.yaml:6: 'language' must be a language tag such as en or en-GB, not 'und'"),
+        ("language: English\n",
+         "newsletter.yaml:6: 'language' must be a language tag such as en or en-GB, not 'English'"),
+        ("timezone: America/New_Yrok\n",
+         "newsletter.yaml:6: unknown timezone 'America/New_Yrok' (did you mean 'America/New_York'?)"),
         ("esp: mailchimpp\n", "newsletter.yaml:6: unknown email service profile 'mailchimpp' (did you mean 'mailchimp'?)"),
         ("signup_url: example.com/join\n", "newsletter.yaml:6: 'signup_url' must be an http(s) URL, not 'example.com/join'"),
         ("smtp:\n  security: tls\n", "newsletter.yaml:7: 'smtp.security' must be none, starttls or ssl"),
@@ -129,3 +133,24 @@ def test_unknown_key_warning_does_not_stop_the_build(workspace: Path) -> None:
 def test_every_setting_is_documented() -> None:
     for key, _default, doc in iter_documented():
         assert doc.strip(), f"setting '{key}' has no documentation"
+
+
+@pytest.mark.parametrize("extra", ["language: zh-Hant-TW\n", "language: en-GB\n", "timezone: Europe/Lisbon\n",
+                                   "timezone: UTC\n"])
+def test_good_values(tmp_path: Path, extra: str) -> None:
+    assert load(tmp_path, GOOD + extra).warnings == []
+
+
+def test_sender_addresses_are_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    text = GOOD.replace("  email: desk@dispatch.example", "  email: desk\n  reply_to: Desk <d@x.example>")
+    assert problems(tmp_path, text, monkeypatch) == [
+        "newsletter.yaml:3: 'sender.email' must be an email address like desk@example.com, not 'desk'",
+        "newsletter.yaml:4: 'sender.reply_to' must be an email address like desk@example.com,"
+        " not 'Desk <d@x.example>'",
+    ]
+
+
+def test_a_key_given_twice_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert problems(tmp_path, GOOD + "name: Other\n", monkeypatch) == [
+        "newsletter.yaml:6: setting 'name' is given twice (the first is on line 1; keep one)"
+    ]
