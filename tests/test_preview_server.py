@@ -241,7 +241,19 @@ def test_long_poll_answers_when_the_epoch_moves(server: PreviewServer, workspace
     server.state.apply(plan_rebuild([(Kind.MODIFIED, issue)], workspace))
     answer = json.loads(get(server, f"/api/wait?epoch={epoch}&slug={SLUG}")[2])
     assert answer["epoch"] > epoch
-    assert answer["issue"]["version"] == answer["epoch"] and answer["issue"]["subject"] == "Tide tables for the week"
+    assert epoch < answer["issue"]["version"] <= answer["epoch"]  # the frame is told to reload
+    assert answer["issue"]["subject"] == "Tide tables for the week"
+
+
+def test_the_full_pass_updates_findings_without_reloading_the_frame(server: PreviewServer, workspace: Path) -> None:
+    issue = workspace / "issues" / f"{SLUG}.md"
+    server.state.apply(plan_rebuild([(Kind.MODIFIED, issue)], workspace))
+    entry = server.state.entry(SLUG)
+    assert entry is not None and entry.result is not None
+    # The stored build is the full one (.eml and findings), and the frame's version is the
+    # epoch of the first (HTML-only) pass, one before the full pass's.
+    assert entry.result.eml is not None
+    assert entry.version == server.state.epoch - 1
 
 
 def test_port_in_use_is_one_clear_line(workspace: Path) -> None:

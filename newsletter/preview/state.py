@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsletter.build import BuildResult, render_issue, write_issue
+from newsletter.content.model import Issue
 from newsletter.errors import NewsletterError, Problem
 from newsletter.preview.plan import Plan, is_issue_file
 from newsletter.settings import CONFIG_NAME, Settings, load_settings
@@ -125,34 +126,43 @@ class PreviewState:
             self.log(f"Warning: {warning}")
 
     def _build(self, path: Path) -> None:
+        """Build one issue in two passes, so the frame doesn't wait for the .eml and the checks.
+
+        The first pass stops after the HTML and text parts (``extras=False``) and is shown at
+        once; the second is the full build that `newsletter build` does (same HTML, plus the
+        .eml and the findings), which replaces it without reloading the frame and is written.
+        """
         started = time.perf_counter()
-        problems: list[Problem] = []
-        result: BuildResult | None = None
         if self.settings is None:
-            problems = list(self.settings_problems)
-        else:
-            ws = Workspace(self.root, self.settings)
+            self._record(path, None, list(self.settings_problems))
+            self._report(self.settings_problems)
+            return
+        ws = Workspace(self.root, self.settings)
+        lean, problems = _render(ws, path, extras=False)
+        if lean is not None:
+            previous = self.entry(path.stem)
+            if previous is not None and previous.result is not None:
+                lean.findings = previous.result.findings  # until the full pass has new ones
+        self._record(path, lean, problems)
+        if lean is None:
+            self._report(problems)
+            return
+        full, problems = _render(ws, path, extras=True, issue=lean.issue)
+        if full is not None:
             try:
-                result = render_issue(ws, path)
+                write_issue(ws, full)
             except NewsletterError as e:
                 problems = e.problems
-            except Exception as e:  # noqa: BLE001 - a bug must not take the server down
-                problems = [Problem(str(path), 0, f"internal error: {type(e).__name__}: {e}")]
-        # Pages are told first (the frame is served from memory), then out/ is written.
-        self._record(path, result, problems)
-        if result is not None:
-            try:
-                write_issue(Workspace(self.root, self.settings), result)  # type: ignore[arg-type]
-            except NewsletterError as e:
-                problems = e.problems
-                self._record(path, None, problems)
+        self._record(path, full if not problems else None, problems, reload_frame=bool(problems))
         if problems:
             self._report(problems)
         else:
             ms = (time.perf_counter() - started) * 1000
             self.log(f"Built {path.name} in {ms:.0f} ms")
 
-    def _record(self, path: Path, result: BuildResult | None, problems: list[Problem]) -> None:
+    def _record(self, path: Path, result: BuildResult | None, problems: list[Problem], *,
+                reload_frame: bool = True) -> None:
+        """Store a build (or its problems) and wake the pages; ``reload_frame`` moves the version."""
         with self._cond:
             entry = self.entries.get(path.stem) or Entry(path)
             entry.path = path
@@ -160,7 +170,8 @@ class PreviewState:
                 entry.result = result
             entry.problems = problems
             self.epoch += 1
-            entry.version = self.epoch
+            if reload_frame:
+                entry.version = self.epoch
             self.entries[path.stem] = entry
             self._cond.notify_all()
 
@@ -172,3 +183,14 @@ class PreviewState:
     def _report(self, problems: list[Problem]) -> None:
         for p in problems:
             self.log(f"Error: {p}")
+
+
+def _render(ws: Workspace, path: Path, *, extras: bool, issue: Issue | None = None,
+            ) -> tuple[BuildResult | None, list[Problem]]:
+    """render_issue, with every failure turned into problems (a bug must not take the server down)."""
+    try:
+        return render_issue(ws, path, issue=issue, extras=extras), []
+    except NewsletterError as e:
+        return None, e.problems
+    except Exception as e:  # noqa: BLE001
+        return None, [Problem(str(path), 0, f"internal error: {type(e).__name__}: {e}")]
