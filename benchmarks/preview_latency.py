@@ -5,7 +5,7 @@ repository's workspace (or generated issues), opens the issue's page, then saves
 file N times with a new marker sentence. The page records, on the first animation frame
 (the moment before a paint) at which the frame's document holds the marker, the wall-clock
 time; the latency is that moment minus the moment just before the file was written (same
-machine, same clock). The server's own log gives the rebuild's share.
+machine, same clock). The server's own log gives the whole rebuild's time.
 
     python3 benchmarks/preview_latency.py [--runs 20] [--issue NAME] [--mobile]
 
@@ -123,8 +123,8 @@ def main() -> None:
           f"{'375' if opts.mobile else '1024'} px frame, {len(times)} saves")
     print(f"save to frame: median {statistics.median(times):.0f} ms, p90 {p90:.0f} ms, worst {times[-1]:.0f} ms")
     if builds:
-        print(f"of which the rebuild (render_issue, in the server): median {statistics.median(builds):.0f} ms, "
-              f"worst {builds[-1]:.0f} ms")
+        print(f"the server's whole rebuild (HTML pass, full pass, writing out/): median "
+              f"{statistics.median(builds):.0f} ms, worst {builds[-1]:.0f} ms")
     print(f"load average during the run: {os.getloadavg()[0]:.1f}")
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
           f"{platform.platform()}")
