@@ -306,3 +306,16 @@ def test_ssl_from_the_start(tagged: Path, tmp_path: Path) -> None:
         assert "TLS certificate not trusted" in result.output and len(handler.messages) == 1
     finally:
         controller.stop()
+
+
+def test_long_list_unsubscribe_survives_the_send_unfolded(tagged: Path, inbox: tuple[Inbox, Controller]) -> None:
+    handler, controller = inbox
+    url = "https://dispatch.example/unsubscribe?token=" + "f00d" * 60
+    cfg = tagged / "newsletter.yaml"
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace("esp: mailchimp\n", "").replace(
+        "unsubscribe_url: https://dispatch.example/unsubscribe", f"unsubscribe_url: {url}"), encoding="utf-8")
+    result = send(["--to", "me@localhost", "--smtp", f"127.0.0.1:{controller.port}"])
+    assert result.exit_code == 0, result.output
+    head = handler.messages[0][2].split(b"\r\n\r\n", 1)[0].split(b"\r\n")
+    assert f"List-Unsubscribe: <{url}>".encode() in head
+    assert b"List-Unsubscribe-Post: List-Unsubscribe=One-Click" in head

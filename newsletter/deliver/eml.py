@@ -88,6 +88,8 @@ def build_message(*, html: str, text: str, subject: str, settings: Settings, iss
     # A boundary from the content instead of a random one: same input, same bytes.
     digest = hashlib.sha256((text + "\0" + html).encode("utf-8")).hexdigest()[:24]
     msg.set_boundary(f"=_nl_{digest}")
+    # From here on (as_bytes, smtplib's send_message) headers are written with the 998 policy.
+    msg.policy = POLICY
     return msg
 
 
