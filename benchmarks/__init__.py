@@ -1,0 +1,1 @@
+"""Benchmarks for newsletter: see benchmarks/run.py and docs/performance.md."""
