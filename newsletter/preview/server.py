@@ -207,6 +207,8 @@ class Handler(BaseHTTPRequestHandler):
 class PreviewHTTPServer(ThreadingHTTPServer):
     daemon_threads = True
     allow_reuse_address = True
+    #: The listen backlog: a page, its frame, assets and long-polls can arrive together.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], state: PreviewState) -> None:
         self.state = state

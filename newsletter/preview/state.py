@@ -49,7 +49,9 @@ class PreviewState:
         self.settings: Settings | None = None
         self.settings_problems: list[Problem] = []
         self.entries: dict[str, Entry] = {}
-        self.epoch = 0
+        # Starts at the clock (ms), so a page left open across a restart of the server
+        # never mistakes a new build for the one it shows.
+        self.epoch = time.time_ns() // 1_000_000
         self.closed = False
         self._cond = threading.Condition()
         # One build at a time: the watcher thread and startup never overlap.
