@@ -312,3 +312,26 @@ def test_paragraph_check_can_fail(tmp_path: Path) -> None:
     assert paragraph_leaves(issue) == ["Lost words"]
     assert _squash("Lost words") not in _squash("<p>Other words</p>")
     assert re.sub(r"\s", "", "Lost words") == _squash("Lost > words")
+
+
+def test_yaml_surrogate_escapes_are_a_clean_error(fuzz_root: Path) -> None:
+    """Regression (found by the fuzz profile): '"\\ud83d\\ude00"' in YAML gives two lone
+    surrogates, which crashed the MJML compile (and its error handler) with UnicodeEncodeError."""
+    ws = make_workspace(fuzz_root, MINIMAL_SETTINGS)
+    path = ws.issues_dir / "2026-06-02-surrogate.md"
+    path.write_text('---\nsubject: "\\ud83d\\ude00"\ndate: 2026-06-02\n---\nText.\n', encoding="utf-8")
+    with pytest.raises(NewsletterError) as info:
+        render_issue(ws, path)
+    assert clean_error_problems(info.value, path) == []
+    assert "U+D83D, half of a UTF-16 surrogate pair" in info.value.format_message()
+    path.write_text('---\nsubject: "\\U0001F600 fine"\ndate: 2026-06-02\n---\nText.\n', encoding="utf-8")
+    assert render_issue(ws, path).issue.subject == "\U0001F600 fine"
+
+
+def test_control_character_in_body_is_a_clean_error(fuzz_root: Path) -> None:
+    """Regression (found by the quick profile): an ESC byte in the body reached MRML, which
+    refused the document with a TemplateError naming no line of the issue."""
+    check_issue_file(fuzz_root, "---\nsubject: Fuzz\ndate: 2026-06-02\n---\n\x1b\n")
+    ws = make_workspace(fuzz_root, MINIMAL_SETTINGS)
+    with pytest.raises(NewsletterError, match=r"2026-06-02-fuzz.md:5: contains the invisible control character U\+001B"):
+        render_issue(ws, ws.issues_dir / "2026-06-02-fuzz.md")

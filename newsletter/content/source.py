@@ -44,11 +44,15 @@ def read_source(path: Path) -> Source:
     return parse_source(file, raw)
 
 
-#: Characters XML (so MJML) can't carry and no editor means to type: C0 controls but tab and newline.
-CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+#: Characters XML (so MJML) can't carry and no editor means to type: C0 controls but tab and
+#: newline, and the UTF-16 surrogates that YAML escapes such as "\ud83d" produce one at a time.
+CONTROL_CHARS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def control_problem(file: str, line: int, char: str) -> Problem:
+    if 0xD800 <= ord(char) <= 0xDFFF:
+        return Problem(file, line, f"contains U+{ord(char):04X}, half of a UTF-16 surrogate pair (from an escape like \\u{ord(char):04x})",
+                       "write the character itself, or one escape for it such as \\U0001F600")
     return Problem(file, line, f"contains the invisible control character U+{ord(char):04X}",
                    "delete it: it often comes with text pasted from a PDF or a terminal")
 
