@@ -6,6 +6,7 @@ from newsletter.preview.variants import (
     apply_views,
     dark,
     images_off,
+    links_in_new_tabs,
     source_page,
     text_page,
     without_styles,
@@ -87,3 +88,9 @@ def test_source_page_shows_the_html_escaped() -> None:
     page = source_page(EMAIL)
     assert "&lt;!doctype html&gt;" in page
     assert "<img" not in page.lower()
+
+
+def test_links_open_in_a_new_tab_in_the_frame_view() -> None:
+    out = links_in_new_tabs(EMAIL)
+    assert out.count('<base target="_blank">') == 1
+    assert out.index('<base target="_blank">') < out.index("</head>")

@@ -19,7 +19,13 @@ from urllib.parse import parse_qs, unquote, urlsplit
 
 from newsletter.preview.pages import index_page, issue_summary
 from newsletter.preview.state import PreviewState
-from newsletter.preview.variants import VIEWS, apply_views, source_page, text_page
+from newsletter.preview.variants import (
+    VIEWS,
+    apply_views,
+    links_in_new_tabs,
+    source_page,
+    text_page,
+)
 
 EMAIL_CSP = "default-src 'none'; img-src * data:; style-src 'unsafe-inline'"
 PAGE_CSP = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -173,7 +179,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         if name == "view.html":
             views = [v for v in self._query().get("views", [""])[0].split(",") if v in VIEWS]
-            body = apply_views(result.html, views)
+            body = links_in_new_tabs(apply_views(result.html, views))
         elif name == "text.html":
             body = text_page(result.text)
         elif name == "source.html":
@@ -260,4 +266,5 @@ class PreviewServer:
                 self.httpd.shutdown()  # waits for serve_forever, so only when it runs
             self.httpd.server_close()
         for t in self._threads:
-            t.join(timeout=2)
+            if t.ident is not None:  # started (Ctrl-C can land between two starts)
+                t.join(timeout=2)

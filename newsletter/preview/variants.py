@@ -127,6 +127,14 @@ def apply_views(source: str, names: list[str]) -> str:
     return source
 
 
+def links_in_new_tabs(source: str) -> str:
+    """A ``<base target="_blank">`` so a click on a link in the frame opens a tab, not the frame."""
+    base = '<base target="_blank">'
+    if _HEAD_CLOSE.search(source):
+        return _HEAD_CLOSE.sub(lambda m: base + m.group(0), source, count=1)
+    return base + source
+
+
 GUIDE = (
     "background-image: linear-gradient(to right, transparent calc(16px + {n}ch), #e0457b calc(16px + {n}ch),"
     " #e0457b calc(16px + {n}ch + 1px), transparent calc(16px + {n}ch + 1px));"
