@@ -115,6 +115,16 @@ def test_index_lists_the_issue_and_links_to_its_preview(pv: Page, server: Previe
     expect(pv.locator("#size")).to_contain_text("of 102 KB")
     expect(pv.locator("#overlay")).to_be_hidden()
     assert pv.locator("#frame").bounding_box()["width"] == 1024  # type: ignore[index]
+    # The check findings (if the build has any) are listed under the header, one line each.
+    result = server.state.entry(SLUG).result  # type: ignore[union-attr]
+    assert result is not None
+    count = len(result.findings) + len(result.warnings)
+    expect(pv.locator("#findings li")).to_have_count(count)
+    if count:
+        pv.locator("#findings-summary").click()
+        first = result.findings[0] if result.findings else None
+        if first is not None:
+            expect(pv.locator("#findings")).to_contain_text(first.message[:40])
 
 
 def test_mobile_gives_a_375px_frame_without_sideways_scrolling(pv: Page, server: PreviewServer) -> None:
