@@ -20,7 +20,9 @@ import enum
 import hashlib
 import importlib
 import json
+import os
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +31,8 @@ from newsletter.output import write_atomic
 from newsletter.workspace import Workspace
 
 CACHE_NAME = ".cache.json"
+#: The outputs made from many issues (the archive index), kept apart so checking them is cheap.
+SHARED_CACHE_NAME = ".cache-shared.json"
 FORMAT = 2
 
 
@@ -115,9 +119,10 @@ def issue_key(fingerprint: str, source: bytes) -> str:
 class BuildCache:
     """The cache file of one workspace: load, check an entry, record, forget, save."""
 
-    def __init__(self, ws: Workspace) -> None:
+    def __init__(self, ws: Workspace, file_name: str = CACHE_NAME) -> None:
         self.ws = ws
-        self.path = ws.out_dir / CACHE_NAME
+        self.path = ws.out_dir / file_name
+        self._root = ws.root.resolve()
         self.entries: dict[str, dict[str, Any]] = {}
         #: Outputs made from many issues (the archive index): name -> {"key", "outputs"}.
         self.shared: dict[str, dict[str, Any]] = {}
@@ -146,12 +151,44 @@ class BuildCache:
     def shared_current(self, name: str, key: str) -> bool:
         """True when the shared output ``name`` was made with ``key`` and is untouched."""
         entry = self.shared.get(name)
-        return entry is not None and entry["key"] == key and outputs_intact(self.ws.out_dir, entry["outputs"])
+        return entry is not None and entry["key"] == key and self._intact(entry, entry["outputs"])
 
     def record_shared(self, name: str, key: str, written: list[Path]) -> None:
         outputs = {output_name(p, self.ws.out_dir): file_digest(p) for p in written}
-        self.shared[name] = {"key": key, "outputs": outputs}
+        self.shared[name] = {"key": key, "outputs": outputs, "stat": self._stats(outputs)}
         self.changed = True
+
+    def _stats(self, outputs: dict[str, str]) -> dict[str, list[int]]:
+        stats = {}
+        for file_name in outputs:
+            try:
+                st = os.stat(self.ws.out_dir / file_name)
+            except OSError:
+                continue
+            stats[file_name] = [st.st_size, st.st_mtime_ns]
+        return stats
+
+    def _intact(self, entry: dict[str, Any], outputs: dict[str, str]) -> bool:
+        """Every output unchanged. A file whose size and modification time are the ones
+        recorded when it was written is taken as unchanged (as git does); any other is
+        hashed, and kept only if its SHA-256 is still the recorded one."""
+        stats = entry.get("stat")
+        if not isinstance(stats, dict):
+            stats = entry["stat"] = {}
+        for file_name, digest in outputs.items():
+            path = self.ws.out_dir / file_name
+            try:
+                st = os.stat(path)
+                now = [st.st_size, st.st_mtime_ns]
+                if stats.get(file_name) == now:
+                    continue
+                if file_digest(path) != digest:
+                    return False
+            except OSError:
+                return False
+            stats[file_name] = now
+            self.changed = True
+        return True
 
     def _discard(self, why: str) -> BuildCache:
         self.discarded = why
@@ -162,9 +199,14 @@ class BuildCache:
 
     def name_for(self, issue: Path) -> str:
         """The entry name of an issue file: its path in the workspace, or absolute outside it."""
+        if issue.is_absolute() and ".." not in issue.parts:
+            try:  # the common case (ws.issue_files()): no need to ask the file system
+                return issue.relative_to(self._root).as_posix()
+            except ValueError:
+                pass
         resolved = issue.resolve()
         try:
-            return resolved.relative_to(self.ws.root.resolve()).as_posix()
+            return resolved.relative_to(self._root).as_posix()
         except ValueError:
             return str(resolved)
 
@@ -180,7 +222,7 @@ class BuildCache:
             return None
         if any(r.format(slug=summary.slug) not in summary.outputs for r in required):
             return None
-        return summary if outputs_intact(self.ws.out_dir, summary.outputs) else None
+        return summary if self._intact(entry, summary.outputs) else None
 
     def record(self, name: str, key: str, summary: IssueSummary) -> None:
         try:
@@ -188,7 +230,7 @@ class BuildCache:
         except TypeError:  # findings we can't store: leave the issue uncached
             self.forget(name)
             return
-        self.entries[name] = {"key": key, "summary": encoded}
+        self.entries[name] = {"key": key, "summary": encoded, "stat": self._stats(summary.outputs)}
         self.changed = True
 
     def forget(self, name: str) -> None:
@@ -206,17 +248,6 @@ class BuildCache:
                 "shared": dict(sorted(self.shared.items()))}
         write_atomic(self.path, json.dumps(data, separators=(",", ":"), ensure_ascii=False) + "\n")
         self.changed = False
-
-
-def outputs_intact(out_dir: Path, outputs: dict[str, str]) -> bool:
-    """True when every recorded output exists with the recorded SHA-256."""
-    for file_name, digest in outputs.items():
-        try:
-            if file_digest(out_dir / file_name) != digest:
-                return False
-        except OSError:
-            return False
-    return True
 
 
 def _entry_ok(entry: Any) -> bool:
@@ -260,6 +291,7 @@ def _type_name(obj: Any) -> str:
     return f"{cls.__module__}:{cls.__qualname__}"
 
 
+@lru_cache(maxsize=256)
 def _load_type(name: str) -> Any:
     module, _, qualname = name.partition(":")
     obj: Any = importlib.import_module(module)
@@ -293,10 +325,16 @@ def _encode(obj: Any) -> Any:
     raise TypeError(f"cannot store a {type(obj).__name__} in the build cache")
 
 
+_SCALARS = (str, int, float, bool, type(None))
+
+
 def _decode(data: Any) -> Any:
-    if isinstance(data, list):
+    kind = type(data)
+    if kind is str or kind is int or kind is bool or kind is float or data is None:
+        return data
+    if kind is list:
         return [_decode(x) for x in data]
-    if not isinstance(data, dict):
+    if kind is not dict:
         return data
     if "__enum__" in data:
         return _load_type(data["__enum__"])(_decode(data["value"]))
@@ -304,7 +342,7 @@ def _decode(data: Any) -> Any:
         cls = _load_type(data["__dataclass__"])
         if not dataclasses.is_dataclass(cls):
             raise TypeError(f"{data['__dataclass__']} is no longer a dataclass")
-        return cls(**{k: _decode(v) for k, v in data["fields"].items()})
+        return cls(**{k: v if type(v) in _SCALARS else _decode(v) for k, v in data["fields"].items()})
     if "__path__" in data:
         return Path(data["__path__"])
     if "__datetime__" in data:

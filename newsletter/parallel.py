@@ -24,7 +24,7 @@ from pathlib import Path
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from newsletter.cache import BuildCache, IssueSummary, issue_key, workspace_fingerprint
+from newsletter.cache import SHARED_CACHE_NAME, BuildCache, IssueSummary, issue_key, workspace_fingerprint
 
 ARCHIVE_DIR = "archive"  # newsletter.deliver.archive.ARCHIVE_DIR, without importing the pipeline
 from newsletter.errors import NewsletterError
@@ -72,8 +72,9 @@ def run_batch(
     required = (f"{ARCHIVE_DIR}/{{slug}}/index.html",) if archive else ()
     outcomes: list[IssueOutcome | None] = [None] * len(paths)
     todo: list[tuple[int, Path, str, str]] = []  # (position, path, entry name, key)
+    names = [cache.name_for(p) for p in paths]
     for i, path in enumerate(paths):
-        name = cache.name_for(path)
+        name = names[i]
         try:
             source = path.read_bytes()
         except OSError:
@@ -104,7 +105,7 @@ def run_batch(
         if progress is not None and todo:
             progress.finish()
 
-    _remove_stale(ws, cache, {cache.name_for(p) for p in paths}, outcomes, replaced, full=full)
+    _remove_stale(ws, cache, set(names), outcomes, replaced, full=full)
     cache.save()
     return [o for o in outcomes if o is not None]
 
@@ -240,7 +241,7 @@ def update_archive_index(ws: Workspace, outcomes: list[Any], *, force: bool = Fa
     h = hashlib.sha256(workspace_fingerprint(ws, search_path(ws.templates_dir), {"archive": True}).encode())
     h.update(json.dumps([_encode(i) for i in issues], sort_keys=True).encode())
     key = h.hexdigest()
-    cache = BuildCache(ws).load()
+    cache = BuildCache(ws, SHARED_CACHE_NAME).load()
     if force or not cache.shared_current(ARCHIVE_DIR, key):
         from newsletter.deliver.archive import write_index
 

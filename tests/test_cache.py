@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import enum
 import json
+import os
 from pathlib import Path
 
 import pytest
@@ -381,3 +382,16 @@ def test_archive_matches_a_from_scratch_archive(ws_root: Path, tmp_path: Path) -
     build_archive(open_workspace(ws_root))
     theirs = {k: (ws_root / "out/archive" / k).read_bytes() for k in _archive_inodes(ws_root)}
     assert ours == theirs
+
+
+def test_touched_but_unchanged_output_stays_cached(ws_root: Path) -> None:
+    """A newer modification time alone doesn't rebuild: the file's hash is checked instead."""
+    _build(ws_root)
+    html = ws_root / "out/2026-06-01-story-1/email.html"
+    st = html.stat()
+    os.utime(html, ns=(st.st_atime_ns, st.st_mtime_ns + 5_000_000_000))
+    before = _inodes(ws_root)
+    assert all(o.cached for o in _build(ws_root))
+    assert _inodes(ws_root) == before
+    html.write_bytes(html.read_bytes().replace(b"Story 1", b"Story X"))  # same size, new bytes
+    assert [o.path.name for o in _build(ws_root) if not o.cached] == ["2026-06-01-story-1.md"]
