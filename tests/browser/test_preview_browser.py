@@ -291,3 +291,14 @@ def test_script_in_the_email_never_runs_in_the_frame(pv: Page, server: PreviewSe
     pv.wait_for_timeout(300)  # give a script every chance to run
     assert pv.evaluate("window.__pwned") is None
     assert in_frame(pv, "doc.title") != "pwned"
+
+
+def test_copy_falls_back_to_a_textarea_when_the_clipboard_api_refuses(pv: Page, server: PreviewServer,
+                                                                      workspace: Path) -> None:
+    open_issue(pv, server)
+    pv.evaluate("navigator.clipboard.writeText('something else')")
+    pv.evaluate("() => { navigator.clipboard.writeText = () => Promise.reject(new Error('refused')); }")
+    button(pv, "Copy text").click()
+    expect(pv.locator("#status")).to_contain_text("Copied text")
+    copied = pv.evaluate("navigator.clipboard.readText()")
+    assert copied.encode("utf-8") == (workspace / "out" / SLUG / "email.txt").read_bytes()
