@@ -6,6 +6,8 @@ A workspace overrides any theme file by giving a file of the same name, as MkDoc
 
 from __future__ import annotations
 
+import hashlib
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -33,10 +35,58 @@ def search_path(workspace_templates: Path | None) -> list[Path]:
     return dirs
 
 
+#: Compiled templates depend on these Environment options: change this text when they change.
+_COMPILE_OPTIONS = "select_autoescape(mjml.j2 html.j2 xml.j2 mjml html xml) trim lstrip keep_newline strict"
+
+
+class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
+    """Compiled templates kept on disk, so a fresh process doesn't compile the theme again
+    (about a quarter of a cold build's first render). Jinja checks each file against the
+    template's source; any error reading or writing one just means compiling as usual."""
+
+    def load_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().load_bytecode(bucket)
+        except Exception:  # noqa: BLE001 - a damaged cache file is never worse than no cache
+            bucket.reset()
+
+    def dump_bytecode(self, bucket: jinja2.bccache.Bucket) -> None:
+        try:
+            super().dump_bytecode(bucket)
+        except OSError:
+            pass
+
+
+def bytecode_cache_dir() -> Path | None:
+    """$NEWSLETTER_CACHE_DIR (empty: no cache), else $XDG_CACHE_HOME/newsletter or ~/.cache/newsletter."""
+    base = os.environ.get("NEWSLETTER_CACHE_DIR")
+    if base == "":
+        return None
+    if base is None:
+        base = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
+                            "newsletter")
+    from newsletter import __version__
+
+    tag = hashlib.sha256(f"{__version__} {jinja2.__version__} {_COMPILE_OPTIONS}".encode()).hexdigest()[:16]
+    return Path(base) / f"jinja-{tag}"
+
+
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    folder = bytecode_cache_dir()
+    if folder is None:
+        return None
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except OSError:
+        return None
+    return _QuietBytecodeCache(str(folder))
+
+
 @lru_cache(maxsize=8)
 def environment(dirs: tuple[Path, ...]) -> jinja2.Environment:
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+        bytecode_cache=_bytecode_cache(),
         autoescape=jinja2.select_autoescape(enabled_extensions=("mjml.j2", "html.j2", "xml.j2", "mjml", "html", "xml"), default=False),
         undefined=jinja2.StrictUndefined,
         trim_blocks=True,
