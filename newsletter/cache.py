@@ -84,7 +84,7 @@ def issue_header(issue: Any) -> Any:
     return dataclasses.replace(issue, **{k: v for k, v in drop.items() if k in names})
 
 
-def file_digest(path: Path) -> str:
+def file_digest(path: str | Path) -> str:
     with open(path, "rb") as f:
         return hashlib.sha256(f.read()).hexdigest()
 
@@ -175,8 +175,9 @@ class BuildCache:
         stats = entry.get("stat")
         if not isinstance(stats, dict):
             stats = entry["stat"] = {}
+        out = str(self.ws.out_dir)
         for file_name, digest in outputs.items():
-            path = self.ws.out_dir / file_name
+            path = os.path.join(out, file_name)
             try:
                 st = os.stat(path)
                 now = [st.st_size, st.st_mtime_ns]
@@ -292,6 +293,14 @@ def _type_name(obj: Any) -> str:
 
 
 @lru_cache(maxsize=256)
+def _dataclass_type(name: str) -> Any:
+    cls = _load_type(name)
+    if not dataclasses.is_dataclass(cls):
+        raise TypeError(f"{name} is no longer a dataclass")
+    return cls
+
+
+@lru_cache(maxsize=256)
 def _load_type(name: str) -> Any:
     module, _, qualname = name.partition(":")
     obj: Any = importlib.import_module(module)
@@ -339,9 +348,7 @@ def _decode(data: Any) -> Any:
     if "__enum__" in data:
         return _load_type(data["__enum__"])(_decode(data["value"]))
     if "__dataclass__" in data:
-        cls = _load_type(data["__dataclass__"])
-        if not dataclasses.is_dataclass(cls):
-            raise TypeError(f"{data['__dataclass__']} is no longer a dataclass")
+        cls = _dataclass_type(data["__dataclass__"])
         return cls(**{k: v if type(v) in _SCALARS else _decode(v) for k, v in data["fields"].items()})
     if "__path__" in data:
         return Path(data["__path__"])
