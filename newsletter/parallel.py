@@ -18,6 +18,7 @@ from __future__ import annotations
 import multiprocessing
 import os
 import shutil
+import signal
 import threading
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
@@ -161,6 +162,9 @@ _WORKER: dict[str, Task] = {}
 
 
 def _worker_init(task: Task) -> None:
+    # Ctrl-C reaches every process of the terminal's group: let the parent alone handle it
+    # (it cancels what hasn't started and waits for the rest), so no worker prints a traceback.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _WORKER["task"] = task
 
 

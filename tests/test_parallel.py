@@ -171,3 +171,53 @@ def test_jobs_must_be_positive(twin: tuple[Path, Path]) -> None:
     run = subprocess.run(_cli(root) + ["-j", "0"], capture_output=True, text=True, timeout=60)
     assert run.returncode == 2
     assert "-j" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_parallel_build_from_a_threaded_process_uses_fresh_workers(twin: tuple[Path, Path]) -> None:
+    """With other threads running (the preview server), forking isn't safe: workers are spawned
+    instead, and the output is the same."""
+    import threading
+
+    from newsletter import parallel
+
+    root, other = twin
+    stop = threading.Event()
+    thread = threading.Thread(target=stop.wait, daemon=True)
+    thread.start()
+    try:
+        assert parallel._pool_context().get_start_method() == "spawn"
+        spawned = build(open_workspace(root), jobs=2)
+    finally:
+        stop.set()
+        thread.join()
+    forked = build(open_workspace(other), jobs=2)
+    assert all(o.error is None and o.result is None for o in spawned)
+    for o in spawned + forked:
+        assert o.summary is not None
+    assert [o.summary.html_bytes for o in spawned] == [o.summary.html_bytes for o in forked]
+    def html(r: Path) -> list[tuple[str, bytes]]:
+        return sorted((p.relative_to(r).as_posix(), p.read_bytes()) for p in (r / "out").glob("*/email.html"))
+
+    assert len(html(root)) == 7
+    assert html(root) == html(other)
+
+
+def test_ctrl_c_stops_a_parallel_build_without_worker_tracebacks(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    from benchmarks.generate import make_workspace
+
+    root = make_workspace(tmp_path / "many", 400, words=300, stories=1)
+    proc = subprocess.Popen(_cli(root) + ["-j", "2"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    deadline = time.monotonic() + 120
+    while not list((root / "out").glob("*/email.html")) and time.monotonic() < deadline:
+        time.sleep(0.05)  # until the workers are building
+    os.killpg(proc.pid, signal.SIGINT)  # what the terminal does on Ctrl-C: the whole group
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode != 0
+    assert "Aborted" in err
+    assert err.count("Traceback") == 0, err
+    assert len(list((root / "out").glob("*/email.html"))) < 400
