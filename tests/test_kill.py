@@ -29,7 +29,7 @@ ISSUES = 30
 KILLS = 50
 SEED = 20260602
 TEMP_NAME = re.compile(r"^\..+\.[A-Za-z0-9_]+\.tmp$")
-CACHE = ".cache.json"  # the build cache: checked for completeness, not against versions
+CACHE = re.compile(r"^\.cache[\w-]*\.json$")  # build caches: checked for completeness, not versions
 
 
 def write_issues(root: Path, version: str) -> None:
@@ -50,7 +50,7 @@ def snapshot(out: Path) -> tuple[dict[str, str], list[str]]:
         rel = str(path.relative_to(out))
         if TEMP_NAME.match(path.name):
             temps.append(rel)
-        elif path.name != CACHE:
+        elif not CACHE.match(path.name):
             hashes[rel] = hashlib.sha256(path.read_bytes()).hexdigest()
     return hashes, temps
 
@@ -60,13 +60,38 @@ def cli(root: Path) -> subprocess.Popen[bytes]:
                             stderr=subprocess.PIPE, start_new_session=True)
 
 
-def full_build(root: Path) -> float:
+def inodes(out: Path) -> dict[str, int]:
+    found = {}
+    for folder in out.iterdir() if out.is_dir() else []:
+        if folder.is_dir():
+            for name in ("email.html", "email.txt", "email.eml"):
+                try:
+                    found[f"{folder.name}/{name}"] = os.stat(folder / name).st_ino
+                except OSError:
+                    pass
+    return found
+
+
+def wait_for_first_write(proc: subprocess.Popen[bytes], out: Path, timeout: float = 120) -> float:
+    """Seconds until the build renames its first output into place (os.replace gives a new inode)."""
+    start = time.monotonic()
+    before = inodes(out)
+    while proc.poll() is None and time.monotonic() - start < timeout:
+        if inodes(out) != before:
+            break
+        time.sleep(0.002)
+    return time.monotonic() - start
+
+
+def full_build(root: Path) -> tuple[float, float]:
+    """Build to the end; returns (seconds until the first output was replaced, seconds in all)."""
     start = time.monotonic()
     proc = cli(root)
+    first = wait_for_first_write(proc, root / "out")
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err.decode()[-2000:]
     assert b"Traceback" not in err
-    return time.monotonic() - start
+    return first, time.monotonic() - start
 
 
 def test_sigkill_at_random_moments_leaves_old_or_new_files(tmp_path: Path) -> None:
@@ -78,7 +103,8 @@ def test_sigkill_at_random_moments_leaves_old_or_new_files(tmp_path: Path) -> No
     full_build(root)
     version_a, temps = snapshot(out)
     write_issues(root, "B")
-    duration = full_build(root)
+    first_write, duration = full_build(root)
+    window = max(duration - first_write, 0.05)  # the stretch in which outputs are replaced
     version_b, more_temps = snapshot(out)
     assert temps == more_temps == []
     assert version_a.keys() == version_b.keys()
@@ -88,11 +114,18 @@ def test_sigkill_at_random_moments_leaves_old_or_new_files(tmp_path: Path) -> No
     rng = random.Random(SEED)
     problems: list[str] = []
     finished_before_kill = 0
+    mid_write = 0  # kills that left some outputs new and some old: the interesting ones
     for n in range(KILLS):
         target = "A" if n % 2 == 0 else "B"
+        previous, _ = snapshot(out)
         write_issues(root, target)
         proc = cli(root)
-        time.sleep(rng.uniform(0.0, 0.7 * duration))  # builds vary: most kills must land mid-build
+        if n % 5 == 0:
+            time.sleep(rng.uniform(0.0, duration))  # any moment: start-up, parsing, rendering
+        else:
+            # A moment inside the writing: after the first output is replaced.
+            wait_for_first_write(proc, out)
+            time.sleep(rng.uniform(0.0, window))
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
         else:
@@ -100,6 +133,11 @@ def test_sigkill_at_random_moments_leaves_old_or_new_files(tmp_path: Path) -> No
         proc.wait(timeout=30)
         time.sleep(0.05)  # let the killed group's last writes (if any) land before looking
         hashes, temps = snapshot(out)
+        wanted = version_a if target == "A" else version_b
+        to_change = {p for p in previous if previous[p] != wanted[p]}
+        changed = {p for p in to_change if hashes.get(p) == wanted[p]}
+        if 0 < len(changed) < len(to_change):
+            mid_write += 1
         for rel, digest in hashes.items():
             if rel not in version_a:
                 problems.append(f"kill {n}: unexpected file {rel}")
@@ -110,17 +148,17 @@ def test_sigkill_at_random_moments_leaves_old_or_new_files(tmp_path: Path) -> No
         for rel in temps:
             if Path(rel).name in ("email.html", "email.txt", "email.eml", "index.html", "feed.xml"):
                 problems.append(f"kill {n}: temporary file has an output's name: {rel}")
-        cache = out / CACHE
-        if cache.exists():
+        for cache in out.glob(".cache*.json"):
             try:
                 json.loads(cache.read_text(encoding="utf-8"))
             except ValueError:
-                problems.append(f"kill {n}: {CACHE} is torn")
+                problems.append(f"kill {n}: {cache.name} is torn")
     assert problems == []
     # Most kills must land while the build runs, or the test shows nothing.
     assert finished_before_kill <= KILLS * 2 // 5, finished_before_kill
-    print(f"{KILLS} kills, {finished_before_kill} builds finished first; reference build {duration:.1f} s",
-          file=sys.stderr)
+    assert mid_write >= 5, mid_write
+    print(f"{KILLS} kills: {mid_write} mid-write, {finished_before_kill} after the build finished; "
+          f"reference build {duration:.1f} s, writing from {first_write:.1f} s", file=sys.stderr)
 
     # The next build succeeds and brings every output to the new version, cache or not.
     write_issues(root, "B")
