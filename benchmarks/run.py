@@ -377,6 +377,7 @@ def verdict(value: float, target: float) -> str:
 
 def report(r: dict[str, object]) -> str:
     lines = [f"Measured {r['date']} on {r['machine']}.",
+             f"Code measured: commit {r['commit']} (with everything on main at that point: checks, .eml, archive).",
              f"Load average {r['load_before']} before the run and {r['load_after']} after it "
              f"(other work shared the machine: wall times include waiting for a core; CPU times don't).", ""]
     cold = r["cold"]
@@ -443,7 +444,9 @@ def main() -> None:
     ap.add_argument("--no-docs", action="store_true", help="print the figures without writing docs/performance.md")
     args = ap.parse_args()
     runs = max(7, args.runs)
-    r: dict[str, object] = {"date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+    commit = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"], capture_output=True, text=True)
+    r: dict[str, object] = {"commit": commit.stdout.strip() or "unknown",
+                            "date": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
                             "machine": machine(), "load_before": f"{os.getloadavg()[0]:.1f}"}
     issue, label = example_issue()
     r["issue"] = label
