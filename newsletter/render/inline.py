@@ -55,6 +55,13 @@ def _premailer_class() -> Any:
             rules, leftover = hit
             return list(rules), list(leftover)
 
+        def _style_to_basic_html_attributes(self, element: Any, style_content: str, force: bool = False) -> None:
+            # It only ever sets these attributes; when all are disabled (as ours are) it would
+            # re-split every element's style for nothing.
+            if _BASIC_ATTRIBUTES <= set(self.disable_basic_attributes):
+                return
+            super()._style_to_basic_html_attributes(element, style_content, force)
+
     return ReusablePremailer
 
 
@@ -84,6 +91,8 @@ def _defer_requests() -> None:
             del sys.modules["requests"]
 
 
+#: Every attribute premailer's _style_to_basic_html_attributes can write.
+_BASIC_ATTRIBUTES = {"align", "valign", "bgcolor", "width", "height"}
 _RULES: dict[tuple[Any, ...], tuple[list[Any], list[Any]]] = {}
 _RULES_MAX = 64
 
