@@ -61,3 +61,40 @@ def test_unwritable_cache_folder_is_ignored(workspace: Path, tmp_path: Path) -> 
     blocker.write_text("not a folder")
     good = _build(workspace, "")
     assert _build(workspace, str(blocker / "cache")) == good
+
+
+# --- premailer's parsed CSS on disk (newsletter/render/cssmemo.py) --------------------------
+
+def _memo_files(cache: Path) -> list[Path]:
+    return sorted(cache.glob("premailer-*.json"))
+
+
+def test_parsed_css_is_remembered_and_changes_nothing(workspace: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    without = _build(workspace, "")
+    first = _build(workspace, str(cache))
+    memo = _memo_files(cache)
+    assert len(memo) == 1
+    import json
+
+    data = json.loads(memo[0].read_text())
+    assert data["pairs"] and data["rules"]  # the style attributes and the theme's rules
+    assert _build(workspace, str(cache)) == first == without
+
+
+def test_a_damaged_css_memo_is_ignored(workspace: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    good = _build(workspace, str(cache))
+    for damage in (b"{not json", b'{"pairs": {"color:red": 5}, "rules": {}}', b"[]"):
+        _memo_files(cache)[0].write_bytes(damage)
+        assert _build(workspace, str(cache)) == good
+
+
+def test_a_changed_theme_css_is_parsed_again(workspace: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    _build(workspace, str(cache))
+    templates = workspace / "templates"
+    templates.mkdir()
+    css = (theme_dir() / "email.css.j2").read_text(encoding="utf-8")
+    (templates / "email.css.j2").write_text(css + "\n.nl-p { word-spacing: 2px; }\n", encoding="utf-8")
+    assert b"word-spacing:2px" in _build(workspace, str(cache)).replace(b" ", b"")

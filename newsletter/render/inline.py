@@ -8,6 +8,7 @@ stylesheets, and log a warning per ``mso-*`` property. See EMAIL-NOTES in the do
 from __future__ import annotations
 
 import logging
+import os
 from functools import lru_cache
 from typing import Any
 
@@ -41,6 +42,7 @@ def _premailer_class() -> Any:
     _quiet_cssutils()
     # Both modules hold their own reference to the function.
     merge_style.csstext_to_pairs = premailer_module.csstext_to_pairs = _csstext_to_pairs
+    _load_memo()
 
     class ReusablePremailer(Premailer):  # type: ignore[misc]
         def _parse_style_rules(self, css_body: str, ruleset_index: int) -> tuple[list[Any], list[Any]]:
@@ -48,7 +50,16 @@ def _premailer_class() -> Any:
                    self.include_star_selectors, self.disable_validation)
             hit = _RULES.get(key)
             if hit is None:
-                hit = super()._parse_style_rules(css_body, ruleset_index)
+                from newsletter.render.cssmemo import MEMO
+
+                disk_key = MEMO.rules_key(key)
+                known = MEMO.rules.get(disk_key)
+                if known is not None:  # parsed by an earlier process
+                    hit = (list(known), [])
+                else:
+                    hit = super()._parse_style_rules(css_body, ruleset_index)
+                    if not hit[1]:  # leftovers are cssutils objects: only plain rules go to disk
+                        MEMO.remember_rules(disk_key, hit[0])
                 if len(_RULES) >= _RULES_MAX:
                     _RULES.clear()
                 _RULES[key] = hit
@@ -99,6 +110,11 @@ _RULES_MAX = 64
 
 @lru_cache(maxsize=8192)
 def _pairs(csstext: str) -> tuple[tuple[str, str], ...]:
+    from newsletter.render.cssmemo import MEMO
+
+    known = MEMO.pairs.get(csstext)
+    if known is not None:  # parsed by an earlier process
+        return known
     import cssutils
 
     out = []
@@ -107,7 +123,24 @@ def _pairs(csstext: str) -> tuple[tuple[str, str], ...]:
         if prop.priority == "important":
             value += " !important"
         out.append((prop.name.strip(), value))
+    MEMO.remember_pairs(csstext, tuple(out))
     return tuple(out)
+
+
+def _load_memo() -> None:
+    """Read what earlier processes parsed (newsletter/render/cssmemo.py); save on exit."""
+    import atexit
+
+    import cssutils
+    import premailer
+
+    from newsletter.render.cssmemo import MEMO
+
+    # The installed libraries, by version and by their files' times (an upgrade changes both).
+    stamp = " ".join(f"{m.__name__} {getattr(m, '__version__', '')} {os.stat(m.__file__).st_mtime_ns}"
+                     for m in (premailer, cssutils) if m.__file__)
+    MEMO.load(f"{stamp} minified {cssutils.ser.prefs.minimizeColorHash}")
+    atexit.register(MEMO.save)
 
 
 def _csstext_to_pairs(csstext: str, validate: bool = True) -> list[tuple[str, str]]:

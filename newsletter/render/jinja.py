@@ -57,7 +57,7 @@ class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
             pass
 
 
-def bytecode_cache_dir() -> Path | None:
+def user_cache_dir() -> Path | None:
     """$NEWSLETTER_CACHE_DIR (empty: no cache), else $XDG_CACHE_HOME/newsletter or ~/.cache/newsletter."""
     base = os.environ.get("NEWSLETTER_CACHE_DIR")
     if base == "":
@@ -65,10 +65,18 @@ def bytecode_cache_dir() -> Path | None:
     if base is None:
         base = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
                             "newsletter")
+    return Path(base)
+
+
+def bytecode_cache_dir() -> Path | None:
+    """Where compiled templates are kept: a folder of user_cache_dir() per version and options."""
+    base = user_cache_dir()
+    if base is None:
+        return None
     from newsletter import __version__
 
     tag = hashlib.sha256(f"{__version__} {jinja2.__version__} {_COMPILE_OPTIONS}".encode()).hexdigest()[:16]
-    return Path(base) / f"jinja-{tag}"
+    return base / f"jinja-{tag}"
 
 
 def _bytecode_cache() -> jinja2.BytecodeCache | None:
