@@ -15,11 +15,14 @@ from typing import Any
 _STYLE_OPEN = "<style"
 
 
-def _quiet_cssutils() -> None:
+@lru_cache(maxsize=1)
+def _cssutils() -> Any:
+    """cssutils, imported and configured on first use (with the disk memo, a build may never need it)."""
     import cssutils
 
     cssutils.log.setLevel(logging.CRITICAL)
     cssutils.ser.prefs.useMinified()  # compact inline styles: fewer bytes under Gmail's clip
+    return cssutils
 
 
 @lru_cache(maxsize=1)
@@ -39,7 +42,6 @@ def _premailer_class() -> Any:
     import premailer.premailer as premailer_module
     from premailer import Premailer
 
-    _quiet_cssutils()
     # Both modules hold their own reference to the function.
     merge_style.csstext_to_pairs = premailer_module.csstext_to_pairs = _csstext_to_pairs
     _load_memo()
@@ -78,28 +80,32 @@ def _premailer_class() -> Any:
 
 def _defer_requests() -> None:
     """premailer imports ``requests`` (about 100 ms of CPU) only to fetch external stylesheets,
-    which we never allow (``allow_network=False``). While premailer is imported, ``requests``
-    is a stand-in that imports the real module only if an attribute is used; afterwards
-    ``import requests`` anywhere else gets the real module as usual."""
+    which we never allow (``allow_network=False``), and ``cssutils`` (about 120 ms), which the
+    disk memo (newsletter/render/cssmemo.py) usually makes unnecessary. While premailer is
+    imported, each is a stand-in that imports the real module only when an attribute is used
+    (cssutils then gets our settings); afterwards ``import`` anywhere gets the real modules."""
+    import importlib
     import sys
     import types
 
-    if "requests" in sys.modules or "premailer.premailer" in sys.modules:
+    if "premailer.premailer" in sys.modules:
         return
+    loaders = {"requests": lambda: importlib.import_module("requests"), "cssutils": _cssutils}
 
     class Deferred(types.ModuleType):
         def __getattr__(self, name: str) -> Any:
-            import importlib
+            if name.startswith("__"):
+                raise AttributeError(name)
+            return getattr(loaders[self.__name__](), name)
 
-            return getattr(importlib.import_module("requests"), name)
-
-    stub = Deferred("requests")
-    sys.modules["requests"] = stub
+    stubs = {name: Deferred(name) for name in loaders if name not in sys.modules}
+    sys.modules.update(stubs)
     try:
         import premailer.premailer  # noqa: F401
     finally:
-        if sys.modules.get("requests") is stub:
-            del sys.modules["requests"]
+        for name, stub in stubs.items():
+            if sys.modules.get(name) is stub:
+                del sys.modules[name]
 
 
 #: Every attribute premailer's _style_to_basic_html_attributes can write.
@@ -115,8 +121,7 @@ def _pairs(csstext: str) -> tuple[tuple[str, str], ...]:
     known = MEMO.pairs.get(csstext)
     if known is not None:  # parsed by an earlier process
         return known
-    import cssutils
-
+    cssutils = _cssutils()
     out = []
     for prop in cssutils.parseStyle(csstext, validate=False):
         value = prop.propertyValue.cssText.strip()
@@ -130,16 +135,18 @@ def _pairs(csstext: str) -> tuple[tuple[str, str], ...]:
 def _load_memo() -> None:
     """Read what earlier processes parsed (newsletter/render/cssmemo.py); save on exit."""
     import atexit
-
-    import cssutils
-    import premailer
+    import importlib.util
 
     from newsletter.render.cssmemo import MEMO
 
-    # The installed libraries, by version and by their files' times (an upgrade changes both).
-    stamp = " ".join(f"{m.__name__} {getattr(m, '__version__', '')} {os.stat(m.__file__).st_mtime_ns}"
-                     for m in (premailer, cssutils) if m.__file__)
-    MEMO.load(f"{stamp} minified {cssutils.ser.prefs.minimizeColorHash}")
+    # The installed libraries, by their files' times (an upgrade changes them), without
+    # importing cssutils; and the serialiser settings _cssutils() applies.
+    stamp = []
+    for name in ("premailer", "cssutils"):
+        spec = importlib.util.find_spec(name)
+        origin = spec.origin if spec is not None else None
+        stamp.append(f"{name} {origin} {os.stat(origin).st_mtime_ns if origin else 0}")
+    MEMO.load(" ".join(stamp) + " minified")
     atexit.register(MEMO.save)
 
 
@@ -172,7 +179,8 @@ def inline_css(html: str, css: str) -> str:
         remove_classes=False,
         disable_basic_attributes=["width", "height", "align", "valign", "bgcolor"],
         disable_validation=True,
-        cssutils_logging_level=logging.CRITICAL,
+        # cssutils' log level is set once, when it is first used (_cssutils()): passing
+        # cssutils_logging_level here would import it for every issue.
         exclude_pseudoclasses=True,
         include_star_selectors=False,
         disable_link_rewrites=True,
