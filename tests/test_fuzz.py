@@ -335,3 +335,12 @@ def test_control_character_in_body_is_a_clean_error(fuzz_root: Path) -> None:
     ws = make_workspace(fuzz_root, MINIMAL_SETTINGS)
     with pytest.raises(NewsletterError, match=r"2026-06-02-fuzz.md:5: contains the invisible control character U\+001B"):
         render_issue(ws, ws.issues_dir / "2026-06-02-fuzz.md")
+
+
+def test_private_use_characters_reach_the_text_part(fuzz_root: Path) -> None:
+    """Regression (found by the fuzz profile): U+E000, which the text wrapper used as its
+    'keep this tag together' marker, was deleted from the text part."""
+    check_issue_file(fuzz_root, "---\nsubject: Fuzz\ndate: 2026-06-02\n---\nIcon \ue000 and \uf8ff here, {{ unsubscribe_url }}.\n")
+    ws = make_workspace(fuzz_root, MINIMAL_SETTINGS)
+    text = render_issue(ws, ws.issues_dir / "2026-06-02-fuzz.md").text
+    assert "Icon \ue000 and \uf8ff here, {{ unsubscribe_url }}." in text

@@ -177,8 +177,9 @@ def sample_value(name: str, fallback: str, *, email: str, link: str) -> str:
     return fallback or "Sample"
 
 
-#: Stands in for a space inside a tag while the text part is wrapped (private use, never in content).
-KEEP_TOGETHER = "\ue000"
+#: Stands in for a space inside a tag while the text part is wrapped. A noncharacter, because
+#: issue files refuse it (content/source.py); a private-use one such as U+E000 can be content.
+KEEP_TOGETHER = "\uffff"
 
 
 def keep_together(text: str) -> str:
