@@ -1,0 +1,50 @@
+"""build_eml's fast path writes exactly the bytes the email package writes for the same message."""
+
+from __future__ import annotations
+
+import dataclasses
+from email import quoprimime
+from pathlib import Path
+
+from hypothesis import given, settings as hsettings, strategies as st
+
+from newsletter.build import render_issue
+from newsletter.deliver.eml import POLICY, build_eml, build_message, qp_body
+from newsletter.workspace import open_workspace
+
+# Characters that exercise every branch of the encoder: "=", line ends of each kind, trailing
+# whitespace, controls that str.splitlines() would split on, and multi-byte UTF-8.
+_ALPHABET = st.sampled_from(list("ab =\t\n\r.\x0b\x0c\x1c\x85é—€\U0001f30a") + ["x" * 70, "=" * 3])
+
+
+@hsettings(max_examples=400, deadline=None)
+@given(st.lists(_ALPHABET, max_size=60).map("".join))
+def test_qp_body_is_the_email_packages_encoding(text: str) -> None:
+    body = text.encode("utf-8").decode("latin-1")  # what the email package encodes: UTF-8 bytes
+    assert qp_body(body) == quoprimime.body_encode(body, 76)
+
+
+def _reference(*, html: str, text: str, issue, settings, unsubscribe_url: str) -> bytes:  # type: ignore[no-untyped-def]
+    from newsletter.deliver.esp import PROFILES, fill_placeholders
+
+    subject = fill_placeholders(issue.subject, PROFILES[settings.esp])
+    return build_message(html=html, text=text, subject=subject, settings=settings, issue=issue,
+                         unsubscribe_url=unsubscribe_url).as_bytes(policy=POLICY)
+
+
+def test_build_eml_equals_the_email_package(workspace: Path) -> None:
+    ws = open_workspace(workspace)
+    path = ws.issue_files()[0]
+    result = render_issue(ws, path, extras=False)
+    long_unsub = "https://dispatch.example/u/" + "a" * 300
+    variants = [
+        (result.issue, ws.settings, "", result.html, result.text),
+        # A non-ASCII subject that also contains the stand-in's text, a long List-Unsubscribe.
+        (dataclasses.replace(result.issue, subject="Tides — NLEMLSTANDINTEXTBODY NLEMLSTANDINHTMLBODY"),
+         dataclasses.replace(ws.settings, unsubscribe_email="leave@dispatch.example"), long_unsub,
+         result.html + "NLEMLSTANDINHTMLBODY \n", "NLEMLSTANDINTEXTBODY\r\n" + result.text + "\t"),
+        (result.issue, ws.settings, "*|UNSUB|*", "=" * 300, "é" * 120),
+    ]
+    for issue, settings, unsub, html, text in variants:
+        fast = build_eml(html=html, text=text, issue=issue, settings=settings, unsubscribe_url=unsub)
+        assert fast == _reference(html=html, text=text, issue=issue, settings=settings, unsubscribe_url=unsub)
