@@ -59,15 +59,17 @@ class BuildResult:
         return self.html_bytes > GMAIL_CLIP_BYTES
 
 
-def render_issue(ws: Workspace, path: Path, *, issue: m.Issue | None = None, extras: bool = True) -> BuildResult:
+def render_issue(ws: Workspace, path: Path, *, issue: m.Issue | None = None, extras: bool = True,
+                 text_part: bool = True) -> BuildResult:
     """Everything for one issue, in memory. Raises NewsletterError with file:line.
 
     ``issue``: ``path`` already parsed (it is then not read again). ``extras=False`` stops
-    after the HTML and text parts: no .eml, no quality gate (the web archive's pages)."""
+    after the HTML and text parts: no .eml, no quality gate (the preview's first pass).
+    ``text_part=False`` stops after the HTML: the result's text is empty (the web archive's pages)."""
     # 1. Read the issue file into the content model.
     issue = parse_issue_file(path) if issue is None else issue
     # 2. Build what the templates see (escaped content, links, tag tokens).
-    context = build_context(issue, ws.settings, link_url=link_tagger(issue, ws.settings.utm))
+    context = build_context(issue, ws.settings, link_url=link_tagger(issue, ws.settings.utm), text_part=text_part)
     env = get_environment(ws.templates_dir)
     # 3. Render the theme to MJML and compile it with MRML.
     mjml_source = render_template(env, MAIN_TEMPLATE, context.html)
@@ -76,8 +78,7 @@ def render_issue(ws: Workspace, path: Path, *, issue: m.Issue | None = None, ext
     inline_css = render_template(env, INLINE_CSS_TEMPLATE, context.html)
     html = run_steps(html, StepInput(inline_css=inline_css, vault=context.vault))
     # 5. Render the plain-text part from the same model.
-    text = render_template(env, TEXT_TEMPLATE, context.text)
-    text = _tidy_text(text)
+    text = _tidy_text(render_template(env, TEXT_TEMPLATE, context.text)) if text_part else ""
     result = BuildResult(
         issue=issue,
         mjml=context.vault.restore(mjml_source),
@@ -90,7 +91,7 @@ def render_issue(ws: Workspace, path: Path, *, issue: m.Issue | None = None, ext
         result.warnings.append(
             f"{path}: HTML is {result.html_bytes / 1024:.1f} KB, over Gmail's 102 KB limit: Gmail will clip it"
         )
-    if not extras:
+    if not extras or not text_part:
         return result
     # 6. The message file: both parts as one multipart/alternative email.
     result.eml = build_eml(html=html, text=text, issue=issue, settings=ws.settings, unsubscribe_url=context.links.unsubscribe)

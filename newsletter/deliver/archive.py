@@ -120,7 +120,7 @@ def archive_page(ws: Workspace, path: Path, issue: m.Issue | None = None) -> tup
     and caches it with the issue's email (newsletter/parallel.py), passing the ``issue`` it
     already parsed. The page needs only the HTML: no .eml, no quality gate."""
     web_ws = Workspace(ws.root, web_settings(ws.settings))
-    result = render_issue(web_ws, path, issue=issue, extras=False)
+    result = render_issue(web_ws, path, issue=issue, extras=False, text_part=False)
     issue = result.issue
     target = ws.out_dir / ARCHIVE_DIR / issue.slug / "index.html"
     write_atomic(target, web_page(result.html, ws.settings, issue))

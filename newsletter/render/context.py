@@ -117,8 +117,10 @@ def count_words(issue: m.Issue) -> int:
     return words
 
 
-def build_context(issue: m.Issue, settings: Settings, link_url: Callable[[str], str] | None = None) -> Context:
-    """The template variables for one issue. ``link_url`` rewrites outbound links (UTM tagging)."""
+def build_context(issue: m.Issue, settings: Settings, link_url: Callable[[str], str] | None = None,
+                  *, text_part: bool = True) -> Context:
+    """The template variables for one issue. ``link_url`` rewrites outbound links (UTM tagging).
+    ``text_part=False``: the text part's items and intro are left empty (a web page needs none)."""
     profile = profile_of(settings)
     vault = TagVault(avoid=issue.source)
     tag_link = link_url or (lambda u: u)
@@ -151,19 +153,21 @@ def build_context(issue: m.Issue, settings: Settings, link_url: Callable[[str], 
                     for n, s in enumerate(item.sections)
                 ],
             })
-            text_items.append({
-                "type": "story", "number": item.number, "headline": item.headline,
-                "sections": [{"kind": s.kind, "title": s.title, "body": text.blocks(s.blocks)} for s in item.sections],
-            })
+            if text_part:
+                text_items.append({
+                    "type": "story", "number": item.number, "headline": item.headline,
+                    "sections": [{"kind": s.kind, "title": s.title, "body": text.blocks(s.blocks)} for s in item.sections],
+                })
         else:
             html_items.append({
                 "type": "callout", "kind": item.kind, "label": item.label, "attribution": item.attribution,
                 "parts": html.parts(item.blocks, subhead="h3"),
             })
-            text_items.append({
-                "type": "callout", "kind": item.kind, "label": item.label, "attribution": item.attribution,
-                "body": text.blocks(item.blocks),
-            })
+            if text_part:
+                text_items.append({
+                    "type": "callout", "kind": item.kind, "label": item.label, "attribution": item.attribution,
+                    "body": text.blocks(item.blocks),
+                })
 
     words = count_words(issue)
     common = {
@@ -180,5 +184,5 @@ def build_context(issue: m.Issue, settings: Settings, link_url: Callable[[str], 
     html_ctx = dict(common, items=html_items, intro=Markup(html.blocks(issue.intro, subhead="h2")), links=html_links,
                     preheader=issue.preheader, preheader_filler=Markup(PREHEADER_FILLER),
                     colors=settings.theme.colors, fonts=settings.theme.fonts)
-    text_ctx = dict(common, items=text_items, intro=text.blocks(issue.intro), links=links)
+    text_ctx = dict(common, items=text_items, intro=text.blocks(issue.intro) if text_part else "", links=links)
     return Context(html=html_ctx, text=text_ctx, vault=vault, words=words, links=links)

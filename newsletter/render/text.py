@@ -6,6 +6,7 @@ columns and a URL is never split: links are written ``text <URL>``.
 
 from __future__ import annotations
 
+import re
 import textwrap
 from typing import Callable, Sequence
 
@@ -21,16 +22,44 @@ def wrap(text: str, width: int = WIDTH, indent: str = "", first: str | None = No
     lead = indent if first is None else first
     text = keep_together(text.replace(KEEP_TOGETHER, ""))  # a tag is never split across lines
     for n, chunk in enumerate(text.split("\n")):
-        wrapped = textwrap.wrap(
-            chunk,
-            width=width,
-            initial_indent=lead if n == 0 else indent,
-            subsequent_indent=indent,
-            break_long_words=False,
-            break_on_hyphens=False,
-        )
+        wrapped = _wrap_words(chunk, width, lead if n == 0 else indent, indent)
         out.extend(wrapped or [(lead if n == 0 else indent).rstrip()])
     return "\n".join(out).replace(KEEP_TOGETHER, " ")
+
+
+#: Whitespace other than the plain space: textwrap treats it specially (see _wrap_words).
+_OTHER_SPACE = re.compile(r"[^\S ]")
+
+
+def _wrap_words(line: str, width: int, first: str, indent: str) -> list[str]:
+    """``textwrap.wrap(line, width, initial_indent=first, subsequent_indent=indent,
+    break_long_words=False, break_on_hyphens=False)``, line for line (tested against it).
+
+    Paragraph text is words between single spaces, for which textwrap's rules come down to a
+    greedy fill (a word too long for any line stands alone). Anything else (runs of spaces,
+    leading or trailing spaces, tabs or other whitespace) goes to textwrap itself."""
+    if not line:
+        return []
+    if "  " in line or line[0] == " " or line[-1] == " " or _OTHER_SPACE.search(line):
+        return textwrap.wrap(line, width=width, initial_indent=first, subsequent_indent=indent,
+                             break_long_words=False, break_on_hyphens=False)
+    lines: list[str] = []
+    words = line.split(" ")
+    room = width - len(first)
+    prefix = first
+    current = [words[0]]
+    used = len(words[0])
+    for word in words[1:]:
+        size = len(word)
+        if used + 1 + size <= room:
+            current.append(word)
+            used += 1 + size
+        else:
+            lines.append(prefix + " ".join(current))
+            prefix, room = indent, width - len(indent)
+            current, used = [word], size
+    lines.append(prefix + " ".join(current))
+    return lines
 
 
 class TextRenderer:
