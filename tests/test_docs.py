@@ -75,3 +75,24 @@ def test_the_issue_format_example_builds(tmp_path: Path) -> None:
     assert match, "the full example is marked <!-- full-example --> and fenced with ````markdown"
     issue = parse_issue_text("example.md", match.group(1))
     assert issue.stories and issue.callouts and issue.intro
+
+
+def test_readme_issue_example_builds(workspace: Path) -> None:
+    """The README's issue example is a real issue: it builds with no errors or warnings."""
+    from click.testing import CliRunner
+
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    example = readme.split("```markdown\n", 1)[1].split("\n```", 1)[0]
+    target = workspace / "issues" / "2026-06-02-readme.md"
+    target.write_text(example + "\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", "--strict", str(target)], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+
+
+def test_readme_starts_with_the_two_setup_commands_and_ci_runs_the_test_one() -> None:
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    first_block = readme.split("```sh\n", 1)[1].split("\n```", 1)[0].splitlines()
+    commands = [line.split("#", 1)[0].strip() for line in first_block]
+    assert commands[0] == "pip install . && newsletter build"
+    ci = (REPO / ".ci" / "run").read_text(encoding="utf-8")
+    assert commands[1] in ci.splitlines()
