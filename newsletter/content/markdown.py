@@ -66,8 +66,21 @@ def make_markdown() -> MarkdownIt:
     # markdown-it's silent fallback to text; tags must not be percent-encoded.
     default_normalize = md.normalizeLink
     md.validateLink = lambda url: True  # type: ignore[method-assign]
-    md.normalizeLink = lambda url: url.strip() if has_tag(url) else default_normalize(url)  # type: ignore[method-assign]
+
+    def normalize(url: str) -> str:
+        if has_tag(url):
+            return url.strip()
+        # Most links are plain ASCII URLs that markdown-it's normalisation (parse, punycode,
+        # percent-encode, format) gives back unchanged; skip that work for them.
+        return url if _PLAIN_URL.match(url) else default_normalize(url)
+
+    md.normalizeLink = normalize  # type: ignore[method-assign]
     return md
+
+
+#: An http(s) URL that markdown-it's normalizeLink returns as it is: a lower-case ASCII host
+#: and only characters that need no percent-encoding (no "%", no host port or user part).
+_PLAIN_URL = re.compile(r"https?://[a-z0-9.\-]+(?:[/?#][A-Za-z0-9\-._~/?#&=+;:,@!$'()*]*)?\Z")
 
 
 _MD: MarkdownIt | None = None

@@ -24,6 +24,8 @@ def _clean(url: str) -> str:
             break
         previous = value
         value = unquote(html.unescape(value))
+    if value.isascii() and value.isprintable() and " " not in value:
+        return value  # nothing below would be removed: no control, format or space character
     return "".join(ch for ch in value if not (ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf")))
 
 
