@@ -21,6 +21,7 @@ from newsletter.output import write_all_atomic
 from newsletter.render.context import build_context
 from newsletter.render.jinja import get_environment, search_path
 from newsletter.render.mjml import INLINE_CSS_TEMPLATE, MAIN_TEMPLATE, TEXT_TEMPLATE, compile_mjml, render_template
+from newsletter.render.tags import TagVault
 from newsletter.steps import StepInput, run_steps
 from newsletter.workspace import Workspace
 
@@ -30,6 +31,18 @@ if TYPE_CHECKING:
 
 #: Gmail clips messages whose HTML is larger than this ("[Message clipped]").
 GMAIL_CLIP_BYTES = 102 * 1024
+
+
+@dataclass
+class WebSource:
+    """The email's HTML before its tags were put back, and what tells the web page apart."""
+
+    html: str
+    vault: TagVault
+    #: UTM-tagged URL -> the URL as written, for every link the tagging changed.
+    untagged: dict[str, str]
+    #: The unsubscribe and preferences links as the email's HTML has them: never on a web page.
+    hidden: tuple[str, ...] = ()
 
 
 @dataclass
@@ -45,6 +58,8 @@ class BuildResult:
     eml: bytes | None = None
     #: Quality-gate findings (newsletter.checks), when the checks ran.
     findings: list[Any] = field(default_factory=list)
+    #: What the web archive's page is made from (newsletter/deliver/archive.py); None once used.
+    web_source: WebSource | None = None
 
     @property
     def slug(self) -> str:
@@ -69,14 +84,25 @@ def render_issue(ws: Workspace, path: Path, *, issue: m.Issue | None = None, ext
     # 1. Read the issue file into the content model.
     issue = parse_issue_file(path) if issue is None else issue
     # 2. Build what the templates see (escaped content, links, tag tokens).
-    context = build_context(issue, ws.settings, link_url=link_tagger(issue, ws.settings.utm), text_part=text_part)
+    tagger = link_tagger(issue, ws.settings.utm)  # None when UTM tagging is off
+    untagged: dict[str, str] = {}  # what the web archive's page links to instead
+
+    def link_url(url: str) -> str:
+        tagged = tagger(url) if tagger is not None else url
+        if tagged != url:
+            untagged[tagged] = url
+        return tagged
+
+    context = build_context(issue, ws.settings, link_url=link_url if tagger is not None else None,
+                            text_part=text_part)
     env = get_environment(ws.templates_dir)
     # 3. Render the theme to MJML and compile it with MRML.
     mjml_source = render_template(env, MAIN_TEMPLATE, context.html)
     html = compile_mjml(mjml_source, search_path(ws.templates_dir))
     # 4. Post-process: inline the theme's CSS, fix the doctype, put tags back.
     inline_css = render_template(env, INLINE_CSS_TEMPLATE, context.html)
-    html = run_steps(html, StepInput(inline_css=inline_css, vault=context.vault))
+    steps = StepInput(inline_css=inline_css, vault=context.vault)
+    html = run_steps(html, steps)
     # 5. Render the plain-text part from the same model.
     text = _tidy_text(render_template(env, TEXT_TEMPLATE, context.text)) if text_part else ""
     result = BuildResult(
@@ -86,6 +112,8 @@ def render_issue(ws: Workspace, path: Path, *, issue: m.Issue | None = None, ext
         text=text,
         words=context.words,
         reading_minutes=context.text["reading_minutes"],
+        web_source=WebSource(steps.before_tags, context.vault, untagged,
+                             tuple(u for u in (context.html["links"].unsubscribe, context.html["links"].preferences) if u)),
     )
     if result.clipped:
         result.warnings.append(

@@ -128,10 +128,11 @@ class Task:
             from newsletter.deliver.archive import archive_page
 
             try:
-                page, _ = archive_page(self.ws, path, result.issue)
+                page, _ = archive_page(self.ws, path, email=result)
                 written.append(page)
             except NewsletterError:
                 pass  # the page stays out of the archive, and the issue uncached for it
+        result.web_source = None  # done with: results can be kept for a whole serial build
         return result, IssueSummary.from_result(result, written, self.ws.out_dir)
 
 

@@ -17,7 +17,7 @@ import html as html_lib
 import re
 from pathlib import Path
 
-from newsletter.build import render_issue
+from newsletter.build import BuildResult, render_issue
 from newsletter.content import model as m
 from newsletter.content.parse import parse_issue_file
 from newsletter.deliver.eml import issue_datetime
@@ -113,18 +113,62 @@ def build_archive(ws: Workspace, paths: list[Path] | None = None) -> list[Path]:
     return [*write_index(ws, issues), *written]
 
 
-def archive_page(ws: Workspace, path: Path, issue: m.Issue | None = None) -> tuple[Path, m.Issue]:
+def archive_page(ws: Workspace, path: Path, issue: m.Issue | None = None,
+                 email: BuildResult | None = None) -> tuple[Path, m.Issue]:
     """Render and write one issue's web page, out/archive/<slug>/index.html; returns it and the issue.
 
     The per-issue part of the archive: `newsletter build` runs it in its build workers
-    and caches it with the issue's email (newsletter/parallel.py), passing the ``issue`` it
-    already parsed. The page needs only the HTML: no .eml, no quality gate."""
-    web_ws = Workspace(ws.root, web_settings(ws.settings))
-    result = render_issue(web_ws, path, issue=issue, extras=False, text_part=False)
-    issue = result.issue
+    and caches it with the issue's email (newsletter/parallel.py), passing the ``email`` it
+    just built. The page is made from that email's HTML when the theme marks what a page
+    leaves out (see ``email_as_web_html``); otherwise the issue (``issue``, or ``path``) is
+    rendered again with the web settings, HTML only."""
+    html = email_as_web_html(email) if email is not None else None
+    if html is None:
+        web_ws = Workspace(ws.root, web_settings(ws.settings))
+        result = render_issue(web_ws, path, issue=issue if email is None else email.issue, extras=False, text_part=False)
+        html, issue = result.html, result.issue
+    else:
+        issue = email.issue
     target = ws.out_dir / ARCHIVE_DIR / issue.slug / "index.html"
-    write_atomic(target, web_page(result.html, ws.settings, issue))
+    write_atomic(target, web_page(html, ws.settings, issue))
     return target, issue
+
+
+_HREF = re.compile(r'href="([^"]*)"')
+
+
+def email_as_web_html(email: BuildResult) -> str | None:
+    """The email's HTML as the web settings would render it, without rendering again; None
+    when the theme's templates don't bracket what a page leaves out.
+
+    From the email's HTML with its tag tokens still in place (one MJML compile and one
+    premailer run serve both): the parts between the theme's ``web_hide`` markers ("Read on
+    the web", the unsubscribe and preferences links) are removed, UTM-tagged links get their
+    URL as written back, placeholders their fallback, and other tokens their tag (which
+    ``web_page`` then makes web-safe)."""
+    source = email.web_source
+    if source is None:
+        return None
+    vault = source.vault
+    start, end = vault.marker("web-hide-start"), vault.marker("web-hide-end")
+    html = source.html
+    if start not in html or html.count(start) != html.count(end):
+        return None
+    html = re.sub(re.escape(start) + ".*?" + re.escape(end), "", html, flags=re.DOTALL)
+    if start in html or end in html:
+        return None
+    # A template (a workspace's own, say) that shows the unsubscribe or preferences link
+    # outside the markers: render the page with the web settings instead, which have none.
+    if any(link in html or link.replace("&", "&amp;") in html for link in source.hidden):
+        return None
+    if source.untagged:
+        def untag(mt: re.Match[str]) -> str:
+            url = source.untagged.get(html_lib.unescape(mt.group(1)))
+            # Escaped as premailer (lxml) writes an href: "&" and '"' only.
+            return mt.group(0) if url is None else 'href="' + url.replace("&", "&amp;").replace('"', "&quot;") + '"'
+
+        html = _HREF.sub(untag, html)
+    return vault.restore_web(html)
 
 
 def write_index(ws: Workspace, issues: list[m.Issue]) -> list[Path]:

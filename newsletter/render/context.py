@@ -183,6 +183,9 @@ def build_context(issue: m.Issue, settings: Settings, link_url: Callable[[str], 
     }
     html_ctx = dict(common, items=html_items, intro=Markup(html.blocks(issue.intro, subhead="h2")), links=html_links,
                     preheader=issue.preheader, preheader_filler=Markup(PREHEADER_FILLER),
-                    colors=settings.theme.colors, fonts=settings.theme.fonts)
+                    colors=settings.theme.colors, fonts=settings.theme.fonts,
+                    # Brackets around what the web archive's page leaves out (self link, unsubscribe):
+                    # tokens that vanish from the email (newsletter/deliver/archive.py).
+                    web_hide={"start": vault.marker("web-hide-start"), "end": vault.marker("web-hide-end")})
     text_ctx = dict(common, items=text_items, intro=text.blocks(issue.intro) if text_part else "", links=links)
     return Context(html=html_ctx, text=text_ctx, vault=vault, words=words, links=links)

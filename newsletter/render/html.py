@@ -21,6 +21,12 @@ def esc(text: str) -> str:
     return escape(text, quote=True)
 
 
+def _as_serialized(text: str) -> str:
+    """Text escaped the way premailer (lxml) writes text content: the web archive's page puts
+    a placeholder's fallback in where the email has a token (TagVault.restore_web)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 @dataclass
 class Part:
     """A run of the story card: either HTML for one mj-text, or an image."""
@@ -51,7 +57,7 @@ class HtmlRenderer:
                 out.append(self.vault.token(node.raw))
             elif isinstance(node, m.Placeholder):
                 value = self.placeholder(node.name, node.fallback)
-                out.append(self.vault.token(value) if value != node.fallback else esc(value))
+                out.append(self.vault.token(value, web=_as_serialized(node.fallback)) if value != node.fallback else esc(value))
             elif isinstance(node, m.Emphasis):
                 out.append(f"<em>{self.inlines(node.children)}</em>")
             elif isinstance(node, m.Strong):

@@ -8,6 +8,7 @@ and the last step swaps every token back for its tag.
 from __future__ import annotations
 
 import re
+from typing import Callable
 
 
 class TagVault:
@@ -22,21 +23,43 @@ class TagVault:
             prefix = f"NLM{chr(ord('A') + n % 26)}{n}"
         self.prefix = prefix
         self._tags: list[str] = []
-        self._index: dict[str, int] = {}
+        self._index: dict[tuple[str, str], int] = {}
+        #: What some tokens stand for on a public web page instead (see ``restore_web``).
+        self._web: dict[int, str] = {}
 
-    def token(self, tag: str) -> str:
-        """The placeholder to write in place of ``tag``."""
-        if tag not in self._index:
-            self._index[tag] = len(self._tags)
+    def _add(self, tag: str, key: tuple[str, str]) -> int:
+        if key not in self._index:
+            self._index[key] = len(self._tags)
             self._tags.append(tag)
-        return f"{self.prefix}{self._index[tag]:04d}T"
+        return self._index[key]
+
+    def token(self, tag: str, web: str | None = None) -> str:
+        """The placeholder to write in place of ``tag``. ``web``: the HTML the token stands
+        for on a web page (a placeholder's escaped fallback); by default the tag itself."""
+        n = self._add(tag, (tag, "") if web is None else (tag, "web:" + web))
+        if web is not None:
+            self._web[n] = web
+        return f"{self.prefix}{n:04d}T"
+
+    def marker(self, name: str) -> str:
+        """A token that restores to nothing in the email: it marks a place in the HTML that
+        survives MJML and premailer (the theme brackets what a web page leaves out)."""
+        return f"{self.prefix}{self._add('', (name, 'marker')):04d}T"
 
     def restore(self, html: str) -> str:
         """Every token back to its tag, byte-exact."""
+        return self._restore(html, self._tags.__getitem__)
+
+    def restore_web(self, html: str) -> str:
+        """Every token back to its web value: a placeholder's fallback, else its tag (which the
+        web archive then makes web-safe), a marker to nothing."""
+        return self._restore(html, lambda n: self._web.get(n, self._tags[n]))
+
+    def _restore(self, html: str, value: Callable[[int], str]) -> str:
         if not self._tags:
             return html
         pattern = re.compile(re.escape(self.prefix) + r"(\d{4})T")
-        return pattern.sub(lambda m: self._tags[int(m.group(1))] if int(m.group(1)) < len(self._tags) else m.group(0), html)
+        return pattern.sub(lambda m: value(int(m.group(1))) if int(m.group(1)) < len(self._tags) else m.group(0), html)
 
     def __len__(self) -> int:
         return len(self._tags)

@@ -23,6 +23,9 @@ from newsletter.steps.tags import restore_tags
 class StepInput:
     inline_css: str
     vault: TagVault
+    #: Set by restore_tags: the HTML with the tag tokens still in place (the web archive's
+    #: page is made from it, newsletter/deliver/archive.py).
+    before_tags: str = ""
 
 
 Step = Callable[[str, StepInput], str]

@@ -8,4 +8,5 @@ if TYPE_CHECKING:
 
 def restore_tags(html: str, data: "StepInput") -> str:
     """Swap every tag token back for its email-service tag, byte-exact."""
+    data.before_tags = html
     return data.vault.restore(html)
