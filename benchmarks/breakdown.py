@@ -3,7 +3,7 @@
     python3 benchmarks/breakdown.py [--issues 30]
 
 Builds generated ~2,000-word issues the way a full build's worker does (email, .eml, quality
-gate, web archive page) and prints the median CPU time of each phase.
+gate, web archive page made from the email) and prints the median CPU time of each phase.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ def main() -> None:
     from newsletter.render.jinja import get_environment, search_path
     from newsletter.render.mjml import INLINE_CSS_TEMPLATE, MAIN_TEMPLATE, TEXT_TEMPLATE, compile_mjml, render_template
     from newsletter.steps import StepInput, run_steps
-    from newsletter.build import BuildResult
+    from newsletter.build import BuildResult, WebSource
     from newsletter.workspace import open_workspace
 
     with tempfile.TemporaryDirectory() as t:
@@ -51,7 +51,15 @@ def main() -> None:
             c = time.process_time()
             issue = parse_issue_file(path)
             c = lap("parse (markdown-it, front matter)", c)
-            context = build_context(issue, ws.settings, link_url=link_tagger(issue, ws.settings.utm))
+            tagger, untagged = link_tagger(issue, ws.settings.utm), {}
+
+            def link_url(url: str) -> str:  # as render_issue does: remember what tagging changed
+                tagged = tagger(url) if tagger is not None else url
+                if tagged != url:
+                    untagged[tagged] = url
+                return tagged
+
+            context = build_context(issue, ws.settings, link_url=link_url if tagger is not None else None)
             c = lap("template context", c)
             env = get_environment(ws.templates_dir)
             mjml_source = render_template(env, MAIN_TEMPLATE, context.html)
@@ -59,12 +67,16 @@ def main() -> None:
             html = compile_mjml(mjml_source, search_path(ws.templates_dir))
             c = lap("MRML compile", c)
             css = render_template(env, INLINE_CSS_TEMPLATE, context.html)
-            html = run_steps(html, StepInput(inline_css=css, vault=context.vault))
+            steps = StepInput(inline_css=css, vault=context.vault)
+            html = run_steps(html, steps)
             c = lap("premailer and steps", c)
             text = _tidy_text(render_template(env, TEXT_TEMPLATE, context.text))
             c = lap("text part", c)
+            links = context.html["links"]
             result = BuildResult(issue=issue, mjml=mjml_source, html=html, text=text, words=context.words,
-                                 reading_minutes=context.text["reading_minutes"])
+                                 reading_minutes=context.text["reading_minutes"],
+                                 web_source=WebSource(steps.before_tags, context.vault, untagged,
+                                                      tuple(u for u in (links.unsubscribe, links.preferences) if u)))
             result.eml = build_eml(html=html, text=text, issue=issue, settings=ws.settings,
                                    unsubscribe_url=context.links.unsubscribe)
             c = lap(".eml message", c)
@@ -73,8 +85,8 @@ def main() -> None:
             c = lap("quality gate (checks)", c)
             write_issue(ws, result)
             c = lap("write email files (fsync)", c)
-            archive_page(ws, path, issue)
-            lap("web archive page (render + write)", c)
+            archive_page(ws, path, email=result)  # as a full build's workers do
+            lap("web archive page (from the email, write)", c)
             if n < 2:  # the first issues pay one-off costs: leave them out
                 for v in phases.values():
                     v.pop()
