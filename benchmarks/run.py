@@ -379,7 +379,8 @@ def report(r: dict[str, object]) -> str:
     lines = [f"Measured {r['date']} on {r['machine']}.",
              f"Code measured: commit {r['commit']} (with everything on main at that point: checks, .eml, archive).",
              f"Load average {r['load_before']} before the run and {r['load_after']} after it "
-             f"(other work shared the machine: wall times include waiting for a core; CPU times don't).", ""]
+             f"(other work shared the machine: wall times include waiting for a core; CPU times don't).",
+             f"{r.get('bytecode', '')}.", ""]
     cold = r["cold"]
     ours: Timing = cold["ours"]  # type: ignore[index]
     lines += ["| # | Measure | Result | Target |", "|---|---|---|---|"]
@@ -450,6 +451,13 @@ def main() -> None:
                             "machine": machine(), "load_before": f"{os.getloadavg()[0]:.1f}"}
     issue, label = example_issue()
     r["issue"] = label
+    # An installed package has its bytecode compiled (pip does it); this checkout's editable
+    # install gets none when PYTHONDONTWRITEBYTECODE is set, and every process would compile
+    # newsletter/ from source. __pycache__/ is git-ignored and checked against the sources.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "newsletter")], check=True,
+                   stdout=subprocess.DEVNULL)
+    r["bytecode"] = "newsletter/ bytecode precompiled (as pip install does)" + (
+        "; PYTHONDONTWRITEBYTECODE=1 is set in this environment" if os.environ.get("PYTHONDONTWRITEBYTECODE") else "")
     with tempfile.TemporaryDirectory(prefix="newsletter-bench-") as t:
         tmp = Path(t)
         print(f"1, 4. cold build of {label} against the JS toolchain ({runs} runs each, in turn) ...", flush=True)
