@@ -67,21 +67,29 @@ def run_preview(issue: str | None, *, host: str | None, port: int | None, open_b
 def _start_and_serve(server: PreviewServer, issue: str | None, open_browser: bool | None, root: Path,
                      stop: threading.Event) -> None:
     host, port = server.host, server.port
+    url = ""
+
+    def announce() -> None:
+        nonlocal url
+        url = server.url + "/"
+        if issue is not None:
+            slug = Path(issue).stem
+            if server.state.entry(slug) is None:
+                raise NewsletterError(Problem(issue, 0, "no such issue in issues/",
+                                              "name a file in issues/ or its slug"))
+            url += "issue/" + quote(slug)
+        click.echo(f"Previewing {root} at {url}  (Ctrl-C to stop)", err=True)
+
     try:
-        server.start()
+        server.start(before_serving=announce)
     except OSError as e:
+        server.stop()
         if e.errno == errno.EADDRINUSE:
             raise NewsletterError(f"port {port} is in use (try --port {port + 1})") from None
         raise NewsletterError(f"cannot listen on {host}:{port}: {e.strerror or e}") from None
-    url = server.url + "/"
-    if issue is not None:
-        slug = Path(issue).stem
-        if server.state.entry(slug) is None:
-            server.stop()
-            raise NewsletterError(Problem(issue, 0, "no such issue in issues/",
-                                          "name a file in issues/ or its slug"))
-        url += "issue/" + quote(slug)
-    click.echo(f"Previewing {root} at {url}  (Ctrl-C to stop)", err=True)
+    except NewsletterError:
+        server.stop()
+        raise
     if open_browser:
         webbrowser.open(url)
     _serve_until_stopped(server, stop)

@@ -14,7 +14,7 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
 from newsletter.preview.pages import index_page, issue_summary
@@ -241,14 +241,19 @@ class PreviewServer:
         host = f"[{self.host}]" if ":" in self.host else self.host
         return f"http://{host}:{self.port}"
 
-    def start(self) -> None:
-        """Bind (raises OSError when the port is taken), build every issue, then serve and watch."""
+    def start(self, before_serving: Callable[[], None] | None = None) -> None:
+        """Bind (raises OSError when the port is taken), build every issue, then serve and watch.
+
+        ``before_serving`` runs after the first build and before the first request is answered
+        (the command prints its "Previewing ..." line there, so the line always comes first)."""
         from newsletter.preview.watcher import snapshot, watch_workspace
 
         self.httpd = PreviewHTTPServer((self.host, self.port), self.state)
         self.port = self.httpd.server_address[1]
         baseline = snapshot(self.state.root)  # before building: an edit during the build is caught
         self.state.build_everything()
+        if before_serving is not None:
+            before_serving()
         serve = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.2},
                                  name="preview-http", daemon=True)
         watch = threading.Thread(target=watch_workspace, args=(self.state, self._stop, baseline),
