@@ -34,7 +34,7 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.register_profile(
-    "fuzz", max_examples=10_000, deadline=None, print_blob=True,
+    "fuzz", max_examples=int(os.environ.get("NEWSLETTER_FUZZ_EXAMPLES", "10000")), deadline=None, print_blob=True,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
 )
 PROFILE = os.environ.get("HYPOTHESIS_PROFILE", "newsletter-quick")
