@@ -252,7 +252,6 @@ def content_uses(issue: m.Issue) -> list[Use]:
 
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
-    features = dataset()["by_slug"]
     targets = [t for t in ctx.settings.check.targets if t in known_clients()]
     for unknown in (t for t in ctx.settings.check.targets if t not in known_clients()):
         near = difflib.get_close_matches(unknown, sorted(known_clients()), n=1)
@@ -266,32 +265,42 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         if prev is None or (use.required and not prev.required):
             first[use.slug] = use
     for slug, use in first.items():
-        feature = features[slug]
-        missing, partial, notes = [], [], []
-        for target in targets:
-            level, nums = support(feature, target)
-            if level == "n":
-                missing.append(client_name(target))
-            elif level == "a":
-                partial.append(client_name(target))
-            for n in nums:
-                note = (feature.get("notes_by_num") or {}).get(n)
-                if note and note not in notes and (level == "n" or (level == "a" and use.required)):
-                    notes.append(note)
-        if not missing and not (partial and use.required):
-            continue  # partial support of an enhancement in <style> is not worth a line
-        parts = []
-        if missing:
-            parts.append("not supported in " + ", ".join(missing))
-        if partial and use.required:
-            parts.append("partly supported in " + ", ".join(partial))
-        severity = "warning" if missing and use.required and slug not in allowed else "info"
-        title = feature["title"]
-        what = title if use.what.lower() in title.lower() else f"{title} ({use.what})"
-        message = f"{what} is " + "; ".join(parts)
-        if notes:
-            message += ". caniemail: " + " ".join(notes)
-        if slug in allowed and missing and use.required:
-            message += " (the theme accepts this: 'check: allow')"
-        hint = feature.get("url", "")
-        yield Finding("compatibility", severity, message, use.file, use.line, hint)
+        judged = _judge(slug, use.what, use.required, slug in allowed, tuple(targets))
+        if judged is not None:
+            severity, message, hint = judged
+            yield Finding("compatibility", severity, message, use.file, use.line, hint)
+
+
+@lru_cache(maxsize=4096)
+def _judge(slug: str, use_what: str, required: bool, accepted: bool,
+           targets: tuple[str, ...]) -> tuple[str, str, str] | None:
+    """(severity, message, hint) for one used feature, or None when every target supports it well
+    enough. Remembered: every issue uses mostly the same features (the theme's) for the same targets."""
+    feature = dataset()["by_slug"][slug]
+    missing, partial, notes = [], [], []
+    for target in targets:
+        level, nums = support(feature, target)
+        if level == "n":
+            missing.append(client_name(target))
+        elif level == "a":
+            partial.append(client_name(target))
+        for n in nums:
+            note = (feature.get("notes_by_num") or {}).get(n)
+            if note and note not in notes and (level == "n" or (level == "a" and required)):
+                notes.append(note)
+    if not missing and not (partial and required):
+        return None  # partial support of an enhancement in <style> is not worth a line
+    parts = []
+    if missing:
+        parts.append("not supported in " + ", ".join(missing))
+    if partial and required:
+        parts.append("partly supported in " + ", ".join(partial))
+    severity = "warning" if missing and required and not accepted else "info"
+    title = feature["title"]
+    what = title if use_what.lower() in title.lower() else f"{title} ({use_what})"
+    message = f"{what} is " + "; ".join(parts)
+    if notes:
+        message += ". caniemail: " + " ".join(notes)
+    if accepted and missing and required:
+        message += " (the theme accepts this: 'check: allow')"
+    return severity, message, feature.get("url", "")

@@ -69,7 +69,12 @@ class CheckContext:
 
     @cached_property
     def doc(self) -> lxml.html.HtmlElement:
-        return lxml.html.document_fromstring(self.html)
+        doc = lxml.html.document_fromstring(self.html)
+        # lxml makes a Python object for a node each time one is reached, unless one is still
+        # alive (and asks lxml.html's class lookup, in Python, which class to make). Every rule
+        # walks the tree; holding every node's object for the context's life makes that once.
+        self._nodes = list(doc.iter())
+        return doc
 
     @cached_property
     def links(self) -> Links:

@@ -13,7 +13,10 @@ _MEDIA = re.compile(r"@media[^{]*\{((?:[^{}]*\{[^{}]*\})*)\s*\}", re.S)
 _RULE = re.compile(r"([^{}]+)\{([^{}]*)\}")
 _MJ_COLUMN = re.compile(r"\.(mj-column-(?:per|px)-[\w-]+)")
 _CLASS = re.compile(r"\.(-?[_a-zA-Z][\w-]*)")
-_CLASS_ATTR = re.compile(r"""\b(?:css-)?class=["']([^"']*)["']""")
+#: ``class="..."`` or ``css-class="..."`` starting at a word boundary. Written as a literal then a
+#: look-behind (the same matches as ``\b(?:css-)?class=...``: a ``css-`` before ``class`` is itself a
+#: boundary) so the regex engine can jump between occurrences of "class" (~15x faster on an issue's MJML).
+_CLASS_ATTR = re.compile(r"""class(?<!\wclass)=["']([^"']*)["']""")
 
 
 def media_rules(ctx: CheckContext) -> list[tuple[str, str]]:

@@ -1,0 +1,45 @@
+"""Shortcuts in the quality gate's rules find exactly what the plain regular expressions find."""
+
+from __future__ import annotations
+
+import re
+
+from hypothesis import given, settings, strategies as st
+
+from newsletter.checks import plaintext, responsive, structure
+
+_OLD_CLASS_ATTR = re.compile(r"""\b(?:css-)?class=["']([^"']*)["']""")
+_PIECES = st.sampled_from(["class=", "css-class=", "css-", "x", "é", "-", " ", '"', "'", "a b", "=", "\n", "_"])
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(_PIECES, max_size=30).map("".join))
+def test_class_attribute_regex_matches_the_word_boundary_form(text: str) -> None:
+    assert responsive._CLASS_ATTR.findall(text) == _OLD_CLASS_ATTR.findall(text)
+
+
+def test_class_attribute_regex_on_mjml() -> None:
+    mjml = """<mj-text css-class="nl-p a"><p class='nl-lede'>x</p><p xclass="no" data-class="yes">"""
+    assert responsive._CLASS_ATTR.findall(mjml) == ["nl-p a", "nl-lede", "yes"] == _OLD_CLASS_ATTR.findall(mjml)
+
+
+_TEXT = st.lists(st.sampled_from(["**", "*", "__", "_", "[a]", "](", "(u)", "#", "# ", "\n", "  ", "`", "x",
+                                  ":::", ":", "<b>", "<", "&amp;", "&", "<https://e.example/>", "!"]),
+                 max_size=25).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_TEXT)
+def test_markdown_residue_guards_never_hide_a_match(text: str) -> None:
+    for pattern, _what, needs in plaintext._MARKDOWN:
+        if pattern.search(text):
+            assert any(s in text for s in needs), (pattern.pattern, text)
+    if plaintext._HTML.search(plaintext._URLS.sub("", text)):
+        assert "<" in text or "&" in text
+
+
+@settings(max_examples=300, deadline=None)
+@given(_TEXT)
+def test_template_marks_cover_the_template_regex(text: str) -> None:
+    found = structure._TEMPLATE.search(text) is not None
+    assert found == any(mark in text for mark in structure._TEMPLATE_MARKS)
