@@ -100,6 +100,8 @@ def strip_comments(text: str) -> tuple[str, int]:
     blocks and inline code spans are text, as in CommonMark. Returns the text and the
     1-based line (within ``text``) of a ``<!--`` that is never closed, or 0.
     """
+    if "<!--" not in text:  # nothing to drop (every line would be kept as it is)
+        return text, 0
     lines = text.split("\n")
     out: list[str] = []
     fence = ""

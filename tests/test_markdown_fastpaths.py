@@ -1,0 +1,46 @@
+"""Parsing shortcuts give what the full path gives: markdown-it's link destinations, and
+comment stripping of text with no comment."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings, strategies as st
+from markdown_it.helpers import parseLinkDestination
+
+from newsletter.content.markdown import _FastHelpers, markdown
+from newsletter.content.source import strip_comments
+
+_PIECES = st.sampled_from(["https://a.example/x", "a", " ", ")", "(", "\\", "\\ ", "<", ">", "\n", "\t", "\x7f",
+                           "\x01", "&amp;", "&", "é", "%20", "\\)", "((", "))", "?q=1", "#f", "\u00a0"])
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(_PIECES, max_size=12).map("".join), st.integers(0, 3), st.integers(0, 3))
+def test_link_destination_is_markdown_its(text: str, start: int, cut: int) -> None:
+    fast = _FastHelpers(markdown().helpers._helpers)
+    pos, maximum = min(start, len(text)), max(min(start, len(text)), len(text) - cut)
+    ours, theirs = fast.parseLinkDestination(text, pos, maximum), parseLinkDestination(text, pos, maximum)
+    assert (ours.ok, ours.pos, ours.str) == (theirs.ok, theirs.pos, theirs.str)
+
+
+def test_the_parser_uses_the_fast_helper_and_links_still_parse() -> None:
+    assert isinstance(markdown().helpers, _FastHelpers)
+    html = markdown().render("[a](https://x.example/p?a=1&amp;b=2) [b](<https://y.example/ sp>) "
+                             "[c](https://z.example/(x)) [d](https://w.example/a\\)b)\n\n[e]: https://v.example/e\n\n[e]\n")
+    assert 'href="https://x.example/p?a=1&amp;b=2"' in html
+    assert 'href="https://y.example/%20sp"' in html
+    assert 'href="https://z.example/(x)"' in html
+    assert 'href="https://w.example/a)b"' in html
+    assert 'href="https://v.example/e"' in html
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.lists(st.sampled_from(["a", "`", "``", " ", "\n", "```", "~~~", "<!-", "-->", "<", "!", "-", "x y"]),
+                max_size=20).map("".join))
+def test_text_without_a_comment_is_kept_as_it_is(text: str) -> None:
+    if "<!--" in text:
+        return
+    assert strip_comments(text) == (text, 0)
+    # the full, line-by-line path (forced by a comment on a line of its own) keeps every other line too
+    stripped, open_at = strip_comments(text + "\n<!---->")
+    assert open_at == 0
+    assert stripped.split("\n")[:-1] == text.split("\n")
