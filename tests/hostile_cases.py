@@ -150,15 +150,16 @@ def make_workspace(root: Path, settings: str) -> "Workspace":
     return open_workspace(root)
 
 
-def build_text(ws: "Workspace", name: str, text: str) -> tuple[Path, "BuildResult | None", "NewsletterError | None"]:
-    """Write ``text`` as issues/<name>.md and build it in process."""
+def build_text(ws: "Workspace", name: str, text: str, *,
+               extras: bool = True) -> tuple[Path, "BuildResult | None", "NewsletterError | None"]:
+    """Write ``text`` as issues/<name>.md and build it in process (``extras``: see render_issue)."""
     from newsletter.build import render_issue
     from newsletter.errors import NewsletterError
 
     path = ws.issues_dir / f"{name}.md"
     path.write_text(text, encoding="utf-8")
     try:
-        return path, render_issue(ws, path), None
+        return path, render_issue(ws, path, extras=extras), None
     except NewsletterError as e:
         return path, None, e
 

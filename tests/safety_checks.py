@@ -7,6 +7,7 @@ comment; regexes only look at text that lxml has already taken apart.
 
 from __future__ import annotations
 
+import functools
 import html as htmllib
 import re
 import unicodedata
@@ -67,17 +68,26 @@ def executable_problems(html: str) -> list[str]:
     return problems
 
 
+@functools.lru_cache(maxsize=4096)
+def _comment_problems(text: str) -> tuple[str, ...]:
+    """The problems in the HTML inside one comment (the theme repeats the same Outlook
+    conditional comments in every email, so each distinct text is parsed once)."""
+    try:
+        frag = lxml.html.fragment_fromstring(text, create_parent="div")
+    except etree.ParserError:
+        return ()
+    found: list[str] = []
+    _inspect_tree(frag, found, where="in a comment: ")
+    return tuple(found)
+
+
 def _inspect_tree(root: etree._Element, problems: list[str], where: str) -> None:
     for el in root.iter():
         if el.tag is etree.Comment:
             text = el.text or ""
             # Outlook reads the HTML inside conditional comments: inspect it as HTML too.
             if "<" in text:
-                try:
-                    frag = lxml.html.fragment_fromstring(text, create_parent="div")
-                except etree.ParserError:
-                    continue
-                _inspect_tree(frag, problems, where="in a comment: ")
+                problems.extend(_comment_problems(text))
             continue
         if not isinstance(el.tag, str):
             continue

@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from conftest import MINIMAL_SETTINGS
-from hostile_cases import FIELDS, Vector, build_text, issue_with, load_vectors, make_workspace
+from hostile_cases import Vector, build_text, issue_with, load_vectors, make_workspace
+from hostile_runner import ALL_FIELDS, run_jobs
 from newsletter.errors import ContentError
 from safety_checks import clean_error_problems, executable_problems, surprises
 
@@ -53,33 +54,38 @@ def test_checks_catch_executable_html() -> None:
         assert executable_problems(f"<html><body>{html}</body></html>"), html
 
 
-def check_vector(ws, baseline, vector: Vector) -> list[str]:  # type: ignore[no-untyped-def]
-    failures: list[str] = []
-    for field in FIELDS:
-        name = f"2026-06-02-{vector.id}-{field}"
-        try:
-            path, result, err = build_text(ws, name, issue_with(field, vector.text))
-        except Exception as e:  # noqa: BLE001 - anything but NewsletterError is the bug we look for
-            failures.append(f"{field}: {type(e).__name__}: {e}")
-            continue
-        if err is not None:
-            if not isinstance(err, ContentError):
-                failures.append(f"{field}: {type(err).__name__} instead of ContentError: {err.format_message()}")
-            failures.extend(f"{field}: {p}" for p in clean_error_problems(err, path))
-            continue
-        assert result is not None
-        failures.extend(f"{field}: HTML: {p}" for p in executable_problems(result.html))
-        failures.extend(f"{field}: HTML: {p}" for p in surprises(result.html, vector.text, baseline.html))
-        failures.extend(f"{field}: text: {p}" for p in surprises(result.text, vector.text, baseline.text))
-        path.unlink()
-    return failures
+@pytest.fixture(scope="module")
+def outcomes(tmp_path_factory: pytest.TempPathFactory) -> dict[tuple[str, bool], list[str]]:
+    """Every vector built in every field, one issue per (vector, field), in worker processes:
+    (vector id, full pipeline?) -> failed checks. Each vector is also built through the full
+    pipeline (.eml and quality gate included) in one field, the fields taken in turn."""
+    jobs = []
+    for n, vector in enumerate(VECTORS):
+        jobs.append((vector, ALL_FIELDS, False))
+        jobs.append((vector, (ALL_FIELDS[n % len(ALL_FIELDS)],), True))
+    found: dict[tuple[str, bool], list[str]] = {}
+    for vid, extras, failures in run_jobs(tmp_path_factory.mktemp("hostile-pool"), MINIMAL_SETTINGS, jobs):
+        found[vid, extras] = failures
+    assert len(found) == 2 * len(VECTORS)
+    return found
 
 
 @pytest.mark.parametrize("vector", VECTORS, ids=[v.id for v in VECTORS])
-def test_vector_in_every_field(hostile_ws, vector: Vector) -> None:  # type: ignore[no-untyped-def]
-    ws, baseline = hostile_ws
-    failures = check_vector(ws, baseline, vector)
+def test_vector_in_every_field(outcomes, vector: Vector) -> None:  # type: ignore[no-untyped-def]
+    failures = outcomes[vector.id, False]
     assert not failures, f"{vector.text!r}:\n" + "\n".join(failures)
+
+
+def test_every_vector_through_the_full_pipeline(outcomes) -> None:  # type: ignore[no-untyped-def]
+    """The same checks with the .eml and the quality gate built too (each vector in one field)."""
+    failures = [f"{v.id} {v.text!r}: {f}" for v in VECTORS for f in outcomes[v.id, True]]
+    assert not failures, "\n".join(failures)
+
+
+def test_the_workers_report_a_failing_check(tmp_path: Path) -> None:
+    """The pool's plumbing can fail a test: a build that raises comes back named by its field."""
+    reports = list(run_jobs(tmp_path / "ws", MINIMAL_SETTINGS, [(VECTORS[0], ("subject", "no_such_field"), False)]))
+    assert reports == [(VECTORS[0].id, False, ["no_such_field: KeyError: 'no_such_field'"])]
 
 
 # ---- regressions for bugs this corpus found ---------------------------------------------------
