@@ -137,7 +137,8 @@ def _qp_part(body: str) -> bytes:
 
 #: What quoted-printable quotes in a body besides "=" (which qp_body replaces first): all but
 #: printable ASCII, tab, CR and LF.
-_QP_UNSAFE = re.compile(r"[^\t\n\r -~]")
+#: (Over the body's bytes: a bytes pattern scans about twice as fast as the same one over str.)
+_QP_UNSAFE_BYTES = re.compile(rb"[^\t\n\r -~]")
 
 
 def qp_body(body: str, maxlinelen: int = 76) -> str:
@@ -147,7 +148,8 @@ def qp_body(body: str, maxlinelen: int = 76) -> str:
     is replaced by C code and the rare others one match at a time."""
     if not body:
         return body
-    body = _QP_UNSAFE.sub(lambda c: f"={ord(c.group()):02X}", body.replace("=", "=3D"))
+    body = _QP_UNSAFE_BYTES.sub(lambda c: b"=%02X" % c.group()[0],
+                                body.encode("latin-1").replace(b"=", b"=3D")).decode("ascii")
     maxlinelen1 = maxlinelen - 1
     encoded: list[str] = []
     append = encoded.append
