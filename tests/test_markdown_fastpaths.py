@@ -44,3 +44,18 @@ def test_text_without_a_comment_is_kept_as_it_is(text: str) -> None:
     stripped, open_at = strip_comments(text + "\n<!---->")
     assert open_at == 0
     assert stripped.split("\n")[:-1] == text.split("\n")
+
+
+def test_front_matter_is_parsed_once_with_the_composed_lines() -> None:
+    """The data is built from the node tree that gives the line numbers; building flattens '<<'
+    merge keys in that tree, and the lines must still be those of the keys as written."""
+    from newsletter.content.frontmatter import parse_front_matter
+
+    problems: list = []
+    fm = parse_front_matter("f.md", "<<: {subject: m}\n<<: {date: 2026-01-01}\nsubject: q\n", 2, problems)
+    assert (fm.subject, str(fm.date), fm.lines) == ("q", "2026-01-01", {"<<": 3, "subject": 4})
+    assert [(p.line, p.message) for p in problems] == [(3, "front-matter key '<<' is given twice")]
+    problems = []
+    fm = parse_front_matter("f.md", "base: &b {subject: x}\n<<: *b\ndate: 2026-01-01\n", 2, problems)
+    assert (fm.subject, fm.lines) == ("x", {"base": 2, "<<": 3, "date": 4})
+    assert [p.message for p in problems] == ["unknown front-matter key 'base'"]

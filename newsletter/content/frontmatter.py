@@ -53,8 +53,16 @@ def parse_front_matter(file: str, text: str, first_line: int, problems: list[Pro
     """Parse front matter that starts at ``first_line`` of the file; append problems, never raise."""
     fm = FrontMatter()
     try:
-        node = yaml.compose(text, Loader=_Loader)
-        data = yaml.load(text, Loader=_Loader)  # noqa: S506 - a SafeLoader subclass
+        # One parse serves both: the node tree (for line numbers) and the data built from it,
+        # which is what yaml.load(text, Loader=_Loader) does after its own compose.
+        loader = _Loader(text)
+        try:
+            node = loader.get_single_node()
+            # Building the data flattens '<<' merge keys in the node's own list: keep the pairs as composed.
+            pairs = list(node.value) if isinstance(node, yaml.MappingNode) else []
+            data = loader.construct_document(node) if node is not None else None
+        finally:
+            loader.dispose()
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
         reason = getattr(e, "problem", None) or "cannot be read"
@@ -74,7 +82,7 @@ def parse_front_matter(file: str, text: str, first_line: int, problems: list[Pro
         problems.append(Problem(file, first_line, "front matter must be 'key: value' lines"))
         return fm
     if isinstance(node, yaml.MappingNode):
-        for k, v in node.value:
+        for k, v in pairs:
             if str(k.value) in fm.lines:
                 problems.append(Problem(file, first_line + k.start_mark.line,
                                         f"front-matter key '{k.value}' is given twice",
