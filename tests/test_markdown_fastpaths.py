@@ -59,3 +59,18 @@ def test_front_matter_is_parsed_once_with_the_composed_lines() -> None:
     fm = parse_front_matter("f.md", "base: &b {subject: x}\n<<: *b\ndate: 2026-01-01\n", 2, problems)
     assert (fm.subject, fm.lines) == ("x", {"base": 2, "<<": 3, "date": 4})
     assert [p.message for p in problems] == ["unknown front-matter key 'base'"]
+
+
+def test_remembered_front_matter_is_a_copy_with_its_problems_each_time() -> None:
+    from newsletter.content.frontmatter import parse_front_matter
+
+    text = "subject: s\nsubject: t\ndate: 2026-01-01\n"
+    first: list = []
+    a = parse_front_matter("f.md", text, 2, first)
+    a.lines["x"] = 9
+    a.subject = "changed"
+    second: list = []
+    b = parse_front_matter("f.md", text, 2, second)
+    assert (b.subject, b.lines) == ("t", {"subject": 3, "date": 4})
+    assert first == second and [p.message for p in second] == ["front-matter key 'subject' is given twice"]
+    assert parse_front_matter("g.md", text, 5, []).lines == {"subject": 6, "date": 7}

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import difflib
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -50,7 +52,24 @@ _Loader.yaml_implicit_resolvers = {
 
 
 def parse_front_matter(file: str, text: str, first_line: int, problems: list[Problem]) -> FrontMatter:
-    """Parse front matter that starts at ``first_line`` of the file; append problems, never raise."""
+    """Parse front matter that starts at ``first_line`` of the file; append problems, never raise.
+
+    The result depends on nothing else, so the last few are remembered: the preview rebuilds an
+    issue on every save, and the front matter rarely changes (PyYAML reads it in pure Python,
+    a few milliseconds). Each call gets its own copy."""
+    fm, found = _parse_front_matter_memo(file, text, first_line)
+    problems.extend(found)
+    return dataclasses.replace(fm, lines=dict(fm.lines))
+
+
+@lru_cache(maxsize=32)
+def _parse_front_matter_memo(file: str, text: str, first_line: int) -> tuple[FrontMatter, tuple[Problem, ...]]:
+    problems: list[Problem] = []
+    fm = _parse_front_matter(file, text, first_line, problems)
+    return fm, tuple(problems)
+
+
+def _parse_front_matter(file: str, text: str, first_line: int, problems: list[Problem]) -> FrontMatter:
     fm = FrontMatter()
     try:
         # One parse serves both: the node tree (for line numbers) and the data built from it,
