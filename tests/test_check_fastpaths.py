@@ -1,4 +1,4 @@
-"""Shortcuts in the quality gate's rules find exactly what the plain regular expressions find."""
+"""Shortcuts in the quality gate's rules and the merge-tag regex find exactly what the plain regular expressions find."""
 
 from __future__ import annotations
 
@@ -43,3 +43,19 @@ def test_markdown_residue_guards_never_hide_a_match(text: str) -> None:
 def test_template_marks_cover_the_template_regex(text: str) -> None:
     found = structure._TEMPLATE.search(text) is not None
     assert found == any(mark in text for mark in structure._TEMPLATE_MARKS)
+
+
+_TAG_PIECES = st.sampled_from(["*|", "|*", "IF:", "FNAME", "ELSE:", "END:IF", "{{", "}}", "{{{", "}}}", "{%", "%}",
+                               " if ", " else ", " endif ", "insert ", "first_name", '"default=', '"', "#", "/",
+                               "^", "<%", "%>", "%", "recipient", ".x", "_url", "a", " ", "\n", "<p>", "100%"])
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.lists(_TAG_PIECES, max_size=25).map("".join))
+def test_placeholder_regex_lookahead_changes_no_match(text: str) -> None:
+    from newsletter.deliver import esp
+
+    plain = re.compile(esp._ANY_PLACEHOLDER.pattern.removeprefix("(?=[*{<%])"), re.DOTALL)
+    assert esp._ANY_PLACEHOLDER.pattern.startswith("(?=[*{<%])")
+    ours = [(m.span(), m.groupdict()) for m in esp._ANY_PLACEHOLDER.finditer(text)]
+    assert ours == [(m.span(), m.groupdict()) for m in plain.finditer(text)]
