@@ -1,5 +1,9 @@
 """SIGKILL `newsletter build` at 50 seeded random moments while it rewrites 30 issues.
 
+Each build is the real CLI entry point (`newsletter build`, default jobs, in its own session)
+forked from tests/kill_zygote.py, a process with the pipeline already imported: the rounds
+don't wait ~1 s for Python to start, and the kills land in the build itself.
+
 After every kill, each file in out/ must be byte-for-byte the complete previous version
 or the complete new one (hashed against both, built beforehand), nothing may be missing,
 and temporary files the writer left behind (``.<name>.XXXX.tmp``) must never carry an
@@ -14,11 +18,13 @@ import json
 import os
 import random
 import re
+import select
 import signal
 import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -55,9 +61,91 @@ def snapshot(out: Path) -> tuple[dict[str, str], list[str]]:
     return hashes, temps
 
 
-def cli(root: Path) -> subprocess.Popen[bytes]:
-    return subprocess.Popen([sys.executable, "-m", "newsletter", "build"], cwd=root, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, start_new_session=True)
+class Zygote:
+    """tests/kill_zygote.py: forks `newsletter build` runs from a process that has the pipeline
+    imported already, so a round doesn't spend ~1 s starting Python before the build begins."""
+
+    def __init__(self) -> None:
+        self.proc = subprocess.Popen([sys.executable, str(Path(__file__).with_name("kill_zygote.py"))],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, bufsize=0)
+        self.buffer = b""
+        self.runs = 0
+
+    def line(self, timeout: float | None) -> str | None:
+        """The next line from the zygote, or None if none came within ``timeout`` seconds."""
+        assert self.proc.stdout is not None
+        fd = self.proc.stdout.fileno()
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while b"\n" not in self.buffer:
+            left = None if deadline is None else max(0.0, deadline - time.monotonic())
+            if not select.select([fd], [], [], left)[0]:
+                return None
+            chunk = os.read(fd, 4096)
+            assert chunk, "the zygote died"
+            self.buffer += chunk
+        line, self.buffer = self.buffer.split(b"\n", 1)
+        return line.decode()
+
+    def close(self) -> None:
+        assert self.proc.stdin is not None
+        self.proc.stdin.close()
+        self.proc.wait(timeout=30)
+
+
+class Build:
+    """One `newsletter build` in ``root``, run by the zygote: the bits of Popen the test uses."""
+
+    def __init__(self, zygote: Zygote, root: Path) -> None:
+        assert zygote.proc.stdin is not None
+        zygote.runs += 1
+        self.zygote = zygote
+        self.stderr = root.parent / f"build-{zygote.runs}.err"
+        zygote.proc.stdin.write(f"{root}\t{self.stderr}\n".encode())
+        zygote.proc.stdin.flush()
+        pid = zygote.line(timeout=30)
+        assert pid is not None, "the zygote didn't start a build"
+        self.pid = int(pid)
+        self.returncode: int | None = None
+
+    def wait(self, timeout: float | None = None) -> int:
+        if self.returncode is None:
+            code = self.zygote.line(timeout)
+            if code is None:
+                raise subprocess.TimeoutExpired(f"newsletter build (pid {self.pid})", timeout or 0)
+            self.returncode = int(code)
+        return self.returncode
+
+    def poll(self) -> int | None:
+        try:
+            return self.wait(0)
+        except subprocess.TimeoutExpired:
+            return None
+
+    def communicate(self, timeout: float | None = None) -> tuple[None, bytes]:
+        self.wait(timeout)
+        return None, self.stderr.read_bytes()
+
+
+@pytest.fixture
+def zygote() -> Iterator[Zygote]:
+    z = Zygote()
+    yield z
+    z.close()
+
+
+def test_zygote_runs_the_real_cli(zygote: Zygote, tmp_path: Path) -> None:
+    """A zygote run is `newsletter build`: it builds, and fails like the CLI (one line, exit 1)."""
+    root = tmp_path / "ws"
+    (root / "issues").mkdir(parents=True)
+    (root / "newsletter.yaml").write_text(MINIMAL_SETTINGS, encoding="utf-8")
+    write_issues(root, "A")
+    (root / "issues" / "2026-06-03-broken.md").write_text("---\nsubject: [unclosed\n---\nText.\n", encoding="utf-8")
+    build = Build(zygote, root)
+    _, err = build.communicate(timeout=120)
+    assert build.returncode == 1
+    assert err.decode().startswith("Error: ") and "2026-06-03-broken.md" in err.decode()
+    assert b"Traceback" not in err
+    assert (root / "out" / "2026-06-02-issue-01" / "email.html").is_file()
 
 
 def inodes(out: Path) -> dict[str, int]:
@@ -72,7 +160,7 @@ def inodes(out: Path) -> dict[str, int]:
     return found
 
 
-def wait_for_first_write(proc: subprocess.Popen[bytes], out: Path, timeout: float = 120) -> float:
+def wait_for_first_write(proc: Build, out: Path, timeout: float = 120) -> float:
     """Seconds until the build renames its first output into place (os.replace gives a new inode)."""
     start = time.monotonic()
     before = inodes(out)
@@ -83,10 +171,10 @@ def wait_for_first_write(proc: subprocess.Popen[bytes], out: Path, timeout: floa
     return time.monotonic() - start
 
 
-def full_build(root: Path) -> tuple[float, float]:
+def full_build(zygote: Zygote, root: Path) -> tuple[float, float]:
     """Build to the end; returns (seconds until the first output was replaced, seconds in all)."""
     start = time.monotonic()
-    proc = cli(root)
+    proc = Build(zygote, root)
     first = wait_for_first_write(proc, root / "out")
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 0, err.decode()[-2000:]
@@ -94,16 +182,16 @@ def full_build(root: Path) -> tuple[float, float]:
     return first, time.monotonic() - start
 
 
-def test_sigkill_at_random_moments_leaves_old_or_new_files(tmp_path: Path) -> None:
+def test_sigkill_at_random_moments_leaves_old_or_new_files(zygote: Zygote, tmp_path: Path) -> None:
     root = tmp_path / "ws"
     (root / "issues").mkdir(parents=True)
     (root / "newsletter.yaml").write_text(MINIMAL_SETTINGS, encoding="utf-8")
     out = root / "out"
     write_issues(root, "A")
-    full_build(root)
+    full_build(zygote, root)
     version_a, temps = snapshot(out)
     write_issues(root, "B")
-    first_write, duration = full_build(root)
+    first_write, duration = full_build(zygote, root)
     window = max(duration - first_write, 0.05)  # the stretch in which outputs are replaced
     version_b, more_temps = snapshot(out)
     assert temps == more_temps == []
@@ -119,7 +207,7 @@ def test_sigkill_at_random_moments_leaves_old_or_new_files(tmp_path: Path) -> No
         target = "A" if n % 2 == 0 else "B"
         previous, _ = snapshot(out)
         write_issues(root, target)
-        proc = cli(root)
+        proc = Build(zygote, root)
         if n % 5 == 0:
             time.sleep(rng.uniform(0.0, duration))  # any moment: start-up, parsing, rendering
         else:
@@ -162,7 +250,7 @@ def test_sigkill_at_random_moments_leaves_old_or_new_files(tmp_path: Path) -> No
 
     # The next build succeeds and brings every output to the new version, cache or not.
     write_issues(root, "B")
-    full_build(root)
+    full_build(zygote, root)
     hashes, temps = snapshot(out)
     assert hashes == version_b
     # Leftover temporary files are never outputs: the preview and archive serve fixed names.
