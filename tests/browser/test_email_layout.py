@@ -188,6 +188,16 @@ def test_dark_mode_changes_the_palette_and_stays_readable(page: Any, emails: dic
         assert mode["worst"]["ratio"] >= 4.5, mode["worst"]
 
 
+def test_masthead_rules_stay_visible_in_dark_mode(page: Any, emails: dict[str, Path]) -> None:
+    """The masthead's dividers are drawn in the text colour of each palette, never the background's."""
+    rules = """() => Array.from(document.querySelectorAll('[class*="nl-rule"] p')).map(
+        p => getComputedStyle(p).borderTopColor)"""
+    for scheme, expected in (("light", "rgb(31, 29, 26)"), ("dark", "rgb(243, 239, 217)")):
+        open_email(page, emails["single"], 375, scheme)
+        colours = page.evaluate(rules)
+        assert colours and all(c == expected for c in colours), (scheme, colours)
+
+
 def test_cards_widen_to_the_phone_screen(page: Any, emails: dict[str, Path]) -> None:
     """The phone media query trims the 16px page margin around cards to 8px."""
     open_email(page, emails["multi"], 375)
