@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Iterator, Union
 
 # ---- inline content -------------------------------------------------------
 
@@ -208,3 +208,30 @@ class Issue:
     @property
     def callouts(self) -> tuple[Callout, ...]:
         return tuple(i for i in self.items if isinstance(i, Callout))
+
+
+def walk_blocks(issue: Issue) -> Iterator[Block]:
+    """Every block of the issue in document order, list items and quotes included (depth first).
+
+    Iterative, so content nested thousands of levels deep can't exhaust the stack."""
+    stack: list[Block] = []
+
+    def push(blocks: tuple[Block, ...]) -> None:
+        stack.extend(reversed(blocks))
+
+    roots: list[tuple[Block, ...]] = [issue.intro]
+    for item in issue.items:
+        if isinstance(item, Story):
+            roots.extend(section.blocks for section in item.sections)
+        else:
+            roots.append(item.blocks)
+    for blocks in roots:
+        push(blocks)
+        while stack:
+            block = stack.pop()
+            yield block
+            if isinstance(block, ListBlock):
+                for item_blocks in reversed(block.items):
+                    stack.extend(reversed(item_blocks))
+            elif isinstance(block, Quote):
+                push(block.blocks)

@@ -68,23 +68,9 @@ def untracked_urls(issue: m.Issue) -> set[str]:
             elif isinstance(node, (m.Emphasis, m.Strong)):
                 inlines(node.children)
 
-    def blocks(bs: Iterable[m.Block]) -> None:
-        for b in bs:
-            if isinstance(b, (m.Paragraph, m.Subhead)):
-                inlines(b.inlines)
-            elif isinstance(b, m.ListBlock):
-                for item in b.items:
-                    blocks(item)
-            elif isinstance(b, m.Quote):
-                blocks(b.blocks)
-
-    blocks(issue.intro)
-    for item in issue.items:
-        if isinstance(item, m.Story):
-            for section in item.sections:
-                blocks(section.blocks)
-        else:
-            blocks(item.blocks)
+    for block in m.walk_blocks(issue):
+        if isinstance(block, (m.Paragraph, m.Subhead)):
+            inlines(block.inlines)
     return found
 
 

@@ -90,30 +90,14 @@ def format_updated(t: dt.datetime, tz_name: str) -> str:
 
 
 def count_words(issue: m.Issue) -> int:
-    words = 0
-
-    def blocks(bs: tuple[m.Block, ...]) -> None:
-        nonlocal words
-        for b in bs:
-            if isinstance(b, (m.Paragraph, m.Subhead)):
-                words += len(plain_text(b.inlines).split())
-            elif isinstance(b, m.ListBlock):
-                for item in b.items:
-                    blocks(item)
-            elif isinstance(b, m.Quote):
-                blocks(b.blocks)
-            elif isinstance(b, m.Figure):
-                words += len(b.caption.split())
-
-    blocks(issue.intro)
-    for item in issue.items:
-        if isinstance(item, m.Story):
-            words += len(item.headline.split())
-            for s in item.sections:
-                words += len(s.title.split())
-                blocks(s.blocks)
-        else:
-            blocks(item.blocks)
+    """Words a reader reads: headlines, section titles, text, list items, quotes and captions."""
+    words = sum(len(story.headline.split()) + sum(len(s.title.split()) for s in story.sections)
+                for story in issue.stories)
+    for block in m.walk_blocks(issue):
+        if isinstance(block, (m.Paragraph, m.Subhead)):
+            words += len(plain_text(block.inlines).split())
+        elif isinstance(block, m.Figure):
+            words += len(block.caption.split())
     return words
 
 
