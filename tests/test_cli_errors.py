@@ -115,3 +115,13 @@ def test_deeply_nested_input_fails_cleanly(workspace: Path) -> None:
     code, _, stderr = build(workspace, "deep.md", HEAD + "> " * 5000 + "deep\n\n" + "- " * 3000 + "x\n")
     assert "Traceback" not in stderr
     assert code in (0, 1)
+
+
+def test_an_issue_named_archive_is_refused_because_out_archive_is_the_web_archive(workspace: Path) -> None:
+    target = workspace / "issues" / "archive.md"
+    target.write_text((workspace / "issues" / "2026-06-02-tides.md").read_text(encoding="utf-8"), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build"], catch_exceptions=False)
+    assert result.exit_code == 1
+    assert "Error: issues/archive.md: an issue can't be named 'archive.md'" in result.output
+    assert "Traceback" not in result.output
+    assert not (workspace / "out" / "archive" / "email.html").exists()

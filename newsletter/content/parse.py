@@ -74,6 +74,9 @@ def build_issue(src: Source) -> m.Issue:
         raise ContentError(_dedupe(problems))
     assert fm.date is not None
     slug = Path(src.path).stem
+    if slug == "archive":  # out/archive/ is the web archive's folder
+        raise ContentError(Problem(src.path, 0, "an issue can't be named 'archive.md': out/archive/ holds the web archive",
+                                   "rename the file, e.g. issues/<date>-archive.md"))
     issue = m.Issue(
         path=src.path,
         slug=slug,
