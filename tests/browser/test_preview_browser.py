@@ -229,7 +229,9 @@ def test_a_yaml_error_shows_an_overlay_naming_file_and_line_and_the_fix_clears_i
     assert problem.line > 0
     expect(overlay).to_contain_text(f"issues/{SLUG}.md:{problem.line}")
     expect(overlay).to_contain_text("invalid YAML")
-    assert "The facts of the matter." in frame_text(pv)  # the last good version stays
+    # The last good version stays in the frame (which may be between two loads of it just now).
+    wait_frame(pv, "doc.body.innerText.includes('The facts of the matter.')")
+    expect(overlay).to_be_visible()
     issue.write_text(ISSUE.replace("The facts of the matter.", "Facts after the fix."), encoding="utf-8")
     expect(overlay).to_be_hidden(timeout=15000)
     wait_frame(pv, "doc.body.innerText.includes('Facts after the fix.')")
