@@ -8,6 +8,7 @@ import json
 import re
 import signal
 import socket
+import struct
 import subprocess
 import sys
 import time
@@ -415,3 +416,25 @@ def test_the_server_starts_with_broken_settings_and_builds_once_they_are_fixed(w
         assert json.loads(get(s, f"/api/issue/{SLUG}")[2])["errors"] == []
     finally:
         s.stop()
+
+
+def test_a_client_that_resets_its_connection_gets_no_traceback(workspace: Path) -> None:
+    proc, port = _start(workspace)
+    try:
+        for _ in range(5):  # a reload or a closed tab: the socket goes away with a RST
+            sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+            time.sleep(0.05)  # the server thread is now waiting in readline
+            sock.close()
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+        conn.request("GET", "/", headers={"Host": "127.0.0.1"})
+        assert conn.getresponse().status == 200  # still answering
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=10)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert "Traceback" not in err
+    assert "Error" not in err
+    assert err.rstrip().endswith("Stopped.")

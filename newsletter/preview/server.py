@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
@@ -222,6 +223,14 @@ class PreviewHTTPServer(ThreadingHTTPServer):
         if ":" in address[0]:
             self.address_family = __import__("socket").AF_INET6
         super().__init__(address, Handler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A browser that goes away mid-request (a reload, a closed tab) is not an error worth a
+        traceback; anything else is logged on one line and the server keeps answering."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (ConnectionError, TimeoutError)):
+            return
+        self.state.log(f"Error: preview server: {type(error).__name__}: {error}")
 
 
 class PreviewServer:
