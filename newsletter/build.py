@@ -12,22 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from newsletter.content import model as m
-from newsletter.content.parse import parse_issue_file
-from newsletter.deliver.eml import build_eml
-from newsletter.deliver.utm import link_tagger
 from newsletter.errors import NewsletterError
 from newsletter.output import write_all_atomic
-from newsletter.render.context import build_context
-from newsletter.render.jinja import get_environment, search_path
-from newsletter.render.mjml import INLINE_CSS_TEMPLATE, MAIN_TEMPLATE, TEXT_TEMPLATE, compile_mjml, render_template
-from newsletter.render.tags import TagVault
-from newsletter.steps import StepInput, run_steps
 from newsletter.workspace import Workspace
 
 if TYPE_CHECKING:
     from newsletter.cache import IssueSummary
+    from newsletter.content import model as m
     from newsletter.parallel import Progress
+    from newsletter.render.tags import TagVault
 
 #: Gmail clips messages whose HTML is larger than this ("[Message clipped]").
 GMAIL_CLIP_BYTES = 102 * 1024
@@ -81,6 +74,16 @@ def render_issue(ws: Workspace, path: Path, *, issue: m.Issue | None = None, ext
     ``issue``: ``path`` already parsed (it is then not read again). ``extras=False`` stops
     after the HTML and text parts: no .eml, no quality gate (the preview's first pass).
     ``text_part=False`` stops after the HTML: the result's text is empty (the web archive's pages)."""
+    # The pipeline loads on the first render: a build whose issues are all current never needs it.
+    from newsletter.content.parse import parse_issue_file
+    from newsletter.deliver.eml import build_eml
+    from newsletter.deliver.utm import link_tagger
+    from newsletter.render.context import build_context
+    from newsletter.render.jinja import get_environment, search_path
+    from newsletter.render.mjml import (INLINE_CSS_TEMPLATE, MAIN_TEMPLATE, TEXT_TEMPLATE, compile_mjml,
+                                        render_template)
+    from newsletter.steps import StepInput, run_steps
+
     # 1. Read the issue file into the content model.
     issue = parse_issue_file(path) if issue is None else issue
     # 2. Build what the templates see (escaped content, links, tag tokens).

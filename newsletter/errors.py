@@ -19,6 +19,11 @@ def display_path(path: str | os.PathLike[str] | None) -> str:
     """A path as the user should read it: relative to the current folder when it is inside it."""
     if path is None:
         return "<input>"
+    text = os.fspath(path)
+    if os.path.isabs(text) and ".." not in text:
+        cwd = os.getcwd()  # already free of symlinks and dots
+        if text.startswith(cwd.rstrip(os.sep) + os.sep):  # the common case, without asking the disk
+            return text[len(cwd.rstrip(os.sep)) + 1:]
     p = Path(path)
     try:
         return str(p.resolve().relative_to(Path.cwd().resolve()))

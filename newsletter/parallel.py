@@ -66,7 +66,7 @@ def run_batch(
     With ``archive``, each issue's web page (out/archive/<slug>/index.html) is built and
     cached with it; write the index afterwards with ``update_archive_index``."""
     from newsletter.build import IssueOutcome
-    from newsletter.render.jinja import search_path
+    from newsletter.render.theme import search_path
 
     cache = BuildCache(ws).load()
     fingerprint = workspace_fingerprint(ws, search_path(ws.templates_dir), {"emit_mjml": emit_mjml})
@@ -239,7 +239,7 @@ def update_archive_index(ws: Workspace, outcomes: list[Any], *, force: bool = Fa
     import json
 
     from newsletter.cache import _encode
-    from newsletter.render.jinja import search_path
+    from newsletter.render.theme import search_path
 
     issues = [o.summary.issue for o in outcomes if o.summary is not None and o.summary.issue is not None]
     index = ws.out_dir / ARCHIVE_DIR / "index.html"

@@ -56,9 +56,11 @@ def private_theme(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     import shutil
 
     import newsletter.render.jinja as jinja_module
+    import newsletter.render.theme as theme_module
 
     theme = tmp_path / "theme"
     shutil.copytree(theme_dir(), theme)
+    monkeypatch.setattr(theme_module, "theme_dir", lambda: theme)
     monkeypatch.setattr(jinja_module, "theme_dir", lambda: theme)
     return theme
 
@@ -395,3 +397,40 @@ def test_touched_but_unchanged_output_stays_cached(ws_root: Path) -> None:
     assert _inodes(ws_root) == before
     html.write_bytes(html.read_bytes().replace(b"Story 1", b"Story X"))  # same size, new bytes
     assert [o.path.name for o in _build(ws_root) if not o.cached] == ["2026-06-01-story-1.md"]
+
+
+# --- the findings table --------------------------------------------------------------------
+
+def test_a_finding_shared_by_issues_is_stored_once_and_comes_back_with_each_issue(ws_root: Path) -> None:
+    fresh = _build(ws_root, jobs=1)
+    data = json.loads((ws_root / "out" / CACHE_NAME).read_text())
+    stored = sum(len(e["summary"]["findings"]) for e in data["issues"].values())
+    assert stored > len(data["findings"]) > 0  # the theme's notes repeat in every issue: stored once
+    assert all(f["fields"]["issue"] is None for f in data["findings"] if "__dataclass__" in f)
+    cached = _build(ws_root, jobs=1)
+    assert all(o.cached for o in cached)
+    for old, new in zip(fresh, cached):
+        assert new.summary.findings == old.summary.findings
+        assert {f.issue for f in new.summary.findings} == {str(old.path)}
+
+
+def test_the_table_drops_findings_of_deleted_issues(ws_root: Path) -> None:
+    finding = Finding("only-in-one", Level.WARN, ("f", 1), Path("p"))
+    cache = BuildCache(open_workspace(ws_root))
+    cache.record("issues/a.md", "k", IssueSummary("a", 1, 1, 1, findings=[finding], outputs={"a/email.html": "0"}))
+    cache.record("issues/b.md", "k", IssueSummary("b", 1, 1, 1, outputs={"b/email.html": "0"}))
+    assert len(cache.findings) == 1
+    cache.forget("issues/a.md")
+    cache.save()
+    assert json.loads(cache.path.read_text())["findings"] == []
+
+
+def test_an_entry_pointing_outside_the_table_is_not_trusted(ws_root: Path) -> None:
+    _build(ws_root, jobs=1)
+    cache_file = ws_root / "out" / CACHE_NAME
+    data = json.loads(cache_file.read_text())
+    data["issues"]["issues/2026-06-01-story-1.md"]["summary"]["findings"] = [len(data["findings"]) + 5]
+    cache_file.write_text(json.dumps(data))
+    outcomes = {o.path.name: o.cached for o in _build(ws_root, jobs=1)}
+    assert outcomes["2026-06-01-story-1.md"] is False
+    assert outcomes["2026-06-02-story-2.md"] is True

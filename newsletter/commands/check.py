@@ -18,7 +18,7 @@ def check_issue(ws: Workspace, path: Path, *, spam: bool = False, online: bool =
     """Every finding for one issue; an issue that doesn't build reports why, as error findings."""
     from newsletter.build import render_issue
     from newsletter.checks import links
-    from newsletter.render.jinja import search_path
+    from newsletter.render.theme import search_path
 
     issue = str(path)
     try:

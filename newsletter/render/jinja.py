@@ -14,25 +14,7 @@ from pathlib import Path
 import jinja2
 
 from newsletter.render.text import wrap
-
-
-def theme_dir() -> Path:
-    """The default theme: packaged as newsletter/theme in a wheel, templates/ in a checkout."""
-    here = Path(__file__).resolve().parent.parent
-    packaged = here / "theme"
-    if packaged.is_dir():
-        return packaged
-    return here.parent / "templates"
-
-
-def search_path(workspace_templates: Path | None) -> list[Path]:
-    dirs = []
-    if workspace_templates is not None and workspace_templates.is_dir():
-        dirs.append(workspace_templates)
-    theme = theme_dir()
-    if not dirs or dirs[0].resolve() != theme.resolve():
-        dirs.append(theme)
-    return dirs
+from newsletter.render.theme import search_path, theme_dir  # noqa: F401 - theme_dir is re-exported
 
 
 #: Compiled templates depend on these Environment options: change this text when they change.

@@ -1,0 +1,29 @@
+"""Where the templates are: the workspace's templates/ over the packaged default theme.
+
+Kept apart from newsletter/render/jinja.py so that working out a build's cache key (which
+hashes these folders) doesn't import Jinja.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+
+def theme_dir() -> Path:
+    """The default theme: packaged as newsletter/theme in a wheel, templates/ in a checkout."""
+    here = Path(__file__).resolve().parent.parent
+    packaged = here / "theme"
+    if packaged.is_dir():
+        return packaged
+    return here.parent / "templates"
+
+
+def search_path(workspace_templates: Path | None) -> list[Path]:
+    """The template folders in look-up order: the workspace's own first, then the theme."""
+    dirs = []
+    if workspace_templates is not None and workspace_templates.is_dir():
+        dirs.append(workspace_templates)
+    theme = theme_dir()
+    if not dirs or dirs[0].resolve() != theme.resolve():
+        dirs.append(theme)
+    return dirs
