@@ -8,8 +8,10 @@ An issue's entry is valid only while all of these hold, so a stale cache can't b
 - the cache file itself reads as JSON in the current format (anything else is discarded).
 
 Entries keep the issue's report (size, words, reading time, warnings, check findings), so
-a cached issue still gets its line in the build's report. Nothing here imports the
-rendering pipeline: deciding that nothing needs building stays cheap.
+a cached issue still gets its line in the build's report. Findings are stored once in a
+table that entries point into: the theme's compatibility notes come out the same for every
+issue, and a 1,000-issue archive would otherwise store (and parse) them 1,000 times.
+Nothing here imports the rendering pipeline: deciding that nothing needs building stays cheap.
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ from newsletter.workspace import Workspace
 CACHE_NAME = ".cache.json"
 #: The outputs made from many issues (the archive index), kept apart so checking them is cheap.
 SHARED_CACHE_NAME = ".cache-shared.json"
-FORMAT = 2
+FORMAT = 3
 
 
 @dataclass
@@ -126,6 +128,10 @@ class BuildCache:
         self.entries: dict[str, dict[str, Any]] = {}
         #: Outputs made from many issues (the archive index): name -> {"key", "outputs"}.
         self.shared: dict[str, dict[str, Any]] = {}
+        #: Every distinct finding, encoded; an entry's summary lists indexes into it.
+        self.findings: list[Any] = []
+        self._finding_index: dict[str, int] | None = None  # JSON of a finding -> its index
+        self._decoded: dict[int, Any] = {}
         self.changed = False
         #: Why the file was discarded on load ("" when it loaded, or didn't exist).
         self.discarded = ""
@@ -137,9 +143,11 @@ class BuildCache:
             return self
         except (OSError, ValueError) as e:
             return self._discard(f"unreadable ({e.__class__.__name__})")
-        if not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("issues"), dict):
+        if (not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("issues"), dict)
+                or not isinstance(data.get("findings"), list)):
             return self._discard("not in the current format")
-        self.entries = {k: v for k, v in data["issues"].items() if _entry_ok(v)}
+        self.findings = data["findings"]
+        self.entries = {k: v for k, v in data["issues"].items() if _entry_ok(v, len(self.findings))}
         if len(self.entries) != len(data["issues"]):
             self.changed = True
         shared = data.get("shared")
@@ -218,7 +226,7 @@ class BuildCache:
         if entry is None or entry["key"] != key:
             return None
         try:
-            summary = _decode_summary(entry["summary"])
+            summary = _decode_summary(entry["summary"], self._finding)
         except (TypeError, ValueError, KeyError, ImportError, AttributeError):
             return None
         if any(r.format(slug=summary.slug) not in summary.outputs for r in required):
@@ -231,8 +239,26 @@ class BuildCache:
         except TypeError:  # findings we can't store: leave the issue uncached
             self.forget(name)
             return
+        encoded["findings"] = [self._intern(f) for f in encoded["findings"]]
         self.entries[name] = {"key": key, "summary": encoded, "stat": self._stats(summary.outputs)}
         self.changed = True
+
+    def _intern(self, encoded: Any) -> int:
+        """The table index of an encoded finding, added to the table when it is new."""
+        if self._finding_index is None:
+            self._finding_index = {json.dumps(f, sort_keys=True): i for i, f in enumerate(self.findings)}
+        text = json.dumps(encoded, sort_keys=True)
+        index = self._finding_index.get(text)
+        if index is None:
+            index = self._finding_index[text] = len(self.findings)
+            self.findings.append(encoded)
+        return index
+
+    def _finding(self, index: int) -> Any:
+        """The finding at ``index``, decoded once however many entries use it."""
+        if index not in self._decoded:
+            self._decoded[index] = _decode(self.findings[index])
+        return self._decoded[index]
 
     def forget(self, name: str) -> None:
         if self.entries.pop(name, None) is not None:
@@ -245,43 +271,85 @@ class BuildCache:
     def save(self) -> None:
         if not self.changed:
             return
+        self._compact()
         data = {"format": FORMAT, "version": newsletter.__version__, "issues": dict(sorted(self.entries.items())),
-                "shared": dict(sorted(self.shared.items()))}
+                "findings": self.findings, "shared": dict(sorted(self.shared.items()))}
         write_atomic(self.path, json.dumps(data, separators=(",", ":"), ensure_ascii=False) + "\n")
         self.changed = False
 
 
-def _entry_ok(entry: Any) -> bool:
-    return (
+    def _compact(self) -> None:
+        """Drop the table's findings no entry points to any more (issues deleted or rebuilt)."""
+        used = sorted({i for e in self.entries.values() for i in e["summary"]["findings"]})
+        if len(used) == len(self.findings):
+            return
+        new_index = {old: new for new, old in enumerate(used)}
+        self.findings = [self.findings[i] for i in used]
+        for entry in self.entries.values():
+            entry["summary"]["findings"] = [new_index[i] for i in entry["summary"]["findings"]]
+        self._finding_index = None
+        self._decoded = {}
+
+
+def _entry_ok(entry: Any, table_size: int) -> bool:
+    if not (
         isinstance(entry, dict)
         and isinstance(entry.get("key"), str)
         and isinstance(entry.get("summary"), dict)
         and isinstance(entry["summary"].get("slug"), str)
         and bool(entry["summary"]["slug"])
-    )
+        and isinstance(entry["summary"].get("findings"), list)
+    ):
+        return False
+    return all(type(i) is int and 0 <= i < table_size for i in entry["summary"]["findings"])
 
 
 def _encode_summary(summary: IssueSummary) -> dict[str, Any]:
+    """The summary as JSON data. A finding's ``issue`` that is the summary's own issue file is
+    stored as null (and put back on decoding), so the same finding in two issues is stored once."""
     data = {f.name: getattr(summary, f.name) for f in dataclasses.fields(summary)}
-    data["findings"] = [_encode(x) for x in summary.findings]
+    own = getattr(summary.issue, "path", None)
+    findings = [_encode(x) for x in summary.findings]
+    for f in findings:
+        fields = f.get("fields") if isinstance(f, dict) and "__dataclass__" in f else None
+        if own and fields and fields.get("issue") == own:
+            fields["issue"] = None
+    data["findings"] = findings
     data["issue"] = _encode(summary.issue)
     return data
 
 
-def _decode_summary(data: dict[str, Any]) -> IssueSummary:
+def _decode_summary(data: dict[str, Any], finding: Any = None) -> IssueSummary:
+    """``finding`` turns an entry of data["findings"] into the finding (the cache's table
+    look-up); by default the entries are the encoded findings themselves."""
+    finding = finding or _decode
     outputs = data["outputs"]
     if not isinstance(outputs, dict) or not outputs:
         raise ValueError("no outputs recorded")
+    issue = _decode(data.get("issue"))
+    own = getattr(issue, "path", None)
     return IssueSummary(
         slug=str(data["slug"]),
         html_bytes=int(data["html_bytes"]),
         words=int(data["words"]),
         reading_minutes=int(data["reading_minutes"]),
         warnings=[str(w) for w in data["warnings"]],
-        findings=[_decode(x) for x in data["findings"]],
+        findings=[_with_issue(finding(x), own) for x in data["findings"]],
         outputs={str(k): str(v) for k, v in outputs.items()},
-        issue=_decode(data.get("issue")),
+        issue=issue,
     )
+
+
+def _with_issue(finding: Any, issue: Any) -> Any:
+    """``finding`` with its stored-as-null ``issue`` put back (a copy: table findings are shared)."""
+    if getattr(finding, "issue", "") is not None:
+        return finding
+    if hasattr(finding, "__dict__") and not hasattr(type(finding), "__slots__"):
+        copy = object.__new__(type(finding))  # as dataclasses.replace, without re-running __init__
+        copy.__dict__.update(finding.__dict__)
+        copy.__dict__["issue"] = issue
+        return copy
+    return dataclasses.replace(finding, issue=issue)
 
 
 # Findings are whatever newsletter.checks makes (dataclasses, enums, plain values); they are
