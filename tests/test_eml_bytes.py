@@ -44,6 +44,14 @@ def test_build_eml_equals_the_email_package(workspace: Path) -> None:
          dataclasses.replace(ws.settings, unsubscribe_email="leave@dispatch.example"), long_unsub,
          result.html + "NLEMLSTANDINHTMLBODY \n", "NLEMLSTANDINTEXTBODY\r\n" + result.text + "\t"),
         (result.issue, ws.settings, "*|UNSUB|*", "=" * 300, "é" * 120),
+        # Headers written per issue next to ones kept from an earlier message: a subject long
+        # enough to fold, a non-ASCII sender, another reply-to, an issue with its own time.
+        (dataclasses.replace(result.issue, subject="Überfahrt " * 130, slug="other-slug",
+                             updated=__import__("datetime").datetime(2026, 7, 1, 9, 30)),
+         dataclasses.replace(ws.settings, timezone="Europe/Berlin",
+                             sender=dataclasses.replace(ws.settings.sender, name="Hafen–Notizen Ö",
+                                                        reply_to="letters@dispatch.example")),
+         "", result.html, result.text),
     ]
     for issue, settings, unsub, html, text in variants:
         fast = build_eml(html=html, text=text, issue=issue, settings=settings, unsubscribe_url=unsub)

@@ -19,11 +19,12 @@ from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from newsletter.content import model as m
 from newsletter.deliver.esp import PROFILES, fill_placeholders
-from newsletter.settings import Settings
+from newsletter.settings import Sender, Settings
 
 #: SMTP line endings, headers never folded below 998 columns: what the file is written with.
 POLICY = policy.SMTP.clone(max_line_length=998)
@@ -96,15 +97,24 @@ def build_eml(*, html: str, text: str, issue: m.Issue, settings: Settings, unsub
     """email.eml's bytes (MIME-Version, From, Reply-To, Subject, Date, Message-ID,
     List-Unsubscribe when an https unsubscribe URL is known, then the two parts).
 
-    The same bytes as ``build_message(...).as_bytes(policy=POLICY)``, made faster: the email
-    package writes the headers and the MIME structure around two one-line stand-in bodies,
-    and the real bodies, quoted-printable encoded by ``qp_body`` (the email package's
-    algorithm, without its per-character Python work), are put in their places."""
+    The same bytes as ``build_message(...).as_bytes(policy=POLICY)``, made faster. The email
+    package writes the message once per sender and unsubscribe link (``_frame``), with
+    stand-ins for what each issue has of its own: Subject, Date, Message-ID, the boundary
+    and the two bodies. Each issue's headers are written by the same header classes and
+    policy, and its bodies, quoted-printable encoded by ``qp_body`` (the email package's
+    algorithm, without its per-character Python work), are put in the bodies' places."""
     subject = fill_placeholders(issue.subject, PROFILES[settings.esp])
-    msg = build_message(html=_HTML_STAND_IN, text=_TEXT_STAND_IN, subject=subject, settings=settings, issue=issue,
-                        unsubscribe_url=unsubscribe_url)
-    msg.set_boundary(_boundary(text, html))
-    out = msg.as_bytes(policy=POLICY)
+    out = _frame(settings.sender.name or settings.name, settings.sender.email,
+                 settings.sender.reply_to or settings.sender.email, getattr(settings, "unsubscribe_email", ""),
+                 unsubscribe_url)
+    for name, stand_in, value in (
+        ("Subject", _SUBJECT_STAND_IN, subject),
+        ("Date", _DATE_STAND_IN, format_datetime(issue_datetime(issue, settings.timezone))),
+        ("Message-ID", _ID_STAND_IN, message_id(issue.slug, settings.sender.email)),
+    ):
+        line = f"{name}: {stand_in}\r\n".encode("ascii")
+        out = out.replace(line, POLICY.fold_binary(name, POLICY.header_factory(name, value)), 1)
+    out = out.replace(_BOUNDARY_STAND_IN.encode("ascii"), _boundary(text, html).encode("ascii"))
     # The stand-ins are the last things in their parts: the HTML's is the last occurrence in
     # the file, the text's the last one before it (a header can't come after a body).
     at_html = out.rindex(_HTML_STAND_IN_BYTES)
@@ -116,11 +126,34 @@ def build_eml(*, html: str, text: str, issue: m.Issue, settings: Settings, unsub
     ))
 
 
+@lru_cache(maxsize=16)
+def _frame(sender_name: str, sender_email: str, reply_to: str, unsubscribe_email: str,
+           unsubscribe_url: str) -> bytes:
+    """The message as the email package writes it, with stand-ins for each issue's own parts.
+    From, To, Reply-To and List-Unsubscribe (address parsing, the slow part) are written here
+    once; they depend only on the arguments."""
+    settings = Settings(name=sender_name, sender=Sender(name=sender_name, email=sender_email, reply_to=reply_to),
+                        unsubscribe_email=unsubscribe_email)
+    issue = m.Issue(path="", slug="", subject="", date=_EPOCH.date(), preheader="", intro=(), items=())
+    msg = build_message(html=_HTML_STAND_IN, text=_TEXT_STAND_IN, subject=_SUBJECT_STAND_IN, settings=settings,
+                        issue=issue, unsubscribe_url=unsubscribe_url)
+    msg.replace_header("Date", _DATE_STAND_IN)
+    msg.replace_header("Message-ID", _ID_STAND_IN)
+    msg.set_boundary(_BOUNDARY_STAND_IN)
+    return msg.as_bytes(policy=POLICY)
+
+
 _TEXT_STAND_IN = "NLEMLSTANDINTEXTBODY"
 _HTML_STAND_IN = "NLEMLSTANDINHTMLBODY"
 # How each stand-in appears in the file: one line, the SMTP line ending after it.
 _TEXT_STAND_IN_BYTES = (_TEXT_STAND_IN + "\r\n").encode("ascii")
 _HTML_STAND_IN_BYTES = (_HTML_STAND_IN + "\r\n").encode("ascii")
+_SUBJECT_STAND_IN = "NLEMLSTANDINSUBJECT"
+_EPOCH = dt.datetime(1970, 1, 1, tzinfo=dt.timezone.utc)
+_DATE_STAND_IN = format_datetime(_EPOCH)
+_ID_STAND_IN = "<nlemlstandin@message.id>"
+#: As long as a real boundary (``_boundary``), so every line it is on folds the same.
+_BOUNDARY_STAND_IN = "=_nl_" + "NLEMLSTANDINBOUNDARY0000"
 
 
 def _boundary(text: str, html: str) -> str:
