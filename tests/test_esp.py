@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from hypothesis import given
+from hypothesis import example, given
+from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
 from newsletter.cli import cli
@@ -137,3 +138,31 @@ def test_wrapping_never_splits_a_tag(words: list[str], width: int) -> None:
     assert " ".join(wrapped.split("\n")) == " ".join(words)
     for tag in set(words) & set(_TAGS):
         assert wrapped.count(tag) == words.count(tag), tag
+
+
+
+_TAG_BITS = st.sampled_from(["*|", "|*", "FNAME", "IF:", "ELSE:", "END:IF", "{{", "}}", "{", "}", "{%", "%}",
+                             "%", "<%", "%>", "<", "recipient", "first_name", "unsubscribe_url", "_", "a", " ",
+                             "insert ", '"default=x"', "#", "^", "/", "if ", "else", "endif", "100%", "\n"])
+
+
+@hsettings(max_examples=300, deadline=None)
+@given(st.lists(_TAG_BITS, max_size=40).map("".join))
+@example("width:100%; %recipient% and %unsubscribe_url%")
+@example("<p>Hi <%asm_group_unsubscribe_raw_url%></p>")
+@example("*|FNAME|* {{ first_name }} {{{unsubscribe}}} {% if name %}x{% else %}y{% endif %}")
+def test_replace_tags_quick_test_never_changes_the_result(text: str) -> None:
+    import re
+
+    import newsletter.deliver.esp as esp
+
+    def value(name: str, fallback: str, raw: str) -> str:
+        return f"[{name}|{fallback}|{raw}]"
+
+    quick = replace_tags(text, value)
+    saved = esp._TAG_STARTS
+    esp._TAG_STARTS = (re.compile(""),)  # matches every text: the full substitution always runs
+    try:
+        assert quick == replace_tags(text, value)
+    finally:
+        esp._TAG_STARTS = saved
