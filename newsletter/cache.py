@@ -71,6 +71,11 @@ class IssueSummary:
 
 def output_name(path: Path, out_dir: Path) -> str:
     """How the cache names an output: relative to out/ when inside it."""
+    if ".." not in path.parts:
+        try:  # the common case (out_for(slug) / name): no need to ask the file system
+            return path.relative_to(out_dir).as_posix()
+        except ValueError:
+            pass
     try:
         return path.resolve().relative_to(out_dir.resolve()).as_posix()
     except ValueError:

@@ -6,11 +6,14 @@ hashes these folders) doesn't import Jinja.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 
 
+@lru_cache(maxsize=1)
 def theme_dir() -> Path:
-    """The default theme: packaged as newsletter/theme in a wheel, templates/ in a checkout."""
+    """The default theme: packaged as newsletter/theme in a wheel, templates/ in a checkout
+    (where this installation is doesn't change while it runs)."""
     here = Path(__file__).resolve().parent.parent
     packaged = here / "theme"
     if packaged.is_dir():
