@@ -53,6 +53,8 @@ class BuildResult:
     findings: list[Any] = field(default_factory=list)
     #: What the web archive's page is made from (newsletter/deliver/archive.py); None once used.
     web_source: WebSource | None = None
+    #: The unsubscribe link as the email has it (an https URL or the service's tag), for the .eml.
+    unsubscribe_url: str = ""
 
     @property
     def slug(self) -> str:
@@ -76,7 +78,6 @@ def render_issue(ws: Workspace, path: Path, *, issue: m.Issue | None = None, ext
     ``text_part=False`` stops after the HTML: the result's text is empty (the web archive's pages)."""
     # The pipeline loads on the first render: a build whose issues are all current never needs it.
     from newsletter.content.parse import parse_issue_file
-    from newsletter.deliver.eml import build_eml
     from newsletter.deliver.utm import link_tagger
     from newsletter.render.context import build_context
     from newsletter.render.jinja import get_environment, search_path
@@ -117,6 +118,7 @@ def render_issue(ws: Workspace, path: Path, *, issue: m.Issue | None = None, ext
         reading_minutes=context.text["reading_minutes"],
         web_source=WebSource(steps.before_tags, context.vault, untagged,
                              tuple(u for u in (context.html["links"].unsubscribe, context.html["links"].preferences) if u)),
+        unsubscribe_url=context.links.unsubscribe,
     )
     if result.clipped:
         result.warnings.append(
@@ -124,13 +126,23 @@ def render_issue(ws: Workspace, path: Path, *, issue: m.Issue | None = None, ext
         )
     if not extras or not text_part:
         return result
-    # 6. The message file: both parts as one multipart/alternative email.
-    result.eml = build_eml(html=html, text=text, issue=issue, settings=ws.settings, unsubscribe_url=context.links.unsubscribe)
-    # 7. The quality gate: the offline rules only (spam and online run in `newsletter check`).
-    from newsletter.checks import run_checks
+    return add_extras(ws, result)
 
+
+def add_extras(ws: Workspace, result: BuildResult) -> BuildResult:
+    """Steps 6 and 7 for a result rendered with ``extras=False``: the .eml and the quality
+    gate's findings, added in place. The preview's second pass calls this on its first
+    pass's result instead of rendering the issue again."""
+    from newsletter.checks import run_checks
+    from newsletter.deliver.eml import build_eml
+    from newsletter.render.theme import search_path
+
+    # 6. The message file: both parts as one multipart/alternative email.
+    result.eml = build_eml(html=result.html, text=result.text, issue=result.issue, settings=ws.settings,
+                           unsubscribe_url=result.unsubscribe_url)
+    # 7. The quality gate: the offline rules only (spam and online run in `newsletter check`).
     result.findings = run_checks(result, ws.settings, search_path(ws.templates_dir),
-                                 html_file=ws.out_for(issue.slug) / "email.html")
+                                 html_file=ws.out_for(result.slug) / "email.html")
     return result
 
 

@@ -260,6 +260,26 @@ def test_the_full_pass_updates_findings_without_reloading_the_frame(server: Prev
     assert entry.version == server.state.epoch - 1
 
 
+def test_the_preview_writes_what_build_writes(server: PreviewServer, workspace: Path) -> None:
+    """The second pass adds the .eml and the findings to the first pass's render: the files it
+    writes are byte for byte the ones `newsletter build` writes."""
+    issue = workspace / "issues" / f"{SLUG}.md"
+    issue.write_text(issue.read_text(encoding="utf-8") + "\nOne more line for the preview.\n", encoding="utf-8")
+    server.state.apply(plan_rebuild([(Kind.MODIFIED, issue)], workspace))
+    out = workspace / "out" / SLUG
+    previewed = {name: (out / name).read_bytes() for name in ("email.html", "email.txt", "email.eml")}
+    assert b"One more line for the preview." in previewed["email.txt"]
+    for name in previewed:
+        (out / name).unlink()
+    assert CliRunner().invoke(cli, ["build", "--force", f"issues/{SLUG}.md"]).exit_code == 0
+    assert {name: (out / name).read_bytes() for name in previewed} == previewed
+    findings = server.state.entry(SLUG).result.findings  # type: ignore[union-attr]
+    from newsletter.build import render_issue
+    from newsletter.workspace import open_workspace
+
+    assert findings == render_issue(open_workspace(workspace), issue).findings
+
+
 def test_port_in_use_is_one_clear_line(workspace: Path) -> None:
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))

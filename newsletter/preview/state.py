@@ -11,10 +11,10 @@ from __future__ import annotations
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from newsletter.build import BuildResult, render_issue, write_issue
+from newsletter.build import BuildResult, add_extras, render_issue, write_issue
 from newsletter.content.model import Issue
 from newsletter.errors import NewsletterError, Problem
 from newsletter.preview.plan import Plan, is_issue_file
@@ -131,8 +131,8 @@ class PreviewState:
         """Build one issue in two passes, so the frame doesn't wait for the .eml and the checks.
 
         The first pass stops after the HTML and text parts (``extras=False``) and is shown at
-        once; the second is the full build that `newsletter build` does (same HTML, plus the
-        .eml and the findings), which replaces it without reloading the frame and is written.
+        once; the second adds what `newsletter build` adds to them (the .eml and the findings,
+        without rendering again), replaces the first without reloading the frame, and is written.
         """
         started = time.perf_counter()
         if self.settings is None:
@@ -149,7 +149,7 @@ class PreviewState:
         if lean is None:
             self._report(problems)
             return
-        full, problems = _render(ws, path, extras=True, issue=lean.issue)
+        full, problems = _complete(ws, lean)
         if full is not None:
             try:
                 write_issue(ws, full)
@@ -185,6 +185,16 @@ class PreviewState:
     def _report(self, problems: list[Problem]) -> None:
         for p in problems:
             self.log(f"Error: {p}")
+
+
+def _complete(ws: Workspace, lean: BuildResult) -> tuple[BuildResult | None, list[Problem]]:
+    """The first pass's result with the .eml and the findings (a copy: the first is being served)."""
+    try:
+        return add_extras(ws, replace(lean, findings=[], eml=None)), []
+    except NewsletterError as e:
+        return None, e.problems
+    except Exception as e:  # noqa: BLE001
+        return None, [Problem(str(lean.issue.path), 0, f"internal error: {type(e).__name__}: {e}")]
 
 
 def _render(ws: Workspace, path: Path, *, extras: bool, issue: Issue | None = None,
