@@ -277,12 +277,58 @@ def test_multi_story_example_stays_under_60_kb(repo_ws: Workspace) -> None:
     assert result.html_bytes < 60 * 1024, f"{result.html_bytes} bytes"
 
 
-def test_the_author_byline_shows_without_an_intro(repo_ws: Workspace) -> None:
-    """The single-story example has an author but no intro letter: the byline still shows."""
+AUTHORED = """\
+---
+subject: "Tide tables for the week"
+date: 2026-06-02
+preheader: "Spring tides return on Thursday, and the harbour gates change their hours."
+author: {{name: "Ines Varga", email: "ines@dispatch.example"}}
+{front}---
+{body}# The first story
+
+The lede sentence comes first.
+
+## The News
+
+The facts of the matter.
+"""
+INTRO = "Good morning. This is the letter.\n"
+
+
+def _has_from_heading(html: str, text: str, name: str) -> tuple[bool, bool]:
+    """(the HTML shows the "From <name>" heading, the text part does)."""
+    in_html = bool(re.search(rf'<p class="nl-byline"[^>]*>From {name}</p>', html))
+    assert in_html or ("nl-byline" not in html and f"From {name}" not in html)
+    in_text = f"From {name}" in text
+    assert in_text or f"FROM {name.upper()}" not in text
+    return in_html, in_text
+
+
+@pytest.mark.parametrize(("front", "body", "shown"), [
+    ("", INTRO + "\n", True),                       # the letter before the first "# " heading
+    ("intro: |\n  " + INTRO, "", True),              # the letter as front matter 'intro:'
+    ("", "", False),                                # no letter at all
+], ids=["intro-in-body", "intro-in-front-matter", "no-intro"])
+def test_the_from_author_heading_belongs_to_the_intro_letter(
+        front: str, body: str, shown: bool, repo_ws: Workspace, tmp_path: Path) -> None:
+    """"From <author>" heads the editor's letter: with no letter there is nothing for it to head,
+    so neither part shows it (it used to stand alone above "In this issue")."""
+    path = tmp_path / "2026-06-02-tides.md"
+    path.write_text(AUTHORED.format(front=front, body=body), encoding="utf-8")
+    result = render_issue(repo_ws, path)
+    assert result.issue.author is not None and result.issue.author.name == "Ines Varga"
+    assert bool(result.issue.intro) is shown
+    assert _has_from_heading(result.html, result.text, "Ines Varga") == (shown, shown)
+    assert ("nl-intro" in result.html) is shown  # no empty intro section either
+    assert ("Good morning. This is the letter." in result.html) is shown
+    assert "IN THIS ISSUE" in result.text and "nl-toc-title" in result.html
+
+
+def test_the_single_story_example_has_an_author_but_no_from_heading(repo_ws: Workspace) -> None:
+    """The example that showed the orphan heading: an author, no intro letter."""
     result = render_issue(repo_ws, SINGLE)
     assert not result.issue.intro and result.issue.author is not None
-    assert re.search(r'<p class="nl-byline"[^>]*>From Marta Okafor</p>', result.html)
-    assert "From Marta Okafor" in result.text
+    assert _has_from_heading(result.html, result.text, "Marta Okafor") == (False, False)
 
 
 def test_the_theme_draws_no_images_or_logos_of_its_own(repo_ws: Workspace) -> None:
