@@ -12,9 +12,9 @@ bytes: Date comes from the issue date and Message-ID from the slug and sender do
 
 from __future__ import annotations
 
+import binascii
 import datetime as dt
 import hashlib
-import re
 from email import policy
 from email.headerregistry import Address
 from email.message import EmailMessage
@@ -97,12 +97,12 @@ def build_eml(*, html: str, text: str, issue: m.Issue, settings: Settings, unsub
     """email.eml's bytes (MIME-Version, From, Reply-To, Subject, Date, Message-ID,
     List-Unsubscribe when an https unsubscribe URL is known, then the two parts).
 
-    The same bytes as ``build_message(...).as_bytes(policy=POLICY)``, made faster. The email
-    package writes the message once per sender and unsubscribe link (``_frame``), with
-    stand-ins for what each issue has of its own: Subject, Date, Message-ID, the boundary
-    and the two bodies. Each issue's headers are written by the same header classes and
-    policy, and its bodies, quoted-printable encoded by ``qp_body`` (the email package's
-    algorithm, without its per-character Python work), are put in the bodies' places."""
+    The message ``build_message(...).as_bytes(policy=POLICY)`` writes (the same headers
+    byte for byte, the same decoded parts), made faster. The email package writes the
+    message once per sender and unsubscribe link (``_frame``), with stand-ins for what each
+    issue has of its own: Subject, Date, Message-ID, the boundary and the two bodies. Each
+    issue's headers are written by the same header classes and policy, and its bodies,
+    quoted-printable encoded in C (``_qp_part``), are put in the bodies' places."""
     subject = fill_placeholders(issue.subject, PROFILES[settings.esp])
     out = _frame(settings.sender.name or settings.name, settings.sender.email,
                  settings.sender.reply_to or settings.sender.email, getattr(settings, "unsubscribe_email", ""),
@@ -162,55 +162,11 @@ def _boundary(text: str, html: str) -> str:
 
 
 def _qp_part(body: str) -> bytes:
-    """One part's body as the email package writes it: UTF-8, line endings normalised
-    (its set_content), quoted-printable at 76 columns, CRLF line endings (the generator)."""
+    """One part's body: UTF-8, line endings normalised (as the email package's set_content
+    does), quoted-printable (RFC 2045: lines of at most 76 characters, soft breaks, "=" and
+    non-ASCII quoted, whitespace at a line's end quoted), CRLF line endings.
+
+    binascii's C encoder, about twice as fast as the email package's Python one on a 55 KB
+    email; where the two place soft breaks differs, what a client decodes doesn't."""
     data = b"\n".join(body.encode("utf-8").splitlines()) + b"\n"
-    return qp_body(data.decode("latin-1")).replace("\n", "\r\n").encode("ascii")
-
-
-#: What quoted-printable quotes in a body besides "=" (which qp_body replaces first): all but
-#: printable ASCII, tab, CR and LF.
-#: (Over the body's bytes: a bytes pattern scans about twice as fast as the same one over str.)
-_QP_UNSAFE_BYTES = re.compile(rb"[^\t\n\r -~]")
-
-
-def qp_body(body: str, maxlinelen: int = 76) -> str:
-    """``email.quoprimime.body_encode(body, maxlinelen)``, character for character (tested
-    against it), for a ``body`` of code points below 256. The email package quotes with
-    ``str.translate`` through a 256-entry table, slow on text that is mostly ASCII; here "="
-    is replaced by C code and the rare others one match at a time."""
-    if not body:
-        return body
-    body = _QP_UNSAFE_BYTES.sub(lambda c: b"=%02X" % c.group()[0],
-                                body.encode("latin-1").replace(b"=", b"=3D")).decode("ascii")
-    maxlinelen1 = maxlinelen - 1
-    encoded: list[str] = []
-    append = encoded.append
-    for line in body.splitlines():
-        start = 0
-        laststart = len(line) - 1 - maxlinelen
-        while start <= laststart:
-            stop = start + maxlinelen1
-            if line[stop - 2] == "=":  # never break inside an =XX escape
-                append(line[start:stop - 1])
-                start = stop - 2
-            elif line[stop - 1] == "=":
-                append(line[start:stop])
-                start = stop - 1
-            else:
-                append(line[start:stop] + "=")
-                start = stop
-        if line and line[-1] in " \t":  # whitespace at the end of a line is quoted
-            room = start - laststart
-            if room >= 3:
-                q = f"={ord(line[-1]):02X}"
-            elif room == 2:
-                q = line[-1] + "=\n"
-            else:
-                q = f"=\n={ord(line[-1]):02X}"
-            append(line[start:-1] + q)
-        else:
-            append(line[start:])
-    if body[-1] in "\r\n":
-        append("")
-    return "\n".join(encoded)
+    return binascii.b2a_qp(data, quotetabs=False, istext=True, header=False).replace(b"\n", b"\r\n")
