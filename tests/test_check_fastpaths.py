@@ -40,9 +40,10 @@ def test_markdown_residue_guards_never_hide_a_match(text: str) -> None:
 
 @settings(max_examples=300, deadline=None)
 @given(_TEXT)
-def test_template_marks_cover_the_template_regex(text: str) -> None:
-    found = structure._TEMPLATE.search(text) is not None
-    assert found == any(mark in text for mark in structure._TEMPLATE_MARKS)
+def test_a_text_without_braces_has_no_template_syntax(text: str) -> None:
+    # structure._template_syntax skips the regex when the text has no brace.
+    if structure._TEMPLATE.search(text) is not None:
+        assert "{" in text or "}" in text
 
 
 _TAG_PIECES = st.sampled_from(["*|", "|*", "IF:", "FNAME", "ELSE:", "END:IF", "{{", "}}", "{{{", "}}}", "{%", "%}",
