@@ -304,31 +304,80 @@ def _has_from_heading(html: str, text: str, name: str) -> tuple[bool, bool]:
     return in_html, in_text
 
 
-@pytest.mark.parametrize(("front", "body", "shown"), [
+def _has_by_line(html: str, text: str, name: str) -> tuple[bool, bool]:
+    """(the HTML shows the compact "By <name>" line, the text part does). Where it is shown it is
+    small muted text (never a heading) right before the contents, and only once."""
+    lines = re.findall(rf'<([a-z0-9]+) class="nl-author"([^>]*)>By {name}</\1>', html)
+    in_html = bool(lines)
+    assert in_html or ('class="nl-author"' not in html and f"By {name}" not in html)
+    in_text = bool(re.search(rf"^By {re.escape(name)}$", text, re.M))
+    assert in_text or f"By {name}" not in text
+    if in_html:
+        assert len(lines) == 1 and lines[0][0] == "p", lines  # a paragraph, not a heading
+        muted = load_settings(REPO / "newsletter.yaml").theme.colors.muted
+        assert f"color:{muted}" in lines[0][1].replace(" ", "")
+        assert "font-size:13px" in lines[0][1].replace(" ", "")
+        by_at = html.index(f">By {name}<")
+        assert html.rfind('class="nl-rule-thin"', 0, by_at) > html.rfind('class="nl-masthead"', 0, by_at) > 0
+        assert by_at < html.index('class="nl-toc-title"') < html.index('class="nl-headline"')
+    if in_text:
+        assert text.index(f"\nBy {name}\n") < text.index("IN THIS ISSUE") < text.index("=====")
+        assert text.index("Read on the web:") < text.index(f"\nBy {name}\n")
+    return in_html, in_text
+
+
+@pytest.mark.parametrize(("front", "body", "letter"), [
     ("", INTRO + "\n", True),                       # the letter before the first "# " heading
     ("intro: |\n  " + INTRO, "", True),              # the letter as front matter 'intro:'
     ("", "", False),                                # no letter at all
 ], ids=["intro-in-body", "intro-in-front-matter", "no-intro"])
-def test_the_from_author_heading_belongs_to_the_intro_letter(
-        front: str, body: str, shown: bool, repo_ws: Workspace, tmp_path: Path) -> None:
-    """"From <author>" heads the editor's letter: with no letter there is nothing for it to head,
-    so neither part shows it (it used to stand alone above "In this issue")."""
+def test_the_author_shows_as_the_letters_heading_or_as_a_by_line(
+        front: str, body: str, letter: bool, repo_ws: Workspace, tmp_path: Path) -> None:
+    """"From <author>" heads the editor's letter. With no letter there is nothing for it to head
+    (it used to stand alone above "In this issue"), so the author is named by a compact
+    "By <author>" line above the contents instead, in both parts; never both, never neither."""
     path = tmp_path / "2026-06-02-tides.md"
     path.write_text(AUTHORED.format(front=front, body=body), encoding="utf-8")
     result = render_issue(repo_ws, path)
     assert result.issue.author is not None and result.issue.author.name == "Ines Varga"
-    assert bool(result.issue.intro) is shown
-    assert _has_from_heading(result.html, result.text, "Ines Varga") == (shown, shown)
-    assert ("nl-intro" in result.html) is shown  # no empty intro section either
-    assert ("Good morning. This is the letter." in result.html) is shown
+    assert bool(result.issue.intro) is letter
+    assert _has_from_heading(result.html, result.text, "Ines Varga") == (letter, letter)
+    assert _has_by_line(result.html, result.text, "Ines Varga") == (not letter, not letter)
+    assert ("nl-intro" in result.html) is letter  # no empty intro section either
+    assert ("Good morning. This is the letter." in result.html) is letter
     assert "IN THIS ISSUE" in result.text and "nl-toc-title" in result.html
+    levels = outline(result).headings
+    assert levels[0] == 1 and all(b <= a + 1 for a, b in itertools.pairwise(levels)), levels
 
 
-def test_the_single_story_example_has_an_author_but_no_from_heading(repo_ws: Workspace) -> None:
+def test_no_author_no_by_line(repo_ws: Workspace, tmp_path: Path) -> None:
+    path = tmp_path / "2026-06-02-tides.md"
+    path.write_text(AUTHORED.format(front="", body="").replace(
+        '\nauthor: {name: "Ines Varga", email: "ines@dispatch.example"}', ""), encoding="utf-8")
+    result = render_issue(repo_ws, path)
+    assert result.issue.author is None and not result.issue.intro
+    assert 'class="nl-author"' not in result.html and "nl-byline" not in result.html
+    assert "nl-intro" not in result.html
+    assert not re.search(r"^(By|From) ", result.text, re.M)
+
+
+def test_the_by_line_escapes_the_author_like_the_from_heading(repo_ws: Workspace, tmp_path: Path) -> None:
+    """The name is data: escaped once in the HTML, as written in the text part."""
+    path = tmp_path / "2026-06-02-tides.md"
+    path.write_text(AUTHORED.format(front="", body="").replace(
+        '"Ines Varga"', '"O\'Brien & <b>Sons</b> {{ 7*7 }}"'), encoding="utf-8")
+    result = render_issue(repo_ws, path)
+    assert ">By O'Brien &amp; &lt;b&gt;Sons&lt;/b&gt; {{ 7*7 }}</p>" in result.html
+    assert "<b>Sons" not in result.html and "&amp;amp;" not in result.html
+    assert re.search(r"^By O'Brien & <b>Sons</b> \{\{ 7\*7 \}\}$", result.text, re.M)
+
+
+def test_the_single_story_example_names_its_author_in_a_by_line(repo_ws: Workspace) -> None:
     """The example that showed the orphan heading: an author, no intro letter."""
     result = render_issue(repo_ws, SINGLE)
     assert not result.issue.intro and result.issue.author is not None
     assert _has_from_heading(result.html, result.text, "Marta Okafor") == (False, False)
+    assert _has_by_line(result.html, result.text, "Marta Okafor") == (True, True)
 
 
 def test_the_theme_draws_no_images_or_logos_of_its_own(repo_ws: Workspace) -> None:
