@@ -159,6 +159,13 @@ def _tidy_text(text: str) -> str:
 
 def write_issue(ws: Workspace, result: BuildResult, *, emit_mjml: bool = False) -> list[Path]:
     """Write one issue's outputs atomically; returns the paths written."""
+    outputs = issue_outputs(ws, result, emit_mjml=emit_mjml)
+    write_all_atomic(outputs)  # all or nothing: a failure leaves every old file in place
+    return [p for p, _ in outputs]
+
+
+def issue_outputs(ws: Workspace, result: BuildResult, *, emit_mjml: bool = False) -> list[tuple[Path, str | bytes]]:
+    """The files an issue's build writes, and their contents."""
     folder = ws.out_for(result.slug)
     outputs: list[tuple[Path, str | bytes]] = [
         (folder / "email.html", result.html),
@@ -168,17 +175,56 @@ def write_issue(ws: Workspace, result: BuildResult, *, emit_mjml: bool = False) 
         outputs.append((folder / "email.eml", result.eml))
     if emit_mjml:
         outputs.append((folder / "email.mjml", result.mjml))
-    write_all_atomic(outputs)  # all or nothing: a failure leaves every old file in place
-    return [p for p, _ in outputs]
+    return outputs
 
 
-def build_issue(ws: Workspace, path: Path, *, emit_mjml: bool = False) -> tuple[BuildResult, list[Path]]:
-    """One issue rendered and written: the unit of work of every build, serial, parallel
-    (in a worker process) or after a cache miss. Per-issue work belongs in render_issue,
-    write_issue or here, never in build(), so that all three kinds of build do it."""
-    result = render_issue(ws, path)
-    written = write_issue(ws, result, emit_mjml=emit_mjml)
-    return result, written
+def build_issues(ws: Workspace, paths: list[Path], *, emit_mjml: bool = False, archive: bool = False,
+                 ) -> list[tuple[BuildResult | None, list[Path], NewsletterError | None]]:
+    """Issues rendered and written: the unit of work of every build, serial, parallel (in a
+    worker process) or after a cache miss. Per-issue work belongs in render_issue,
+    issue_outputs or here, never in build(), so that all three kinds of build do it.
+
+    Returns (result, paths written, error) per issue, in order. With ``archive`` each issue's
+    web page is written too (one that can't be made leaves the issue without it). The files
+    of all the issues are written together: each issue's files are staged as it renders,
+    then one sync makes them all durable and they are renamed into place (a sync per file
+    cost about a sixth of a 1,000-issue build). An issue that fails to render keeps its last
+    good output; a failure to write fails them all, and every file stays whole, old or new."""
+    from newsletter.output import commit, discard, stage
+
+    outcomes: list[tuple[BuildResult | None, list[Path], NewsletterError | None]] = []
+    staged: list[tuple[str, Path]] = []
+    try:
+        for path in paths:
+            try:
+                result = render_issue(ws, path)
+                outputs = issue_outputs(ws, result, emit_mjml=emit_mjml)
+                if archive:
+                    outputs += _archive_page(ws, path, result)
+                staged += stage(outputs)
+            except NewsletterError as e:
+                outcomes.append((None, [], e))
+                continue
+            result.web_source = None  # done with: results can be kept for a whole serial build
+            outcomes.append((result, [p for p, _ in outputs], None))
+        commit(staged)
+    except NewsletterError as e:  # nothing (or not everything) was written: none of them is built
+        return [(None, [], error or e) for _, _, error in outcomes]
+    finally:
+        discard(staged)  # what was not renamed into place (nothing, once commit succeeded)
+    return outcomes
+
+
+def _archive_page(ws: Workspace, path: Path, result: BuildResult) -> list[tuple[Path, str | bytes]]:
+    """The issue's web archive page, or nothing when it can't be made (the issue then stays
+    uncached for the archive, and the next build tries again)."""
+    from newsletter.deliver.archive import render_archive_page
+
+    try:
+        target, page, _ = render_archive_page(ws, path, email=result)
+    except NewsletterError:
+        return []
+    return [(target, page)]
 
 
 @dataclass

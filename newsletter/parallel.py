@@ -3,10 +3,11 @@
 ``run_batch`` is what ``newsletter.build.build`` calls. It
 1. works out each issue's cache key (newsletter/cache.py) and takes the cached report of
    every issue whose outputs are current (unless ``force``);
-2. builds the others with ``newsletter.build.build_issue``, the same per-issue function
-   either way: in this process for one issue or ``jobs=1``, otherwise in a pool of worker
-   processes (one per core by default) that write their own outputs and send back only
-   a small IssueSummary, so the parent's memory doesn't grow with the archive;
+2. builds the others with ``newsletter.build.build_issues``, the same function either
+   way: in this process for one issue or ``jobs=1``, otherwise in a pool of worker
+   processes (one per core by default) that take a few issues at a time, write their own
+   outputs and send back only a small IssueSummary per issue, so the parent's memory
+   doesn't grow with the archive;
 3. removes out/<slug>/ folders no issue produces any more (on a full build, those of
    issues whose file is gone);
 4. saves the cache.
@@ -120,21 +121,15 @@ class Task:
     emit_mjml: bool
     archive: bool
 
-    def run(self, path: Path) -> tuple[Any, IssueSummary]:
-        """Build one issue (and its archive page); returns the BuildResult and its summary."""
-        from newsletter.build import build_issue
+    def run(self, paths: list[Path]) -> list[tuple[Any, IssueSummary | None, NewsletterError | None]]:
+        """Build these issues (and their archive pages) and write them together; returns
+        (BuildResult, summary, None) or (None, None, error) per issue, in order."""
+        from newsletter.build import build_issues
 
-        result, written = build_issue(self.ws, path, emit_mjml=self.emit_mjml)
-        if self.archive:
-            from newsletter.deliver.archive import archive_page
-
-            try:
-                page, _ = archive_page(self.ws, path, email=result)
-                written.append(page)
-            except NewsletterError:
-                pass  # the page stays out of the archive, and the issue uncached for it
-        result.web_source = None  # done with: results can be kept for a whole serial build
-        return result, IssueSummary.from_result(result, written, self.ws.out_dir)
+        return [(result, None if result is None else IssueSummary.from_result(result, written, self.ws.out_dir),
+                 error)
+                for result, written, error in build_issues(self.ws, paths, emit_mjml=self.emit_mjml,
+                                                           archive=self.archive)]
 
 
 def _build(task: Task, paths: list[Path], jobs: int, progress: Progress | None) -> list[Any]:
@@ -147,12 +142,9 @@ def _build_serial(task: Task, paths: list[Path], progress: Progress | None) -> l
     from newsletter.build import IssueOutcome
 
     outcomes = []
-    for path in paths:
-        try:
-            result, summary = task.run(path)
-            outcomes.append(IssueOutcome(path, result, summary=summary))
-        except NewsletterError as e:
-            outcomes.append(IssueOutcome(path, error=e))
+    for path in paths:  # one at a time: each issue is on disk before the next starts
+        [(result, summary, error)] = task.run([path])
+        outcomes.append(IssueOutcome(path, result, summary=summary, error=error))
         if progress is not None:
             progress.advance()
     return outcomes
@@ -174,13 +166,21 @@ def _worker_init(task: Task) -> None:
     _WORKER["task"] = task
 
 
-def _worker_build(path: Path) -> tuple[str, Any, Any]:
-    """One issue in a worker: ("ok", summary, None) or ("error", error class, problems)."""
-    try:
-        _, summary = _WORKER["task"].run(path)
-    except NewsletterError as e:
-        return ("error", type(e), list(e.problems))
-    return ("ok", summary, None)
+def _worker_build(paths: list[Path]) -> list[tuple[str, Any, Any]]:
+    """Some issues in a worker: per issue ("ok", summary, None) or ("error", error class, problems)."""
+    return [("ok", summary, None) if error is None else ("error", type(error), list(error.problems))
+            for _, summary, error in _WORKER["task"].run(paths)]
+
+
+#: Issues per task sent to a worker at most: their files share one sync (newsletter.build.build_issues).
+CHUNK = 8
+
+
+def chunks(paths: list[Path], jobs: int) -> list[list[Path]]:
+    """``paths`` in consecutive runs of at most CHUNK, small enough that every worker gets
+    several (the last one to finish decides when the build does)."""
+    size = max(1, min(CHUNK, len(paths) // (jobs * 4)))
+    return [paths[i:i + size] for i in range(0, len(paths), size)]
 
 
 def _pool_context() -> Any:
@@ -221,17 +221,20 @@ def _build_parallel(task: Task, paths: list[Path], jobs: int, progress: Progress
     outcomes: list[Any] = [None] * len(paths)
     with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_worker_init,
                              initargs=(task,)) as pool:
-        futures = {pool.submit(_worker_build, path): i for i, path in enumerate(paths)}
+        futures = {}
+        start = 0
+        for chunk in chunks(paths, jobs):
+            futures[pool.submit(_worker_build, chunk)] = start
+            start += len(chunk)
         try:
             for future in as_completed(futures):
-                i = futures[future]
-                status, value, problems = future.result()
-                if status == "ok":
-                    outcomes[i] = IssueOutcome(paths[i], summary=value)
-                else:
-                    outcomes[i] = IssueOutcome(paths[i], error=value(problems))
-                if progress is not None:
-                    progress.advance()
+                for i, (status, value, problems) in enumerate(future.result(), start=futures[future]):
+                    if status == "ok":
+                        outcomes[i] = IssueOutcome(paths[i], summary=value)
+                    else:
+                        outcomes[i] = IssueOutcome(paths[i], error=value(problems))
+                    if progress is not None:
+                        progress.advance()
         except BaseException:
             for future in futures:
                 future.cancel()

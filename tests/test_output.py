@@ -100,3 +100,120 @@ def test_issues_and_templates_are_never_modified(workspace: Path) -> None:
     build("--emit-mjml")
     assert (tree_hash(workspace / "issues"), tree_hash(templates)) == before
     assert (workspace / "out" / SLUG / "email.txt").read_text(encoding="utf-8") == "Custom: In this issue\n"
+
+
+# --- staged writes: many files, one sync ------------------------------------------------------
+
+def _files(n: int, folder: Path) -> list[tuple[Path, str]]:
+    return [(folder / f"f{i}.txt", f"new {i}") for i in range(n)]
+
+
+def test_many_files_are_synced_once_few_with_fsync_each(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import newsletter.output as output
+
+    calls = {"syncfs": 0, "fsync": 0}
+    real_fsync = os.fsync
+
+    def fsync(fd: int) -> None:
+        calls["fsync"] += 1
+        real_fsync(fd)
+
+    def syncfs(fd: int) -> None:
+        calls["syncfs"] += 1
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(output, "_syncfs_function", lambda: syncfs)
+    write_all_atomic(_files(output.SYNCFS_FROM, tmp_path))
+    assert calls == {"syncfs": 1, "fsync": 0}
+    calls.update(syncfs=0, fsync=0)
+    write_all_atomic(_files(output.SYNCFS_FROM - 1, tmp_path / "few"))
+    assert calls == {"syncfs": 0, "fsync": output.SYNCFS_FROM - 1}
+    # Where the C library has no syncfs, every file is fsynced.
+    monkeypatch.setattr(output, "_syncfs_function", lambda: None)
+    calls.update(syncfs=0, fsync=0)
+    write_all_atomic(_files(5, tmp_path / "many"))
+    assert calls == {"syncfs": 0, "fsync": 5}
+    assert (tmp_path / "many" / "f4.txt").read_text(encoding="utf-8") == "new 4"
+
+
+def test_syncfs_is_real_on_linux() -> None:
+    import sys
+
+    import newsletter.output as output
+
+    syncfs = output._syncfs_function()
+    if not sys.platform.startswith("linux"):
+        assert syncfs is None
+        return
+    assert syncfs is not None
+    fd = os.open(".", os.O_RDONLY)
+    try:
+        syncfs(fd)  # the real call succeeds on an open folder
+        with pytest.raises(OSError):
+            syncfs(10_000)  # and a bad descriptor is an OSError, not a silent -1
+    finally:
+        os.close(fd)
+
+
+def test_a_failed_sync_renames_nothing_and_leaves_no_temporary_file(tmp_path: Path,
+                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    import newsletter.output as output
+
+    files = _files(4, tmp_path)
+    for path, _ in files:
+        path.write_text("old", encoding="utf-8")
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(output, "_syncfs_function", lambda: full)
+    with pytest.raises(OutputError, match="no space left on the device"):
+        write_all_atomic(files)
+    assert sorted(p.name for p in tmp_path.iterdir()) == [f"f{i}.txt" for i in range(4)]
+    assert {p.read_text(encoding="utf-8") for p, _ in files} == {"old"}
+
+
+def test_issues_built_together_one_bad_issue_keeps_its_old_output(workspace: Path) -> None:
+    from newsletter.build import build_issues
+    from newsletter.workspace import open_workspace
+
+    issues = workspace / "issues"
+    good = issues / "2026-06-03-good.md"
+    good.write_text("---\nsubject: Good\ndate: 2026-06-03\n---\n# A story\n\nText.\n", encoding="utf-8")
+    bad = issues / "2026-06-04-bad.md"
+    bad.write_text("---\nsubject: Bad\ndate: 2026-06-04\n---\n# A story\n\nText.\n", encoding="utf-8")
+    ws = open_workspace(workspace)
+    build_issues(ws, [bad])
+    old = (workspace / "out" / bad.stem / "email.html").read_bytes()
+    bad.write_text("---\nsubject: Bad\ndate: 2026-06-04\n---\n# A story\n\n![](https://x.example/a.png)\n",
+                   encoding="utf-8")  # an image without alt text: the issue doesn't build
+    results = build_issues(ws, [good, bad], archive=True)
+    assert [r is not None for r, _, _ in results] == [True, False]
+    assert results[1][2] is not None and "alt" in str(results[1][2])
+    assert (workspace / "out" / "archive" / good.stem / "index.html").is_file()
+    assert set(results[0][1]) >= {workspace / "out" / good.stem / "email.html",
+                                  workspace / "out" / "archive" / good.stem / "index.html"}
+    assert (workspace / "out" / bad.stem / "email.html").read_bytes() == old
+
+
+def test_issues_built_together_share_a_write_failure(workspace: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import newsletter.output as output
+    from newsletter.build import build_issues
+    from newsletter.workspace import open_workspace
+
+    ws = open_workspace(workspace)
+    paths = ws.issue_files()
+    build_issues(ws, paths)
+    before = tree_hash(workspace / "out")
+
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(output, "_syncfs_function", lambda: full)
+    monkeypatch.setattr(os, "fsync", full)
+    (workspace / "issues" / paths[0].name).write_text(paths[0].read_text(encoding="utf-8") + "\nMore.\n",
+                                                       encoding="utf-8")
+    results = build_issues(ws, paths)
+    assert all(r is None and e is not None and "no space left" in str(e) for r, _, e in results)
+    assert tree_hash(workspace / "out") == before  # every old file, and no temporary one

@@ -221,3 +221,15 @@ def test_ctrl_c_stops_a_parallel_build_without_worker_tracebacks(tmp_path: Path)
     assert "Aborted" in err
     assert err.count("Traceback") == 0, err
     assert len(list((root / "out").glob("*/email.html"))) < 400
+
+
+def test_workers_get_a_few_issues_at_a_time_and_every_issue_once() -> None:
+    from newsletter.parallel import CHUNK, chunks
+
+    paths = [Path(f"issues/{i:04d}.md") for i in range(1000)]
+    runs = chunks(paths, 2)
+    assert [p for run in runs for p in run] == paths
+    assert {len(run) for run in runs} == {CHUNK}
+    few = chunks(paths[:10], 2)  # a small batch still spreads over both workers
+    assert [len(run) for run in few] == [1] * 10
+    assert chunks([], 2) == []

@@ -3,8 +3,9 @@ subprocess gives one clear error line and exit 1, no traceback, and leaves every
 of the previous build byte-for-byte as it was, with no temporary files behind.
 
 The tests run as root, for whom chmod stops nothing, so the failures are simulated: a
-small wrapper replaces os.fsync, os.open or os.replace in the build process with one that
-raises the OSError the kernel would (ENOSPC, EROFS, EIO) for paths under out/.
+small wrapper replaces os.fsync (and the syncfs() call that syncs many files at once),
+os.open or os.replace in the build process with one that raises the OSError the kernel
+would (ENOSPC, EROFS, EIO) for paths under out/.
 """
 
 from __future__ import annotations
@@ -48,6 +49,18 @@ def replace(src, dst, *args, **kw):
     return real["replace"](src, dst, *args, **kw)
 
 os.fsync, os.open, os.replace = fsync, open_, replace
+
+import newsletter.output as output  # many files are synced with one syncfs() call, not os.fsync
+real_syncfs = output._syncfs_function()
+
+def syncfs_function():
+    def syncfs(fd):
+        if mode == "enospc":
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+        return real_syncfs(fd)
+    return syncfs if real_syncfs is not None else None
+
+output._syncfs_function = syncfs_function
 from newsletter.cli import main
 sys.argv = ["newsletter", "build", *sys.argv[2:]]
 main()

@@ -48,7 +48,8 @@ def run_build(issues: list[Path], *, workspace: Path | None, emit_mjml: bool = F
         except NewsletterError as e:  # reported with the issues' errors, never instead of them
             errors.append(e)
     if errors:
-        problems = [p for e in errors for p in e.problems]
+        # Issues written together share a write error: say it once.
+        problems = list(dict.fromkeys(p for e in errors for p in e.problems))
         raise NewsletterError(problems)
     if strict and failed(findings, strict=True):
         raise NewsletterError(f"--strict: the quality gate found {summary_line(findings)}; "

@@ -116,7 +116,15 @@ def build_archive(ws: Workspace, paths: list[Path] | None = None) -> list[Path]:
 
 def archive_page(ws: Workspace, path: Path, issue: m.Issue | None = None,
                  email: BuildResult | None = None) -> tuple[Path, m.Issue]:
-    """Render and write one issue's web page, out/archive/<slug>/index.html; returns it and the issue.
+    """Render and write one issue's web page, out/archive/<slug>/index.html; returns it and the issue."""
+    target, page, issue = render_archive_page(ws, path, issue, email)
+    write_atomic(target, page)
+    return target, issue
+
+
+def render_archive_page(ws: Workspace, path: Path, issue: m.Issue | None = None,
+                        email: BuildResult | None = None) -> tuple[Path, str, m.Issue]:
+    """One issue's web page: where it goes (out/archive/<slug>/index.html), its HTML, the issue.
 
     The per-issue part of the archive: `newsletter build` runs it in its build workers
     and caches it with the issue's email (newsletter/parallel.py), passing the ``email`` it
@@ -131,8 +139,7 @@ def archive_page(ws: Workspace, path: Path, issue: m.Issue | None = None,
     else:
         issue = email.issue
     target = ws.out_dir / ARCHIVE_DIR / issue.slug / "index.html"
-    write_atomic(target, web_page(html, ws.settings, issue))
-    return target, issue
+    return target, web_page(html, ws.settings, issue), issue
 
 
 _HREF = re.compile(r'href="([^"]*)"')
