@@ -17,12 +17,10 @@ Outcomes come back in the order the issues were given, whatever order they finis
 from __future__ import annotations
 
 import gc
-import multiprocessing
 import os
 import shutil
 import signal
 import threading
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -185,6 +183,8 @@ def chunks(paths: list[Path], jobs: int) -> list[list[Path]]:
 
 def _pool_context() -> Any:
     """fork when it is safe (no other threads): workers start with the pipeline already imported."""
+    import multiprocessing  # here, not at the top: a one-issue build never starts a pool
+
     methods = multiprocessing.get_all_start_methods()
     if "fork" in methods and threading.active_count() == 1:
         return multiprocessing.get_context("fork")
@@ -214,6 +214,7 @@ def warm_up(ws: Workspace) -> None:
 
 def _build_parallel(task: Task, paths: list[Path], jobs: int, progress: Progress | None) -> list[Any]:
     from newsletter.build import IssueOutcome
+    from concurrent.futures import ProcessPoolExecutor, as_completed
 
     ctx = _pool_context()
     if ctx.get_start_method() == "fork":
