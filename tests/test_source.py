@@ -77,3 +77,10 @@ def test_strip_comments_keeps_the_line_count() -> None:
 
 def test_unclosed_comment_reports_the_line_it_opens_on() -> None:
     assert strip_comments("a\nb <!-- never\nclosed") == ("a\nb\n", 2)
+
+
+def test_a_byte_order_mark_at_a_line_start_inside_the_file_is_dropped() -> None:
+    """Two files pasted together leave the second one's BOM before its first line, where it
+    would turn '# Headline' into plain text."""
+    src = parse_source("x.md", "---\nsubject: s\n---\nIntro.\n\ufeff# Story\n\ufeff\ufeff## The News\nA\ufeffB\n".encode())
+    assert src.body == "Intro.\n# Story\n## The News\nA\ufeffB\n"  # inside a line it is left alone

@@ -57,6 +57,9 @@ def control_problem(file: str, line: int, char: str) -> Problem:
                    "delete it: it often comes with text pasted from a PDF or a terminal")
 
 
+_LINE_BOM = re.compile("^\ufeff+", re.M)
+
+
 def parse_source(file: str, raw: bytes) -> Source:
     if not raw.strip():
         raise ContentError(Problem(file, 1, "file is empty", "start it with front matter: ---, subject:, date:, ---"))
@@ -72,6 +75,8 @@ def parse_source(file: str, raw: bytes) -> Source:
                     "save it as UTF-8 in your editor")
         ) from None
     text = text.lstrip("\ufeff").replace("\r\n", "\n").replace("\r", "\n")
+    if "\ufeff" in text:  # a byte-order mark inside: two files pasted together
+        text = _LINE_BOM.sub("", text)  # at a line's start it would hide '# ' or '---'
     control = CONTROL_CHARS.search(text)
     if control:
         raise ContentError(control_problem(file, text[: control.start()].count("\n") + 1, control.group(0)))
