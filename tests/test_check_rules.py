@@ -366,3 +366,15 @@ def test_inbox_default_preheader_points_at_the_sentence_it_came_from(workspace: 
     found = [f for f in run_rule(inbox, ws, r) if "preheader is" in f.message]
     lines = issue.split("\n")
     assert found and "The lede sentence comes first." in lines[found[0].line - 1]
+
+
+def test_template_syntax_typed_in_the_issue_points_at_the_issue_line(workspace: Path) -> None:
+    """Text such as "{{ price }}" reaches both parts as typed (content is never a template), and an
+    email service may act on it when it sends; the finding names the issue's line, not a template."""
+    issue = GOOD_ISSUE.replace("The facts of the matter", "The price is {{ price }} and the facts of the matter")
+    ws, r = build_issue(workspace, issue)
+    found = [f for f in run_rule(structure, ws, r) if "unrendered template syntax" in f.message]
+    assert len(found) == 2  # the HTML and the text part
+    line = issue.splitlines().index(next(ln for ln in issue.splitlines() if "{{ price }}" in ln)) + 1
+    assert {(f.file, f.line) for f in found} == {(r.issue.path, line)}
+    assert all("email service may take it for its own template syntax" in f.hint for f in found)

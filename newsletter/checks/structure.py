@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html as html_lib
 import re
 from typing import Iterator
 
@@ -14,6 +15,7 @@ MAX_WIDTH = 600
 _CONDITIONAL = re.compile(r"<!--\[if [^\]]*\]>|<!\[endif\]-->|<!--\[if [^\]]*\]><!-->|<!--<!\[endif\]-->")
 _MJ_TAG = re.compile(r"</?mj-[a-z-]+")
 _TEMPLATE = re.compile(r"\{\{|\}\}|\{%|%\}|\{#|#\}")
+_EXPRESSION = re.compile(r"\{\{[^\n]*?\}\}|\{%[^\n]*?%\}|\{#[^\n]*?#\}")  # one line's whole expression
 _STYLE = re.compile(r"<style\b.*?</style>", re.S | re.I)
 _WIDTH_STYLE = re.compile(r"(?:^|;)\s*(min-width|width)\s*:\s*(\d+(?:\.\d+)?)px", re.I)
 
@@ -63,9 +65,15 @@ def _template_syntax(ctx: CheckContext) -> Iterator[Finding]:
         hit = _TEMPLATE.search(cleaned)
         if hit:
             around = cleaned[max(0, hit.start() - 20): hit.end() + 20].replace("\n", " ")
+            # Point at the whole expression ("{{ price }}"): the issue line that has it, else a
+            # template with it. "{{" alone is in every template and pointed at the wrong file.
+            expr = _EXPRESSION.match(cleaned, hit.start())
+            snippet = html_lib.unescape(expr.group(0)) if expr else ""
+            hint = ("the issue's text has it: an email service may take it for its own template syntax "
+                    "when it sends; reword it, or use a %%name|fallback%% placeholder"
+                    if ctx.issue_line(snippet) else "a Jinja expression reached the output, or a merge tag has a typo")
             yield ctx.finding("structure", "error", f"unrendered template syntax in the {name}: ...{around}...",
-                              "a Jinja expression reached the output, or a merge tag has a typo",
-                              content=around.strip()[:30], template=hit.group(0), html=hit.group(0))
+                              hint, content=snippet, template=snippet, html=hit.group(0))
 
 
 def configured_tags(ctx: CheckContext) -> set[str]:
