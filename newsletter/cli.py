@@ -3,7 +3,9 @@ and makes one call, so `newsletter --help` stays fast."""
 
 from __future__ import annotations
 
-import gc
+import atexit
+import os
+import sys
 from pathlib import Path
 
 import click
@@ -114,10 +116,34 @@ def send_test(issue: str, to: str | None, smtp: str | None, security: str | None
 
 
 def main() -> None:
+    """The console script (and ``python -m newsletter``): run the command, then end the process."""
     try:
         cli(prog_name="newsletter")
-    finally:
-        # The process ends here. At exit the interpreter's garbage collector walks every object
-        # still alive (the whole rendering stack after a build): 50-90 ms of a 320 ms one-issue
-        # build. Frozen objects are skipped; everything is still freed and every file closed.
-        gc.freeze()
+    except SystemExit as e:
+        _end_process(e.code)
+    _end_process(0)
+
+
+def _end_process(code: object) -> None:
+    """Exit with ``code`` (as sys.exit would) without the interpreter's teardown.
+
+    At exit the interpreter's garbage collector walks, and then frees one by one, every object
+    still alive: the whole rendering stack after a build, 65-108 ms of a 320 ms one-issue build.
+    By now every output is written and closed; the exit handlers still run (the CSS memo's
+    save, logging's flush) and the standard streams are flushed. It also keeps the exit code
+    the command chose: after a Ctrl-C that the preview caught and handled, the interpreter could
+    still end the process as killed by SIGINT."""
+    if code is None:
+        status = 0
+    elif isinstance(code, int):
+        status = code
+    else:
+        sys.stderr.write(f"{code}\n")
+        status = 1
+    atexit._run_exitfuncs()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe or stream: nothing more to say
+            pass
+    os._exit(status)

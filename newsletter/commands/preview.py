@@ -58,10 +58,18 @@ def run_preview(issue: str | None, *, host: str | None, port: int | None, open_b
     try:
         _start_and_serve(server, issue, open_browser, root, stop)
     except KeyboardInterrupt:  # Ctrl-C before serving began (during the first build)
+        _ignore_ctrl_c()
         server.stop()
         click.echo("Stopped.", err=True)
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def _ignore_ctrl_c() -> None:
+    """Once stopping has begun, a second Ctrl-C (an impatient editor, or one that arrives while
+    the interpreter exits, when Python has put back the default handler) must not kill the
+    process half-way or make it exit as killed by a signal."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _start_and_serve(server: PreviewServer, issue: str | None, open_browser: bool | None, root: Path,
@@ -103,5 +111,6 @@ def _serve_until_stopped(server: PreviewServer, stop: threading.Event) -> None:
     except KeyboardInterrupt:
         pass
     finally:
+        _ignore_ctrl_c()
         server.stop()
         click.echo("Stopped.", err=True)
