@@ -458,3 +458,34 @@ def test_a_client_that_resets_its_connection_gets_no_traceback(workspace: Path) 
     assert "Traceback" not in err
     assert "Error" not in err
     assert err.rstrip().endswith("Stopped.")
+
+
+SWALLOWING_START = r"""
+import os, signal, sys
+from newsletter.preview import server as srv
+real_start = srv.PreviewServer.start
+
+def start(self, *args, **kwargs):
+    try:  # a Ctrl-C during the first build that some code swallows (a finalizer, say)
+        os.kill(os.getpid(), signal.SIGINT)
+        for _ in range(1000):
+            sum(range(100))  # the handler runs here, and its KeyboardInterrupt is lost
+    except BaseException:
+        pass
+    return real_start(self, *args, **kwargs)
+
+srv.PreviewServer.start = start
+sys.argv = ["newsletter", "preview", "--port", sys.argv[1]]
+from newsletter.cli import main
+main()
+"""
+
+
+def test_a_ctrl_c_swallowed_during_the_first_build_still_stops_the_server(workspace: Path) -> None:
+    port = free_port()
+    # Before the fix the server went on serving: the run would time out.
+    proc = subprocess.run([sys.executable, "-c", SWALLOWING_START, str(port)], cwd=workspace,
+                          capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.rstrip().endswith("Stopped.")
+    assert "Traceback" not in proc.stderr

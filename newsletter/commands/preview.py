@@ -54,7 +54,15 @@ def run_preview(issue: str | None, *, host: str | None, port: int | None, open_b
     server = PreviewServer(root, host, port, log=lambda msg: click.echo(msg, err=True))
     # Installed before the first build, so a SIGTERM during startup still stops cleanly.
     stop = threading.Event()
+
+    def interrupted(_signum: int, _frame: object) -> None:
+        # Remembered as well as raised: a KeyboardInterrupt that lands in code that swallows
+        # exceptions (a finalizer during the first build, say) must still stop the server.
+        stop.set()
+        raise KeyboardInterrupt
+
     previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
+    previous_int = signal.signal(signal.SIGINT, interrupted)
     try:
         _start_and_serve(server, issue, open_browser, root, stop)
     except KeyboardInterrupt:  # Ctrl-C before serving began (during the first build)
@@ -63,6 +71,7 @@ def run_preview(issue: str | None, *, host: str | None, port: int | None, open_b
         click.echo("Stopped.", err=True)
     finally:
         signal.signal(signal.SIGTERM, previous)
+        signal.signal(signal.SIGINT, previous_int)
 
 
 def _ignore_ctrl_c() -> None:
