@@ -220,27 +220,29 @@ def _build_parallel(task: Task, paths: list[Path], jobs: int, progress: Progress
     if ctx.get_start_method() == "fork":
         warm_up(task.ws)
     outcomes: list[Any] = [None] * len(paths)
-    with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_worker_init,
-                             initargs=(task,)) as pool:
-        futures = {}
-        start = 0
-        for chunk in chunks(paths, jobs):
-            futures[pool.submit(_worker_build, chunk)] = start
-            start += len(chunk)
-        try:
-            for future in as_completed(futures):
-                for i, (status, value, problems) in enumerate(future.result(), start=futures[future]):
-                    if status == "ok":
-                        outcomes[i] = IssueOutcome(paths[i], summary=value)
-                    else:
-                        outcomes[i] = IssueOutcome(paths[i], error=value(problems))
-                    if progress is not None:
-                        progress.advance()
-        except BaseException:
-            for future in futures:
-                future.cancel()
-            raise
-    gc.unfreeze()  # warm_up's freeze was for the workers; this process may go on (the preview, tests)
+    try:
+        with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_worker_init,
+                                 initargs=(task,)) as pool:
+            futures = {}
+            start = 0
+            for chunk in chunks(paths, jobs):
+                futures[pool.submit(_worker_build, chunk)] = start
+                start += len(chunk)
+            try:
+                for future in as_completed(futures):
+                    for i, (status, value, problems) in enumerate(future.result(), start=futures[future]):
+                        if status == "ok":
+                            outcomes[i] = IssueOutcome(paths[i], summary=value)
+                        else:
+                            outcomes[i] = IssueOutcome(paths[i], error=value(problems))
+                        if progress is not None:
+                            progress.advance()
+            except BaseException:
+                for future in futures:
+                    future.cancel()
+                raise
+    finally:
+        gc.unfreeze()  # warm_up's freeze was for the workers; this process may go on (the preview, tests)
     return outcomes
 
 

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from newsletter.build import render_issue
 from newsletter.cli import cli
 from newsletter.deliver.archive import email_as_web_html, web_page, web_settings
-from newsletter.render.jinja import theme_dir
+from newsletter.render.theme import theme_dir
 from newsletter.workspace import Workspace, open_workspace
 
 ISSUE = """\

@@ -20,7 +20,7 @@ import newsletter
 from newsletter.build import build
 from newsletter.cache import CACHE_NAME, FORMAT, BuildCache, IssueSummary, _decode, _encode
 from newsletter.cli import cli
-from newsletter.render.jinja import theme_dir
+from newsletter.render.theme import theme_dir
 from newsletter.workspace import open_workspace
 
 ISSUE = """\
@@ -55,13 +55,11 @@ def private_theme(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (and a changed theme rightly rebuilds everything)."""
     import shutil
 
-    import newsletter.render.jinja as jinja_module
     import newsletter.render.theme as theme_module
 
     theme = tmp_path / "theme"
     shutil.copytree(theme_dir(), theme)
     monkeypatch.setattr(theme_module, "theme_dir", lambda: theme)
-    monkeypatch.setattr(jinja_module, "theme_dir", lambda: theme)
     return theme
 
 
@@ -118,9 +116,9 @@ def test_template_edit_rebuilds_everything(ws_root: Path) -> None:
     before = _inodes(ws_root)
     templates = ws_root / "templates"
     templates.mkdir()
-    import newsletter.render.jinja as jinja_module
+    import newsletter.render.theme as theme_module
 
-    css = (jinja_module.theme_dir() / "email.css.j2").read_text(encoding="utf-8")
+    css = (theme_module.theme_dir() / "email.css.j2").read_text(encoding="utf-8")
     (templates / "email.css.j2").write_text(css + "\n.never-used-class { color: #123456; }\n", encoding="utf-8")
     _build(ws_root)
     assert _rebuilt(before, _inodes(ws_root)) == _slugs(ws_root)

@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from newsletter.render.jinja import theme_dir
+from newsletter.render.theme import theme_dir
 
 
 def _build(root: Path, cache_dir: str) -> bytes:

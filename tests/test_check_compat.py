@@ -9,7 +9,7 @@ from pathlib import Path
 from check_helpers import GOOD_ISSUE, build_issue, run_rule, severe
 
 from newsletter.checks import compat
-from newsletter.render.jinja import theme_dir
+from newsletter.render.theme import theme_dir
 
 DATA = Path(compat.__file__).parent / "data"
 

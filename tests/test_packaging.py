@@ -52,7 +52,7 @@ def test_the_wheel_carries_the_theme(wheel: Path) -> None:
 
 def test_installed_package_builds_outside_the_repository(venv: Path, tmp_path: Path) -> None:
     python = str(venv / "bin" / "python")
-    where = run([python, "-c", ("import json, newsletter, newsletter.render.jinja as j; "
+    where = run([python, "-c", ("import json, newsletter, newsletter.render.theme as j; "
                  "print(json.dumps([newsletter.__file__, str(j.theme_dir())]))")], cwd=tmp_path).stdout
     module, theme = json.loads(where)
     assert module.startswith(str(venv)) and theme.startswith(str(venv)) and theme.endswith("newsletter/theme")

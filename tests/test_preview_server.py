@@ -489,3 +489,49 @@ def test_a_ctrl_c_swallowed_during_the_first_build_still_stops_the_server(worksp
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.rstrip().endswith("Stopped.")
     assert "Traceback" not in proc.stderr
+
+
+SECOND_CTRL_C = r"""
+import os, signal, sys
+from newsletter.preview import server as srv
+real_stop = srv.PreviewServer.stop
+
+def stop(self):
+    os.kill(os.getpid(), signal.SIGINT)  # an impatient second Ctrl-C, during the shutdown
+    for _ in range(1000):
+        sum(range(100))  # the handler runs here
+    real_stop(self)
+
+srv.PreviewServer.stop = stop
+sys.argv = ["newsletter", "preview", "--port", sys.argv[1]]
+from newsletter.cli import main
+main()
+"""
+
+
+def test_a_second_ctrl_c_during_the_shutdown_does_not_cut_it_short(workspace: Path) -> None:
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-c", SECOND_CTRL_C, str(port)], cwd=workspace,
+                            stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        _wait_for(lambda: _answers(port) or proc.poll() is not None, timeout=30)  # serving
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert proc.returncode == 0, err
+    assert "Traceback" not in err and "Aborted" not in err
+    assert err.rstrip().endswith("Stopped.")
+
+
+def _answers(port: int) -> bool:
+    try:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+        conn.request("GET", "/", headers={"Host": "127.0.0.1"})
+        ok = conn.getresponse().status == 200
+        conn.close()
+        return ok
+    except OSError:
+        return False

@@ -58,6 +58,9 @@ def run_preview(issue: str | None, *, host: str | None, port: int | None, open_b
     def interrupted(_signum: int, _frame: object) -> None:
         # Remembered as well as raised: a KeyboardInterrupt that lands in code that swallows
         # exceptions (a finalizer during the first build, say) must still stop the server.
+        # Once stopping has begun, another Ctrl-C must not cut the shutdown short.
+        if stop.is_set():
+            return
         stop.set()
         raise KeyboardInterrupt
 
@@ -66,19 +69,11 @@ def run_preview(issue: str | None, *, host: str | None, port: int | None, open_b
     try:
         _start_and_serve(server, issue, open_browser, root, stop)
     except KeyboardInterrupt:  # Ctrl-C before serving began (during the first build)
-        _ignore_ctrl_c()
         server.stop()
         click.echo("Stopped.", err=True)
     finally:
         signal.signal(signal.SIGTERM, previous)
         signal.signal(signal.SIGINT, previous_int)
-
-
-def _ignore_ctrl_c() -> None:
-    """Once stopping has begun, a second Ctrl-C (an impatient editor, or one that arrives while
-    the interpreter exits, when Python has put back the default handler) must not kill the
-    process half-way or make it exit as killed by a signal."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _start_and_serve(server: PreviewServer, issue: str | None, open_browser: bool | None, root: Path,
@@ -120,6 +115,5 @@ def _serve_until_stopped(server: PreviewServer, stop: threading.Event) -> None:
     except KeyboardInterrupt:
         pass
     finally:
-        _ignore_ctrl_c()
         server.stop()
         click.echo("Stopped.", err=True)

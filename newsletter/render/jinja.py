@@ -14,7 +14,7 @@ from pathlib import Path
 import jinja2
 
 from newsletter.render.text import wrap
-from newsletter.render.theme import search_path, theme_dir  # noqa: F401 - theme_dir is re-exported
+from newsletter.render.theme import search_path
 
 
 #: Compiled templates depend on these Environment options: change this text when they change.
