@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from hypothesis import given, settings, strategies as st
 
@@ -60,3 +61,51 @@ def test_placeholder_regex_lookahead_changes_no_match(text: str) -> None:
     assert esp._ANY_PLACEHOLDER.pattern.startswith("(?=[*{<%])")
     ours = [(m.span(), m.groupdict()) for m in esp._ANY_PLACEHOLDER.finditer(text)]
     assert ours == [(m.span(), m.groupdict()) for m in plain.finditer(text)]
+
+
+_ELEMENTS = st.sampled_from(['<td width="700">', '<td width="">', '<td style="min-width:640px">', '<div style="color:red">',
+                             '<div class="a b">', '<span class="">', "<!-- c -->", '<p width="x" class="c">', "text",
+                             '<table style="width: 100%">', '<img width="600">', "</td>", "</div>", "</table>"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(_ELEMENTS, max_size=30).map("".join))
+def test_xpath_selections_are_the_elements_a_walk_would_find(body: str) -> None:
+    import lxml.html
+
+    root = lxml.html.document_fromstring(f"<html><body>{body}</body></html>").find("body")
+    elements = [el for el in root.iter() if isinstance(el.tag, str)]
+    # structure._too_wide looks only at elements that have a width attribute or "width" in their style.
+    assert structure._SIZED(root) == [el for el in elements
+                                      if el.get("width") is not None or "width" in (el.get("style") or "")]
+    # responsive.check collects class tokens from every element.
+    assert sorted(responsive._CLASS_VALUES(root)) == sorted(el.get("class") for el in elements
+                                                            if el.get("class") is not None)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet=st.sampled_from("aZ:/?#%@[]\t\n .-é\x00\uff03"), max_size=20))
+def test_a_plain_https_url_is_what_urlsplit_calls_https(rest: str) -> None:
+    # links._link_target accepts these hrefs without parsing them.
+    from urllib.parse import urlsplit
+
+    from newsletter.checks import links
+
+    url = "https://" + rest
+    if links._plain_https(url):
+        assert urlsplit(url).scheme == "https"
+    assert links._scheme(url) in ("https", None)  # never raises
+
+
+def test_a_link_that_urlsplit_cant_parse_is_an_error_finding(workspace: Path) -> None:
+    # An unclosed '[' in a URL from newsletter.yaml made urlsplit raise inside the links rule.
+    from check_helpers import build_issue, run_rule
+
+    from newsletter.checks import links
+
+    ws, r = build_issue(workspace)
+    for bad in ("http://[harbour.example/a", "https://[harbour.example/a"):
+        html = r.html.replace("https://dispatch.example/minutes", bad)
+        assert bad in html
+        found = [f for f in run_rule(links, ws, r, html=html) if f.severity == "error"]
+        assert [f.message for f in found] == [f"link is not a valid URL: {bad}"]

@@ -48,11 +48,15 @@ def _link_target(ctx: CheckContext, a: HtmlElement, href: str) -> Iterator[Findi
     if not href:
         yield ctx.finding("links", "error", "a link has no href", "", el=a)
         return
-    if is_tag(href) or href.startswith("#"):
+    if href.startswith("#") or _plain_https(href) or is_tag(href):
         return
-    scheme = urlsplit(href).scheme.lower()
+    scheme = _scheme(href)
     where: dict[str, Any] = dict(content=_unutm(href), settings=href, template=href, el=a)
     if scheme in ("https", "mailto", "tel"):
+        return
+    if scheme is None:
+        yield ctx.finding("links", "error", f"link is not a valid URL: {href[:80]}",
+                          "check the address for a stray '[' or ']'", **where)
         return
     if scheme == "http":
         yield ctx.finding("links", "warning", f"link uses http, not https: {href[:80]}",
@@ -68,7 +72,7 @@ def _link_target(ctx: CheckContext, a: HtmlElement, href: str) -> Iterator[Findi
 def _image(ctx: CheckContext, img: HtmlElement, decorative: set[str]) -> Iterator[Finding]:
     src = (img.get("src") or "").strip()
     where: dict[str, Any] = dict(content=src or "![", template="<img", el=img)
-    scheme = urlsplit(src).scheme.lower()
+    scheme = _scheme(src)
     if scheme == "http":
         yield ctx.finding("links", "error", f"image over http: {src[:80]}",
                           "use https:// (clients block or warn about insecure images)", **where)
@@ -82,6 +86,20 @@ def _image(ctx: CheckContext, img: HtmlElement, decorative: set[str]) -> Iterato
     elif not alt.strip() and src not in decorative and visible(img):
         yield ctx.finding("links", "warning", f"image has an empty alt but is not marked decorative: {src[:60]}",
                           "describe it, or mark it {.decorative}", **where)
+
+
+def _plain_https(url: str) -> bool:
+    """An ASCII https:// URL without brackets, which urlsplit parses (it can raise only on a bad
+    host in brackets, or a non-ASCII one) with the scheme https: most links skip its parsing."""
+    return url.startswith("https://") and url.isascii() and "[" not in url and "]" not in url
+
+
+def _scheme(url: str) -> str | None:
+    """The URL's scheme in lower case, or None when it can't be parsed (an unclosed '[' host)."""
+    try:
+        return urlsplit(url).scheme.lower()
+    except ValueError:
+        return None
 
 
 def _unutm(url: str) -> str:

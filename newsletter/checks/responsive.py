@@ -6,6 +6,8 @@ from __future__ import annotations
 import re
 from typing import Iterator
 
+from lxml import etree
+
 from newsletter.checks import Finding
 from newsletter.checks.context import CheckContext
 
@@ -28,9 +30,13 @@ def media_rules(ctx: CheckContext) -> list[tuple[str, str]]:
     return out
 
 
+#: Every class attribute's value in a subtree, collected by lxml.
+_CLASS_VALUES = etree.XPath("descendant-or-self::*/@class")
+
+
 def check(ctx: CheckContext) -> Iterator[Finding]:
     rules = media_rules(ctx)
-    used = {c for el in ctx.body.iter() if isinstance(el.tag, str) for c in (el.get("class") or "").split()}
+    used = {c for value in _CLASS_VALUES(ctx.body) for c in value.split()}
     for selector, decls in rules:
         if not _MJ_COLUMN.search(selector):
             continue

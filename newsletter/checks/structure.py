@@ -6,6 +6,8 @@ import html as html_lib
 import re
 from typing import Iterator
 
+from lxml import etree
+
 from newsletter.checks import Finding
 from newsletter.checks.context import CheckContext, walk_inlines
 from newsletter.content import model as m
@@ -93,10 +95,13 @@ def configured_tags(ctx: CheckContext) -> set[str]:
     return {t for t in found if t and _TEMPLATE.search(t)}
 
 
+#: Only elements with a width attribute or "width" in their style can be too wide: lxml finds
+#: them, in document order, without a Python loop over every element.
+_SIZED = etree.XPath("descendant-or-self::*[@width or contains(@style, 'width')]")
+
+
 def _too_wide(ctx: CheckContext) -> Iterator[Finding]:
-    for el in ctx.body.iter():
-        if not isinstance(el.tag, str):
-            continue
+    for el in _SIZED(ctx.body):
         widths: list[tuple[str, float]] = []
         attr = (el.get("width") or "").strip().lower().removesuffix("px")
         if attr.isdigit():
