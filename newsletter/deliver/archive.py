@@ -70,9 +70,9 @@ def web_page(email_html: str, settings: Settings, issue: m.Issue) -> str:
     page = page_url(settings, issue.slug)
     out = web_safe(email_html, page)
     # The masthead's "Read on the web" would link the page to itself: drop it and its separator.
-    self_link = re.compile(r"(?:[ \xa0]*\|[ \xa0]*)?<a\b[^>]*\bhref=\"" + re.escape(html_lib.escape(page))
-                           + r"\"[^>]*>Read on the web</a>")
     if "Read on the web</a>" in out:  # usually gone already (the theme's web_hide markers)
+        self_link = re.compile(r"(?:[ \xa0]*\|[ \xa0]*)?<a\b[^>]*\bhref=\"" + re.escape(html_lib.escape(page))
+                               + r"\"[^>]*>Read on the web</a>")
         out = self_link.sub("", out, count=1)
     head = (f'<link rel="canonical" href="{html_lib.escape(page)}">'
             f'<link rel="alternate" type="application/atom+xml" title="{html_lib.escape(settings.name)}" href="../feed.xml">')

@@ -44,22 +44,29 @@ def _wrap_words(line: str, width: int, first: str, indent: str) -> list[str]:
         return textwrap.wrap(line, width=width, initial_indent=first, subsequent_indent=indent,
                              break_long_words=False, break_on_hyphens=False)
     lines: list[str] = []
-    words = line.split(" ")
-    room = width - len(first)
+    room, pos, end = width - len(first), 0, len(line)
     prefix = first
-    current = [words[0]]
-    used = len(words[0])
-    for word in words[1:]:
-        size = len(word)
-        if used + 1 + size <= room:
-            current.append(word)
-            used += 1 + size
-        else:
-            lines.append(prefix + " ".join(current))
-            prefix, room = indent, width - len(indent)
-            current, used = [word], size
-    lines.append(prefix + " ".join(current))
+    while pos < end:
+        # The most whole words that fit in ``room`` (a run ending before a space or at the end),
+        # found by the regex engine; a word longer than the room stands alone.
+        fit = _fill(room).match(line, pos) if room > 0 else None
+        stop = fit.end() if fit else line.find(" ", pos)
+        if stop < 0:
+            stop = end
+        lines.append(prefix + line[pos:stop])
+        pos, prefix, room = stop + 1, indent, width - len(indent)
     return lines
+
+
+_FILLS: dict[int, re.Pattern[str]] = {}
+
+
+def _fill(room: int) -> re.Pattern[str]:
+    """Up to ``room`` characters ending just before a space or at the end of the text."""
+    found = _FILLS.get(room)
+    if found is None:
+        found = _FILLS[room] = re.compile(f".{{1,{room}}}(?= |$)")
+    return found
 
 
 class TextRenderer:
