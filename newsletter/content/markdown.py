@@ -9,10 +9,13 @@ placeholders away from emphasis parsing.
 from __future__ import annotations
 
 import re
+import threading
+from collections import OrderedDict
 from typing import Any, Sequence
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import unescapeAll
+from markdown_it.rules_core import StateCore
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.attrs import attrs_plugin
@@ -57,12 +60,71 @@ def _placeholder_rule(state: StateInline, silent: bool) -> bool:
     return True
 
 
+class InlineMemo:
+    """One issue file's paragraph inlines as model nodes, kept from its last parse.
+
+    The preview parses a file again on every save, and most of its paragraphs haven't changed:
+    a paragraph whose text the last parse converted (without a problem or an image) takes that
+    result instead of markdown-it's inline parse and our conversion. Model inlines carry no
+    line numbers, so a paragraph that moved keeps its result. Reference definitions
+    (``[x]: url``) make an inline's meaning depend on the rest of the file: a parse that has
+    them neither uses nor keeps results.
+    """
+
+    def __init__(self, previous: dict[str, tuple[m.Inline, ...]]) -> None:
+        self.previous = previous
+        self.current: dict[str, tuple[m.Inline, ...]] = {}
+        self.enabled = True
+
+
+_MEMOS: "OrderedDict[str, dict[str, tuple[m.Inline, ...]]]" = OrderedDict()
+_MEMO_FILES = 32
+_MEMO_LOCK = threading.Lock()
+
+
+def inline_memo(file: str) -> InlineMemo:
+    """A memo for parsing ``file`` again, seeded with what its last parse kept."""
+    with _MEMO_LOCK:
+        previous = _MEMOS.get(file, {})
+    return InlineMemo(previous)
+
+
+def keep_inline_memo(file: str, memo: InlineMemo) -> None:
+    """Remember this parse's paragraphs for the file's next parse (the last 32 files)."""
+    with _MEMO_LOCK:
+        _MEMOS[file] = memo.current if memo.enabled else {}
+        _MEMOS.move_to_end(file)
+        while len(_MEMOS) > _MEMO_FILES:
+            _MEMOS.popitem(last=False)
+
+
+def _inline_rule(state: StateCore) -> None:
+    """markdown-it's core 'inline' rule, skipping paragraphs the memo (``env["inline_memo"]``) has."""
+    memo: InlineMemo | None = state.env.get("inline_memo")
+    if memo is not None and state.env.get("references"):
+        memo.enabled = False
+    tokens = state.tokens
+    for i, token in enumerate(tokens):
+        if token.type != "inline":
+            continue
+        if memo is not None and memo.enabled and i and tokens[i - 1].type == "paragraph_open":
+            found = memo.previous.get(token.content)
+            if found is not None:
+                token.meta["inlines"] = found
+                token.children = []
+                continue
+        if token.children is None:
+            token.children = []
+        state.md.inline.parse(token.content, state.md, state.env, token.children)
+
+
 def make_markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False})
     md.use(container_plugin, name="block", validate=lambda params, *a: bool(params.strip()))
     md.use(attrs_plugin)
     md.inline.ruler.before("emphasis", "merge_tag", _merge_tag_rule)
     md.inline.ruler.before("emphasis", "placeholder", _placeholder_rule)
+    md.core.ruler.at("inline", _inline_rule)
     # We validate every URL ourselves and report forbidden ones as errors, instead of
     # markdown-it's silent fallback to text; tags must not be percent-encoded.
     default_normalize = md.normalizeLink
@@ -135,11 +197,13 @@ def markdown() -> MarkdownIt:
 class BlockReader:
     """Turns a token stream into model blocks, recording problems with source lines."""
 
-    def __init__(self, file: str, lines: Sequence[str], line_offset: int, problems: list[Problem]) -> None:
+    def __init__(self, file: str, lines: Sequence[str], line_offset: int, problems: list[Problem],
+                 memo: InlineMemo | None = None) -> None:
         self.file = file
         self.lines = lines  # the body's lines, 0-based as markdown-it maps them
         self.offset = line_offset  # file line of body line 0
         self.problems = problems
+        self.memo = memo
 
     # -- lines --------------------------------------------------------------
 
@@ -161,6 +225,19 @@ class BlockReader:
 
     def inlines(self, inline: Token, figures: list[m.Figure] | None = None) -> tuple[m.Inline, ...]:
         """Inline children -> model inlines. Images are taken out into ``figures``."""
+        found = inline.meta.get("inlines") if inline.meta else None
+        if found is not None:  # the memo's, from the file's last parse (see InlineMemo)
+            if self.memo is not None:
+                self.memo.current[inline.content] = found
+            return found  # type: ignore[no-any-return]
+        problems_before = len(self.problems)
+        result = self._convert(inline, figures)
+        if (self.memo is not None and self.memo.enabled and figures is not None and not figures
+                and len(self.problems) == problems_before):
+            self.memo.current[inline.content] = result
+        return result
+
+    def _convert(self, inline: Token, figures: list[m.Figure] | None) -> tuple[m.Inline, ...]:
         line = self.line_of(inline)
         stack: list[tuple[str, list[m.Inline], Token | None]] = [("root", [], None)]
         too_deep = 0  # open tokens ignored past MAX_INLINE_DEPTH (still waiting for their close)

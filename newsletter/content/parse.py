@@ -10,7 +10,7 @@ from markdown_it.token import Token
 
 from newsletter.content import model as m
 from newsletter.content.frontmatter import parse_front_matter
-from newsletter.content.markdown import BlockReader, _close, markdown, plain_text
+from newsletter.content.markdown import BlockReader, _close, inline_memo, keep_inline_memo, markdown, plain_text
 from newsletter.content.source import Source, parse_source, read_source, strip_comments
 from newsletter.errors import ContentError, Problem
 
@@ -52,12 +52,14 @@ def build_issue(src: Source) -> m.Issue:
     fm = parse_front_matter(src.path, src.front_matter, 2, problems)
     body = _without_comments(src.path, src.body, src.body_line, problems)
     lines = body.split("\n")
-    reader = BlockReader(src.path, lines, src.body_line, problems)
+    memo = inline_memo(src.path)
+    reader = BlockReader(src.path, lines, src.body_line, problems, memo)
     try:
-        tokens = markdown().parse(body)
+        tokens = markdown().parse(body, {"inline_memo": memo})
     except RecursionError:
         raise ContentError(Problem(src.path, src.body_line, "content is nested too deeply to read")) from None
     intro, items = _split(tokens, reader)
+    keep_inline_memo(src.path, memo)
 
     if fm.intro:
         if intro:
