@@ -6,7 +6,6 @@ them together; unknown keys only warn, with a did-you-mean.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -29,6 +28,8 @@ def _doc(text: str, **kw: Any) -> Any:
 
 @dataclass
 class Sender:
+    """The From and Reply-To of every email (``sender:``)."""
+
     name: str = _doc("Display name in the From header.", default="")
     email: str = _doc("Address in the From header.", default="")
     reply_to: str = _doc("Reply-To address; defaults to the sender's.", default="")
@@ -36,6 +37,8 @@ class Sender:
 
 @dataclass
 class Colors:
+    """The theme's palette (``theme.colors:``), light and dark."""
+
     background: str = _doc("Page background around the 600 px column.", default="#F7F3DC")
     paper: str = _doc("Background of cards and blocks.", default="#FFFDF2")
     text: str = _doc("Body text.", default="#1F1D1A")
@@ -54,6 +57,8 @@ class Colors:
 
 @dataclass
 class Fonts:
+    """The theme's font stacks and body size (``theme.fonts:``)."""
+
     serif: str = _doc("Headlines and body.", default="Georgia, 'Times New Roman', Times, serif")
     sans: str = _doc(
         "Labels, numbers, section headings.", default="'Helvetica Neue', Helvetica, Arial, sans-serif"
@@ -64,12 +69,16 @@ class Fonts:
 
 @dataclass
 class Theme:
+    """Colours and fonts (``theme:``)."""
+
     colors: Colors = _doc("Colour palette, light and dark.", default_factory=Colors)
     fonts: Fonts = _doc("Font stacks.", default_factory=Fonts)
 
 
 @dataclass
 class Utm:
+    """UTM tagging of outbound links (``utm:``)."""
+
     source: str = _doc("utm_source added to outbound links; empty turns tagging off.", default="")
     medium: str = _doc("utm_medium.", default="email")
     campaign: str = _doc("utm_campaign; empty means the issue's slug.", default="")
@@ -77,6 +86,8 @@ class Utm:
 
 @dataclass
 class Smtp:
+    """Where ``send-test`` sends (``smtp:``)."""
+
     host: str = _doc("SMTP server for send-test.", default="127.0.0.1")
     port: int = _doc("SMTP port.", default=25)
     security: str = _doc("none, starttls or ssl.", default="none")
@@ -86,6 +97,8 @@ class Smtp:
 
 @dataclass
 class Check:
+    """The quality gate's settings (``check:``)."""
+
     targets: list[str] = _doc(
         "Email clients the compatibility check targets (caniemail family names).",
         default_factory=lambda: [
@@ -104,6 +117,8 @@ class Check:
 
 @dataclass
 class Settings:
+    """Everything in newsletter.yaml, with the defaults for what it leaves out."""
+
     name: str = _doc("The newsletter's name, shown in the masthead.", default="", meta={"required": True})
     tagline: str = _doc("One line under the name.", default="")
     language: str = _doc("BCP 47 language tag for <html lang>.", default="en")
@@ -204,6 +219,8 @@ def _build(cls: type, data: dict[str, Any], prefix: str, file: str, lines: dict[
         line = lines.get(dotted, 0)
         f = known.get(str(key))
         if f is None:
+            import difflib
+
             near = difflib.get_close_matches(str(key), list(known), n=1)
             hint = f" (did you mean '{prefix}{near[0]}'?)" if near else ""
             where = f"{display_path(file)}:{line}" if line else display_path(file)
@@ -269,6 +286,8 @@ def _validate(s: Settings, file: str, lines: dict[str, int], problems: list[Prob
     from newsletter.deliver.esp import PROFILES  # the profile table lives with delivery
 
     if s.esp not in PROFILES:
+        import difflib
+
         near = difflib.get_close_matches(s.esp, list(PROFILES), n=1)
         hint = f"did you mean '{near[0]}'?" if near else "one of " + ", ".join(PROFILES)
         problems.append(Problem(file, lines.get("esp", 0), f"unknown email service profile '{s.esp}'", hint))
@@ -287,6 +306,8 @@ def _timezone_problem(name: str, file: str, line: int) -> list[Problem]:
         ZoneInfo(name)
         return []
     except (ZoneInfoNotFoundError, ValueError):
+        import difflib
+
         near = difflib.get_close_matches(name, sorted(available_timezones()), n=1)
         hint = f"did you mean '{near[0]}'?" if near else "use an IANA name such as America/New_York"
         return [Problem(file, line, f"unknown timezone '{name}'", hint)]

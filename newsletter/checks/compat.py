@@ -14,7 +14,6 @@ then reported as info.
 
 from __future__ import annotations
 
-import difflib
 import re
 from dataclasses import dataclass
 from functools import lru_cache
@@ -254,6 +253,8 @@ def content_uses(issue: m.Issue) -> list[Use]:
 def check(ctx: CheckContext) -> Iterator[Finding]:
     targets = [t for t in ctx.settings.check.targets if t in known_clients()]
     for unknown in (t for t in ctx.settings.check.targets if t not in known_clients()):
+        import difflib  # only for a did-you-mean
+
         near = difflib.get_close_matches(unknown, sorted(known_clients()), n=1)
         yield ctx.finding("compatibility", "warning", f"unknown email client '{unknown}' in check.targets",
                           f"did you mean '{near[0]}'?" if near else "names are caniemail's family.platform, "

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import difflib
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -116,6 +115,8 @@ def _parse_front_matter(file: str, text: str, first_line: int, problems: list[Pr
 
     for key in data:
         if str(key) not in KEYS:
+            import difflib  # only for a did-you-mean
+
             near = difflib.get_close_matches(str(key), list(KEYS), n=1, cutoff=0.6)
             hint = f"did you mean '{near[0]}'?" if near else "known keys: " + ", ".join(KEYS)
             problems.append(Problem(file, where(str(key)), f"unknown front-matter key '{key}'", hint))

@@ -16,11 +16,15 @@ from typing import Iterator, Union
 
 @dataclass(frozen=True)
 class Text:
+    """Plain text, as written (escaped when rendered)."""
+
     text: str
 
 
 @dataclass(frozen=True)
 class Code:
+    """``inline code``."""
+
     text: str
 
 
@@ -47,16 +51,22 @@ class Placeholder:
 
 @dataclass(frozen=True)
 class Emphasis:
+    """``*emphasis*``."""
+
     children: tuple["Inline", ...]
 
 
 @dataclass(frozen=True)
 class Strong:
+    """``**strong**``."""
+
     children: tuple["Inline", ...]
 
 
 @dataclass(frozen=True)
 class Link:
+    """``[text](https://...)``; ``url`` is checked when the issue is read."""
+
     url: str
     children: tuple["Inline", ...]
     title: str = ""
@@ -71,6 +81,8 @@ Inline = Union[Text, Code, Break, MergeTag, Placeholder, Emphasis, Strong, Link]
 
 @dataclass(frozen=True)
 class Paragraph:
+    """A paragraph of inline content."""
+
     inlines: tuple[Inline, ...]
     line: int
 
@@ -85,6 +97,8 @@ class Subhead:
 
 @dataclass(frozen=True)
 class ListBlock:
+    """A bulleted or numbered list; each item is a tuple of blocks."""
+
     ordered: bool
     items: tuple[tuple["Block", ...], ...]
     line: int
@@ -93,12 +107,16 @@ class ListBlock:
 
 @dataclass(frozen=True)
 class Quote:
+    """A ``>`` block quote."""
+
     blocks: tuple["Block", ...]
     line: int
 
 
 @dataclass(frozen=True)
 class Rule:
+    """A ``---`` horizontal rule."""
+
     line: int
 
 
@@ -146,6 +164,8 @@ class Section:
 
 @dataclass(frozen=True)
 class Story:
+    """A ``#`` headline and its sections, numbered from 1 in the issue."""
+
     number: int
     headline: str
     sections: tuple[Section, ...]
@@ -176,6 +196,8 @@ Item = Union[Story, Callout]
 
 @dataclass(frozen=True)
 class Author:
+    """The issue's author from front matter (``author:``), shown in the byline."""
+
     name: str
     email: str = ""
 
