@@ -271,8 +271,10 @@ def _validate(s: Settings, file: str, lines: dict[str, int], problems: list[Prob
     if s.language.strip().lower() in ("", "und") or not _LANGUAGE.match(s.language.strip()):
         problems.append(Problem(file, lines.get("language", 0),
                                 f"'language' must be a language tag such as en or en-GB, not {s.language!r}"))
-    for key in ("sender.email", "sender.reply_to"):
-        value = getattr(s.sender, key.split(".")[1]).strip()
+    # unsubscribe_email goes into the List-Unsubscribe header: a line break there can't be written.
+    for key, value in (("sender.email", s.sender.email), ("sender.reply_to", s.sender.reply_to),
+                       ("unsubscribe_email", s.unsubscribe_email)):
+        value = value.strip()
         if value and not _EMAIL.match(value):
             problems.append(Problem(file, lines.get(key, 0), f"'{key}' must be an email address like desk@example.com, "
                                                              f"not {value!r}"))

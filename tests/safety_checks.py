@@ -25,6 +25,8 @@ ALLOWED_TAGS = {
     "blockquote", "h1", "h2", "h3", "h4", "img", "hr", "noscript", "xml", "center", "sup", "sub",
     "o:officedocumentsettings", "o:allowpng", "o:pixelsperinch",
 }
+#: What the web archive's pages add (the index's page structure).
+WEB_PAGE_TAGS = {"main", "header", "footer", "time"}
 #: Attributes whose value is a URL a client may follow or fetch.
 URL_ATTRIBUTES = {
     "href", "src", "action", "formaction", "background", "xlink:href", "poster", "data",
@@ -58,13 +60,14 @@ def url_is_safe(value: str) -> bool:
     return match.group(1) in SAFE_SCHEMES
 
 
-def executable_problems(html: str) -> list[str]:
-    """Everything executable or fetch-capable in ``html``; an empty list means clean."""
+def executable_problems(html: str, *, web_page: bool = False) -> list[str]:
+    """Everything executable or fetch-capable in ``html``; an empty list means clean. A web
+    archive page (``web_page``) may also link its canonical URL and its feed in <head>."""
     problems: list[str] = []
     if not html.strip():
         return ["empty HTML"]
     root = lxml.html.document_fromstring(html)
-    _inspect_tree(root, problems, where="")
+    _inspect_tree(root, problems, where="", web_page=web_page)
     return problems
 
 
@@ -81,7 +84,7 @@ def _comment_problems(text: str) -> tuple[str, ...]:
     return tuple(found)
 
 
-def _inspect_tree(root: etree._Element, problems: list[str], where: str) -> None:
+def _inspect_tree(root: etree._Element, problems: list[str], where: str, web_page: bool = False) -> None:
     for el in root.iter():
         if el.tag is etree.Comment:
             text = el.text or ""
@@ -92,7 +95,8 @@ def _inspect_tree(root: etree._Element, problems: list[str], where: str) -> None
         if not isinstance(el.tag, str):
             continue
         tag = el.tag.lower()
-        if tag not in ALLOWED_TAGS:
+        page_link = web_page and tag == "link" and (el.get("rel") or "").lower() in ("canonical", "alternate")
+        if tag not in ALLOWED_TAGS and not page_link and not (web_page and tag in WEB_PAGE_TAGS):
             problems.append(f"{where}element <{tag}>")
         if tag == "meta" and (el.get("http-equiv") or "").lower() == "refresh":
             problems.append(f"{where}meta refresh")

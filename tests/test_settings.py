@@ -150,6 +150,17 @@ def test_sender_addresses_are_checked(tmp_path: Path, monkeypatch: pytest.Monkey
     ]
 
 
+def test_the_unsubscribe_address_is_checked(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # It goes into the List-Unsubscribe header: a line break in it used to end the build in a traceback.
+    text = GOOD + 'unsubscribe_email: "leave@dispatch.example\\nBcc: all@dispatch.example"\n'
+    line = len(GOOD.split("\n"))
+    assert problems(tmp_path, text, monkeypatch) == [
+        f"newsletter.yaml:{line}: 'unsubscribe_email' must be an email address like desk@example.com,"
+        " not 'leave@dispatch.example\\nBcc: all@dispatch.example'",
+    ]
+    assert load(tmp_path, GOOD + "unsubscribe_email: leave@dispatch.example\n").unsubscribe_email == "leave@dispatch.example"
+
+
 def test_a_key_given_twice_is_an_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     assert problems(tmp_path, GOOD + "name: Other\n", monkeypatch) == [
         "newsletter.yaml:6: setting 'name' is given twice (the first is on line 1; keep one)"
