@@ -43,6 +43,20 @@ def test_a_jinja_error_in_a_workspace_template_names_its_file_and_line(workspace
     assert "'no_such_variable' is undefined" in result.stderr
 
 
+@pytest.mark.parametrize("name, text, error", [
+    ("email.txt.j2", "{{ 1/0 }}\n", "templates/email.txt.j2:1: template error: ZeroDivisionError: division by zero"),
+    ("email.mjml.j2", '{% extends "email.mjml.j2" %}\n',
+     "templates/email.mjml.j2:1: template error: the template includes or extends itself"),
+])
+def test_any_exception_a_template_raises_is_a_template_error(workspace: Path, name: str, text: str, error: str) -> None:
+    # Before, these ended the build in a traceback (from the worker process, with several issues).
+    (workspace / "templates").mkdir()
+    (workspace / "templates" / name).write_text(text, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert result.stderr.splitlines()[0] == f"Error: {error}"
+
+
 @pytest.mark.parametrize(
     ("mjml", "at"),
     [

@@ -33,6 +33,10 @@ def render_template(env: jinja2.Environment, name: str, context: dict[str, Any])
     except (TypeError, ValueError, AttributeError, KeyError) as e:
         file, line = _template_frame(e, env)
         raise TemplateError(Problem(file or name, line, f"template error: {e}")) from None
+    except Exception as e:  # noqa: BLE001 - a theme's own code failing ({{ 1/0 }}, an extends loop)
+        file, line = _template_frame(e, env)
+        what = "the template includes or extends itself" if isinstance(e, RecursionError) else f"{type(e).__name__}: {e}"
+        raise TemplateError(Problem(file or name, line, f"template error: {what}")) from None
 
 
 def _template_frame(exc: BaseException, env: jinja2.Environment) -> tuple[str, int]:
