@@ -60,47 +60,51 @@ def _placeholder_rule(state: StateInline, silent: bool) -> bool:
     return True
 
 
-class InlineMemo:
-    """One issue file's paragraph inlines as model nodes, kept from its last parse.
+class ParseMemo:
+    """One issue file's last parse, kept for its next one (the preview parses a file again on
+    every save, and most of it hasn't changed).
 
-    The preview parses a file again on every save, and most of its paragraphs haven't changed:
-    a paragraph whose text the last parse converted (without a problem or an image) takes that
-    result instead of markdown-it's inline parse and our conversion. Model inlines carry no
-    line numbers, so a paragraph that moved keeps its result. Reference definitions
-    (``[x]: url``) make an inline's meaning depend on the rest of the file: a parse that has
-    them neither uses nor keeps results.
+    - ``inlines``: a paragraph's model inlines by its text, for paragraphs that converted
+      without a problem or an image. Model inlines carry no line numbers, so a paragraph that
+      moved keeps its result: it skips markdown-it's inline parse and our conversion.
+    - ``stories``: a whole story (newsletter.content.parse.story_starts) by its text, first
+      line and number, when it read without a problem: it skips markdown-it altogether.
+
+    Reference definitions (``[x]: url``) make an inline's meaning depend on the rest of the
+    file: a parse that has them neither uses nor keeps inlines (and isn't cut into stories).
     """
 
-    def __init__(self, previous: dict[str, tuple[m.Inline, ...]]) -> None:
-        self.previous = previous
-        self.current: dict[str, tuple[m.Inline, ...]] = {}
+    def __init__(self, previous: tuple[dict[str, Any], dict[Any, Any]] | None = None) -> None:
+        self.previous_inlines, self.previous_stories = previous or ({}, {})
+        self.inlines: dict[str, tuple[m.Inline, ...]] = {}
+        self.stories: dict[Any, Any] = {}
         self.enabled = True
 
 
-_MEMOS: "OrderedDict[str, dict[str, tuple[m.Inline, ...]]]" = OrderedDict()
+_MEMOS: "OrderedDict[str, tuple[dict[str, Any], dict[Any, Any]]]" = OrderedDict()
 _MEMO_FILES = 32
 _MEMO_LOCK = threading.Lock()
 
 
-def inline_memo(file: str) -> InlineMemo:
+def parse_memo(file: str) -> ParseMemo:
     """A memo for parsing ``file`` again, seeded with what its last parse kept."""
     with _MEMO_LOCK:
-        previous = _MEMOS.get(file, {})
-    return InlineMemo(previous)
+        return ParseMemo(_MEMOS.get(file))
 
 
-def keep_inline_memo(file: str, memo: InlineMemo) -> None:
-    """Remember this parse's paragraphs for the file's next parse (the last 32 files)."""
+def keep_parse_memo(file: str, memo: ParseMemo, size: int) -> None:
+    """Remember this parse for the file's next one (the last 32 files; ``size`` characters of
+    Markdown at most 1,000,000 each, so that the memo stays small)."""
     with _MEMO_LOCK:
-        _MEMOS[file] = memo.current if memo.enabled else {}
+        _MEMOS[file] = (memo.inlines if memo.enabled else {}, memo.stories) if size <= 1_000_000 else ({}, {})
         _MEMOS.move_to_end(file)
         while len(_MEMOS) > _MEMO_FILES:
             _MEMOS.popitem(last=False)
 
 
 def _inline_rule(state: StateCore) -> None:
-    """markdown-it's core 'inline' rule, skipping paragraphs the memo (``env["inline_memo"]``) has."""
-    memo: InlineMemo | None = state.env.get("inline_memo")
+    """markdown-it's core 'inline' rule, skipping paragraphs the memo (``env["parse_memo"]``) has."""
+    memo: ParseMemo | None = state.env.get("parse_memo")
     if memo is not None and state.env.get("references"):
         memo.enabled = False
     tokens = state.tokens
@@ -108,7 +112,7 @@ def _inline_rule(state: StateCore) -> None:
         if token.type != "inline":
             continue
         if memo is not None and memo.enabled and i and tokens[i - 1].type == "paragraph_open":
-            found = memo.previous.get(token.content)
+            found = memo.previous_inlines.get(token.content)
             if found is not None:
                 token.meta["inlines"] = found
                 token.children = []
@@ -198,7 +202,7 @@ class BlockReader:
     """Turns a token stream into model blocks, recording problems with source lines."""
 
     def __init__(self, file: str, lines: Sequence[str], line_offset: int, problems: list[Problem],
-                 memo: InlineMemo | None = None) -> None:
+                 memo: ParseMemo | None = None) -> None:
         self.file = file
         self.lines = lines  # the body's lines, 0-based as markdown-it maps them
         self.offset = line_offset  # file line of body line 0
@@ -226,15 +230,15 @@ class BlockReader:
     def inlines(self, inline: Token, figures: list[m.Figure] | None = None) -> tuple[m.Inline, ...]:
         """Inline children -> model inlines. Images are taken out into ``figures``."""
         found = inline.meta.get("inlines") if inline.meta else None
-        if found is not None:  # the memo's, from the file's last parse (see InlineMemo)
+        if found is not None:  # the memo's, from the file's last parse (see ParseMemo)
             if self.memo is not None:
-                self.memo.current[inline.content] = found
+                self.memo.inlines[inline.content] = found
             return found  # type: ignore[no-any-return]
         problems_before = len(self.problems)
         result = self._convert(inline, figures)
         if (self.memo is not None and self.memo.enabled and figures is not None and not figures
                 and len(self.problems) == problems_before):
-            self.memo.current[inline.content] = result
+            self.memo.inlines[inline.content] = result
         return result
 
     def _convert(self, inline: Token, figures: list[m.Figure] | None) -> tuple[m.Inline, ...]:

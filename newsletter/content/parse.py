@@ -10,7 +10,7 @@ from markdown_it.token import Token
 
 from newsletter.content import model as m
 from newsletter.content.frontmatter import parse_front_matter
-from newsletter.content.markdown import BlockReader, _close, inline_memo, keep_inline_memo, markdown, plain_text
+from newsletter.content.markdown import BlockReader, ParseMemo, _close, keep_parse_memo, markdown, parse_memo, plain_text
 from newsletter.content.source import Source, parse_source, read_source, strip_comments
 from newsletter.errors import ContentError, Problem
 
@@ -51,15 +51,12 @@ def build_issue(src: Source) -> m.Issue:
     problems: list[Problem] = []
     fm = parse_front_matter(src.path, src.front_matter, 2, problems)
     body = _without_comments(src.path, src.body, src.body_line, problems)
-    lines = body.split("\n")
-    memo = inline_memo(src.path)
-    reader = BlockReader(src.path, lines, src.body_line, problems, memo)
+    memo = parse_memo(src.path)
     try:
-        tokens = markdown().parse(body, {"inline_memo": memo})
+        intro, items = _read_body(src.path, body.split("\n"), src.body_line, problems, memo)
     except RecursionError:
         raise ContentError(Problem(src.path, src.body_line, "content is nested too deeply to read")) from None
-    intro, items = _split(tokens, reader)
-    keep_inline_memo(src.path, memo)
+    keep_parse_memo(src.path, memo, len(body))
 
     if fm.intro:
         if intro:
@@ -99,6 +96,69 @@ def build_issue(src: Source) -> m.Issue:
     return issue
 
 
+def _read_body(file: str, lines: list[str], first_line: int, problems: list[Problem],
+               memo: ParseMemo) -> tuple[list[m.Block], list[m.Item]]:
+    """The body's intro and items, read one story at a time (``story_starts``): a story whose
+    text, first line and number are those of the file's last parse, and which read without a
+    problem then, is taken from the memo."""
+    intro: list[m.Block] = []
+    items: list[m.Item] = []
+    starts = story_starts(lines)
+    for n, start in enumerate(starts):
+        text = "\n".join(lines[start:starts[n + 1] if n + 1 < len(starts) else len(lines)])
+        number = 1 + sum(isinstance(i, m.Story) for i in items)
+        key = (text, first_line + start, number)
+        found = memo.previous_stories.get(key)
+        if found is None:
+            before, known = len(problems), len(memo.inlines)
+            reader = BlockReader(file, text.split("\n"), first_line + start, problems, memo)
+            part = _split(markdown().parse(text, {"parse_memo": memo}), reader, number)
+            # The paragraphs it converted go with it, for when it is taken from the memo next time.
+            found = (part, list(memo.inlines.items())[known:]) if len(problems) == before else None
+        else:
+            part = found[0]
+            memo.inlines.update(found[1])
+        if found is not None:
+            memo.stories[key] = found
+        intro.extend(part[0])
+        items.extend(part[1])
+    return intro, items
+
+
+#: Where a story starts: a '# ' headline at the start of a line.
+_STORY_LINE = re.compile(r"#(?:[ \t]|$)")
+#: A code fence makes cutting the body into stories unsafe: its text may look like a headline,
+#: and a ':::' block's end is found without regard to fences.
+_FENCE_LINE = re.compile(r"^ {0,3}(?:```|~~~)", re.MULTILINE)
+#: A ':::' line: a block's start (with a name) or end (without).
+_CONTAINER_LINE = re.compile(r" {0,3}(:{3,})(.*)")
+
+
+def story_starts(lines: list[str]) -> list[int]:
+    """The body's line indexes where one part ends and the next begins, the first being 0: each
+    '# ' line outside a ':::' block, where markdown-it's block structure starts afresh (an ATX
+    heading at the start of a line ends any paragraph, list or quote before it). Parsing the
+    parts one by one gives what parsing the whole gives (tests/test_parse_memo.py); a body with
+    a code fence or a reference definition is one part."""
+    starts = [0]
+    text = "\n".join(lines)
+    if "]:" in text or _FENCE_LINE.search(text):  # a reference definition ("[label]: url") applies file-wide
+        return starts
+    block = 0  # the opening ':::' length of the block we are in (markdown-it-container doesn't nest same-length blocks)
+    for i, line in enumerate(lines):
+        if ":::" in line[:6]:
+            marker = _CONTAINER_LINE.match(line)
+            if marker is not None:
+                if not block and marker.group(2).strip():
+                    block = len(marker.group(1))
+                elif block and not marker.group(2).strip() and len(marker.group(1)) >= block:
+                    block = 0
+                continue
+        if i and not block and line.startswith("#") and _STORY_LINE.match(line):
+            starts.append(i)
+    return starts
+
+
 def _without_comments(file: str, text: str, first_line: int, problems: list[Problem]) -> str:
     """The Markdown with its ``<!-- comments -->`` dropped (line numbers kept)."""
     text, unclosed = strip_comments(text)
@@ -118,8 +178,9 @@ def _dedupe(problems: list[Problem]) -> list[Problem]:
     return out
 
 
-def _split(tokens: Sequence[Token], reader: BlockReader) -> tuple[list[m.Block], list[m.Item]]:
-    """Top-level tokens -> intro blocks and the sequence of stories and callouts.
+def _split(tokens: Sequence[Token], reader: BlockReader, first_number: int = 1) -> tuple[list[m.Block], list[m.Item]]:
+    """Top-level tokens -> intro blocks and the sequence of stories (numbered from
+    ``first_number``) and callouts.
 
     A ``::: block`` is always drawn outside story cards: one that appears inside a story
     is placed right after that story.
@@ -134,7 +195,7 @@ def _split(tokens: Sequence[Token], reader: BlockReader) -> tuple[list[m.Block],
         if story is not None:
             sections = [s for s in story["sections"] if s["blocks"] or s["kind"] != "lede"]
             items.append(m.Story(
-                number=sum(isinstance(i, m.Story) for i in items) + 1,
+                number=sum(isinstance(i, m.Story) for i in items) + first_number,
                 headline=story["headline"],
                 sections=tuple(m.Section(s["kind"], s["title"], tuple(s["blocks"]), s["line"]) for s in sections),
                 line=story["line"],

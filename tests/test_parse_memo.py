@@ -1,15 +1,19 @@
-"""The parse memo (newsletter.content.markdown.InlineMemo): parsing a file again reuses the
-paragraphs its last parse converted, and the result is always what a fresh parse gives."""
+"""Reading an issue one story at a time (newsletter.content.parse.story_starts), and the parse
+memo (newsletter.content.markdown.ParseMemo): parsing a file again reuses the stories and
+paragraphs its last parse read, and the result is always what one fresh parse of the whole
+body gives."""
 
 from __future__ import annotations
 
 import re
+from unittest import mock
 
 from hypothesis import given, settings, strategies as st
 from test_fuzz import issue_file
 
 from newsletter.content import model as m
-from newsletter.content.parse import parse_issue_text
+from newsletter.content import parse
+from newsletter.content.parse import parse_issue_text, story_starts
 from newsletter.errors import ContentError
 
 HEAD = "---\nsubject: Memo\ndate: 2026-06-02\n---\n"
@@ -25,8 +29,15 @@ def _parse(file: str, text: str) -> m.Issue | str:
 
 def _content(result: m.Issue | str) -> object:
     if isinstance(result, str):
-        return re.sub(r"issues/(?:again|fresh-\d+)\.md", "FILE", result)
+        return re.sub(r"issues/(?:again|fresh-[0-9a-z]+)\.md", "FILE", result)
     return (result.intro, result.items, result.preheader, result.subject)
+
+
+#: Lines about where one story ends and the next begins: headlines, ':::' blocks, and look-alikes.
+STORY_LINES = ["A new paragraph.", "[x][r] and *y*", "![alt](https://i.example/a.png)", "[bad](javascript:alert(1))",
+               "- item", "# A headline", "#", "# ", "#tag", "\t# tabbed", "   # indented", "    # code", "> # quoted",
+               "- # listed", "::: sponsor", "::: quote", ":::", "::::", ":::: signup", "  ::: sitrep", "    :::",
+               ":::sponsor", "## The News", "Setext", "===", "---", "```", "~~~", "[r]: https://ref.example/r", ""]
 
 
 @st.composite
@@ -42,21 +53,53 @@ def edits(draw: st.DrawFn) -> list[str]:
         elif change == "repeat" and at < len(lines):
             lines.insert(at, lines[at])
         elif change == "add":
-            lines[at:at] = ["", draw(st.sampled_from(["A new paragraph.", "[x][r] and *y*", "![alt](https://i.example/a.png)",
-                                                       "[bad](javascript:alert(1))", "- item"])), ""]
+            lines[at:at] = draw(st.sampled_from([[""], []])) + [draw(st.sampled_from(STORY_LINES))]
         else:
             lines += ["", "[r]: https://ref.example/r"]
         versions.append("\n".join(lines))
     return versions
 
 
-@settings(max_examples=150, deadline=None)
+def _whole(file: str, text: str) -> m.Issue | str:
+    """The issue read as one part: markdown-it over the whole body at once."""
+    with mock.patch.object(parse, "story_starts", lambda lines: [0]):
+        return _parse(file, text)
+
+
+@settings(max_examples=300, deadline=None)
 @given(edits())
-def test_a_parse_with_the_memo_is_a_fresh_parse(versions: list[str]) -> None:
+def test_a_parse_story_by_story_and_with_the_memo_is_one_fresh_parse(versions: list[str]) -> None:
     for n, text in enumerate(versions):
         again = _parse("issues/again.md", text)  # seeded by the previous versions' parses
-        fresh = _parse(f"issues/fresh-{n}.md", text)
+        fresh = _whole(f"issues/fresh-{n}.md", text)
         assert _content(again) == _content(fresh)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.sampled_from(STORY_LINES), max_size=14))
+def test_story_lines_in_any_order_read_as_one_parse_reads_them(lines: list[str]) -> None:
+    text = HEAD + "Intro.\n\n" + "\n".join(lines) + "\n"
+    assert _content(_parse("issues/fresh-a.md", text)) == _content(_whole("issues/fresh-b.md", text))
+
+
+def test_where_an_issue_is_cut_into_stories() -> None:
+    lines = ["Intro.", "", "# One", "Text.", "::: sponsor", "# not a story: inside a block", ":::", "",
+             "# Two", "#tag", "  # indented", "#", "::: quote", "Unclosed block.", "# not a story"]
+    assert story_starts(lines) == [0, 2, 8, 11]
+    assert story_starts(["# One", "[a]: https://a.example/", "# Two"]) == [0]  # a reference definition
+    assert story_starts(["# One", "```", "# Two", "```", "# Three"]) == [0]  # a code fence
+
+
+def test_unchanged_stories_are_reused_and_a_changed_one_is_read_again() -> None:
+    text = HEAD + "# One\n\nFirst story.\n\n# Two\n\nSecond story.\n"
+    one = parse_issue_text("issues/stories.md", text)
+    two = parse_issue_text("issues/stories.md", text.replace("Second", "Changed"))
+    assert two.items[0] is one.items[0]
+    assert two.items[1] is not one.items[1] and two.items[1].sections[0].blocks[0].inlines == (m.Text("Changed story."),)
+    # A story that moved down a line is read again: its blocks carry their lines.
+    three = parse_issue_text("issues/stories.md", text.replace("First story.", "First story.\nOne line more."))
+    assert three.items[1].line == one.items[1].line + 1
+    assert three.items[1].sections[0].blocks[0].line == one.items[1].sections[0].blocks[0].line + 1
 
 
 def test_unchanged_paragraphs_are_reused_and_a_changed_one_is_parsed() -> None:
