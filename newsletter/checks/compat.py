@@ -96,9 +96,8 @@ def css_uses(text: str, file: str, required: bool) -> list[Use]:
             out.append(Use(slug, what, file, text.count("\n", 0, pos) + 1, required))
 
     start = 0
-    for i, ch in enumerate(text + "{"):
-        if ch not in "{}":
-            continue
+    for brace in _BRACE.finditer(text + "{"):
+        i, ch = brace.start(), brace.group()
         chunk = text[start:i]
         if ch == "{":
             # Selectors and at-rules count only in <style> CSS: the inliner applies those of the
@@ -111,11 +110,35 @@ def css_uses(text: str, file: str, required: bool) -> list[Use]:
     return out
 
 
+_BRACE = re.compile(r"[{}]")
+_AT_NAME = re.compile(r"@([a-z-]+)")
+#: (pattern, caniemail slug, what) for each kind of selector, found in a selector with its
+#: attribute tests blanked (except when looking for those).
+_SELECTORS = [(re.compile(pattern), slug, what) for pattern, slug, what in (
+    (r"(^|[\s>+~])[a-z][a-z0-9]*", "css-selector-type", "type selector"),
+    (r"\.[\w-]+", "css-selector-class", "class selector"),
+    (r"#[\w-]+", "css-selector-id", "id selector"),
+    (r"\[[^\]]*\]", "css-selector-attribute", "attribute selector"),
+    (r"\*", "css-selector-universal", "universal selector *"),
+    (r"\s*>\s*", "css-selector-child", "child selector >"),
+    (r"\s*\+\s*", "css-selector-adjacent-sibling", "adjacent sibling selector +"),
+    (r"\s*~\s*", "css-selector-general-sibling", "general sibling selector ~"),
+    (r"[\w\]\)]\s+[\w.#\[:*]", "css-selector-descendant", "descendant selector"),
+    (r"[\w\]][.#\[][\w-]", "css-selector-chaining", "chained selector"),
+)]
+_ATTRIBUTE_SELECTOR = re.compile(r"\[[^\]]*\]")
+_PSEUDO = re.compile(r"::?([a-z-]+)")
+_SIDE = re.compile(r"-(top|right|bottom|left)(-(width|style|color))?$|^(border)-(width|style|color)$")
+_FUNCTION = re.compile(r"([a-z-]+)\(")
+_UNIT = re.compile(r"\d(rem|vh|vw|vmin|vmax|ch|ex)\b")
+_ATTRIBUTE = re.compile(r"([a-z-]+)=")
+
+
 def _prelude(prelude: str, pos: int, add: Any) -> None:
     if not prelude:
         return
     if prelude.startswith("@"):
-        name = re.match(r"@([a-z-]+)", prelude)
+        name = _AT_NAME.match(prelude)
         if name:
             add(_AT_RULES.get(name.group(1), f"css-at-{name.group(1)}"), f"@{name.group(1)}", pos)
         for feature, slug in _MEDIA_FEATURES.items():
@@ -126,20 +149,11 @@ def _prelude(prelude: str, pos: int, add: Any) -> None:
         sel = selector.strip()
         if "," in prelude:
             add("css-selector-grouping", "selector list (a, b)", pos)
-        checks = [(r"(^|[\s>+~])[a-z][a-z0-9]*", "css-selector-type", "type selector"),
-                  (r"\.[\w-]+", "css-selector-class", "class selector"),
-                  (r"#[\w-]+", "css-selector-id", "id selector"),
-                  (r"\[[^\]]*\]", "css-selector-attribute", "attribute selector"),
-                  (r"\*", "css-selector-universal", "universal selector *"),
-                  (r"\s*>\s*", "css-selector-child", "child selector >"),
-                  (r"\s*\+\s*", "css-selector-adjacent-sibling", "adjacent sibling selector +"),
-                  (r"\s*~\s*", "css-selector-general-sibling", "general sibling selector ~"),
-                  (r"[\w\]\)]\s+[\w.#\[:*]", "css-selector-descendant", "descendant selector"),
-                  (r"[\w\]][.#\[][\w-]", "css-selector-chaining", "chained selector")]
-        for pattern, slug, what in checks:
-            if re.search(pattern, re.sub(r"\[[^\]]*\]", "[]", sel) if slug != "css-selector-attribute" else sel):
+        plain = _ATTRIBUTE_SELECTOR.sub("[]", sel)
+        for pattern, slug, what in _SELECTORS:
+            if pattern.search(plain if slug != "css-selector-attribute" else sel):
                 add(slug, what, pos)
-        for pseudo in re.findall(r"::?([a-z-]+)", sel):
+        for pseudo in _PSEUDO.findall(sel):
             add(f"css-pseudo-element-{pseudo}" if f"::{pseudo}" in sel else f"css-pseudo-class-{pseudo}",
                 f":{pseudo}", pos)
 
@@ -155,15 +169,14 @@ def _declarations(block: str, pos: int, add: Any) -> None:
                     "inline-grid": "css-display-grid", "none": "css-display-none"}.get(kind, "css-display")
             add(slug, f"display: {kind}", at)
         else:
-            base = re.sub(r"-(top|right|bottom|left)(-(width|style|color))?$|^(border)-(width|style|color)$", r"\4",
-                          prop) or prop
+            base = _SIDE.sub(r"\4", prop) or prop
             add(f"css-{prop}" if f"css-{prop}" in dataset()["by_slug"] else f"css-{base}", prop, at)
         if "!important" in value_l:
             add("css-important", "!important", at)
-        for fn in re.findall(r"([a-z-]+)\(", value_l):
+        for fn in _FUNCTION.findall(value_l):
             if fn in _FUNCTIONS:
                 add(_FUNCTIONS[fn], f"{fn}()", at)
-        for unit in re.findall(r"\d(rem|vh|vw|vmin|vmax|ch|ex)\b", value_l):
+        for unit in _UNIT.findall(value_l):
             add(_UNITS[unit], f"{unit} unit", at)
 
 
@@ -177,7 +190,7 @@ def html_uses(text: str, file: str) -> list[Use]:
         slug = "html-semantics" if tag in _SEMANTIC else _ELEMENTS.get(tag)
         if slug:
             out.append(Use(slug, f"<{tag}>", file, line, True))
-        for attr in re.findall(r"([a-z-]+)=", attrs):
+        for attr in _ATTRIBUTE.findall(attrs):
             if attr in _ATTRIBUTES:
                 out.append(Use(_ATTRIBUTES[attr], f"{attr} attribute", file, line, True))
     return out
