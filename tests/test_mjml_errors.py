@@ -57,6 +57,17 @@ def test_any_exception_a_template_raises_is_a_template_error(workspace: Path, na
     assert result.stderr.splitlines()[0] == f"Error: {error}"
 
 
+@pytest.mark.parametrize("name", ["email.mjml.j2", "partials/story.mjml.j2"])
+def test_a_template_that_isnt_utf8_is_named_with_its_folder_and_line(workspace: Path, name: str) -> None:
+    # Jinja's decoding error names no file; a partial's used to be blamed on the template including it.
+    (workspace / "templates" / "partials").mkdir(parents=True)
+    (workspace / "templates" / name).write_bytes(b"<mj-text>\n<p>\xd0\x00\xff</p></mj-text>\n")
+    result = CliRunner().invoke(cli, ["build"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert result.stderr.splitlines()[0] == (f"Error: templates/{name}:2: template error: the file isn't UTF-8 text"
+                                             " (invalid continuation byte) (save it as UTF-8)")
+
+
 @pytest.mark.parametrize(
     ("mjml", "at"),
     [

@@ -10,6 +10,7 @@ import hashlib
 import os
 from functools import lru_cache
 from pathlib import Path
+from typing import Callable
 
 import jinja2
 
@@ -72,10 +73,27 @@ def _bytecode_cache() -> jinja2.BytecodeCache | None:
     return _QuietBytecodeCache(str(folder))
 
 
+class _ThemeLoader(jinja2.FileSystemLoader):
+    """Jinja's file loader, with a template file that isn't UTF-8 reported at its own path and line
+    (Jinja's error names no file, and it may be a partial that another template includes)."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None, Callable[[], bool]]:
+        try:
+            return super().get_source(environment, template)
+        except UnicodeDecodeError as e:
+            from newsletter.errors import Problem, TemplateError
+
+            path = next((str(Path(folder) / template) for folder in self.searchpath
+                         if (Path(folder) / template).is_file()), template)
+            line = bytes(e.object[:e.start]).count(b"\n") + 1
+            raise TemplateError(Problem(path, line, f"template error: the file isn't UTF-8 text ({e.reason})",
+                                        "save it as UTF-8")) from None
+
+
 @lru_cache(maxsize=8)
 def environment(dirs: tuple[Path, ...]) -> jinja2.Environment:
     env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader([str(d) for d in dirs]),
+        loader=_ThemeLoader([str(d) for d in dirs]),
         bytecode_cache=_bytecode_cache(),
         autoescape=jinja2.select_autoescape(enabled_extensions=("mjml.j2", "html.j2", "xml.j2", "mjml", "html", "xml"), default=False),
         undefined=jinja2.StrictUndefined,

@@ -30,6 +30,8 @@ def render_template(env: jinja2.Environment, name: str, context: dict[str, Any])
     except jinja2.UndefinedError as e:
         file, line = _template_frame(e, env)
         raise TemplateError(Problem(file or name, line, f"template error: {e.message}")) from None
+    except TemplateError:
+        raise  # from the loader (newsletter/render/jinja.py): already says which file
     except (TypeError, ValueError, AttributeError, KeyError) as e:
         file, line = _template_frame(e, env)
         raise TemplateError(Problem(file or name, line, f"template error: {e}")) from None
