@@ -8,6 +8,7 @@ from __future__ import annotations
 import re
 from unittest import mock
 
+import pytest
 from hypothesis import given, settings, strategies as st
 from test_fuzz import issue_file
 
@@ -34,7 +35,7 @@ def _content(result: m.Issue | str) -> object:
 
 
 #: Lines about where one story ends and the next begins: headlines, ':::' blocks, and look-alikes.
-STORY_LINES = ["A new paragraph.", "[x][r] and *y*", "![alt](https://i.example/a.png)", "[bad](javascript:alert(1))",
+STORY_LINES = ["- - - - - - - - - - deep", ":::\u3000", "> ::: sponsor", ">", "A new paragraph.", "[x][r] and *y*", "![alt](https://i.example/a.png)", "[bad](javascript:alert(1))",
                "- item", "# A headline", "#", "# ", "#tag", "\t# tabbed", "   # indented", "    # code", "> # quoted",
                "- # listed", "::: sponsor", "::: quote", ":::", "::::", ":::: signup", "  ::: sitrep", "    :::",
                ":::sponsor", "## The News", "Setext", "===", "---", "```", "~~~", "[r]: https://ref.example/r", ""]
@@ -82,12 +83,27 @@ def test_story_lines_in_any_order_read_as_one_parse_reads_them(lines: list[str])
     assert _content(_parse("issues/fresh-a.md", text)) == _content(_whole("issues/fresh-b.md", text))
 
 
+@pytest.mark.parametrize("body", [
+    "- - - - - - - - - - x\n# X\ntext\n",  # past markdown-it's nesting limit the rest of the text is skipped
+    "::: sponsor\nb\n:::\u3000\n# X\nc\n",  # only spaces and tabs may follow a closing ':::'
+    "::: sponsor\nb\n:::\xa0\n# X\nc\n",
+    "- a\n  ::: sponsor\n:::: sponsor\nb\n:::\n#\nc\n::::\n",  # a block the list item's end closes
+    "> ::: sponsor\n>\n# X\n",  # a part must end with its line break
+])
+def test_bodies_found_by_review_read_as_one_parse_reads_them(body: str) -> None:
+    # A second pair of eyes found each of these reading differently story by story (or, the
+    # last one, crashing in the container plugin).
+    text = HEAD + body
+    assert _content(_parse("issues/fresh-c.md", text)) == _content(_whole("issues/fresh-d.md", text))
+
+
 def test_where_an_issue_is_cut_into_stories() -> None:
     lines = ["Intro.", "", "# One", "Text.", "::: sponsor", "# not a story: inside a block", ":::", "",
              "# Two", "#tag", "  # indented", "#", "::: quote", "Unclosed block.", "# not a story"]
     assert story_starts(lines) == [0, 2, 8, 11]
     assert story_starts(["# One", "[a]: https://a.example/", "# Two"]) == [0]  # a reference definition
     assert story_starts(["# One", "```", "# Two", "```", "# Three"]) == [0]  # a code fence
+    assert story_starts(["# One", "- a", "  ::: sponsor", "# Two"]) == [0]  # an indented block
 
 
 def test_unchanged_stories_are_reused_and_a_changed_one_is_read_again() -> None:

@@ -101,18 +101,39 @@ def _read_body(file: str, lines: list[str], first_line: int, problems: list[Prob
     """The body's intro and items, read one story at a time (``story_starts``): a story whose
     text, first line and number are those of the file's last parse, and which read without a
     problem then, is taken from the memo."""
+    before = len(problems)
+    starts = story_starts(lines)
+    read = _read_parts(file, lines, first_line, problems, memo, starts)
+    if read is None:  # nested too deeply to cut safely: markdown-it drops what follows its limit
+        del problems[before:]
+        read = _read_parts(file, lines, first_line, problems, memo, [0])
+    assert read is not None
+    return read
+
+
+#: A part whose blocks nest this deep is read with the whole body (markdown-it stops reading
+#: blocks at 20 levels and skips the rest of its text, which depends on where the text ends).
+_DEEP = 10
+
+
+def _read_parts(file: str, lines: list[str], first_line: int, problems: list[Problem], memo: ParseMemo,
+                starts: list[int]) -> tuple[list[m.Block], list[m.Item]] | None:
     intro: list[m.Block] = []
     items: list[m.Item] = []
-    starts = story_starts(lines)
     for n, start in enumerate(starts):
-        text = "\n".join(lines[start:starts[n + 1] if n + 1 < len(starts) else len(lines)])
+        last = n + 1 == len(starts)
+        # Each part but the last ends with its line break, as it does inside the whole body.
+        text = "\n".join(lines[start:len(lines) if last else starts[n + 1]]) + ("" if last else "\n")
         number = 1 + sum(isinstance(i, m.Story) for i in items)
         key = (text, first_line + start, number)
         found = memo.previous_stories.get(key)
         if found is None:
             before, known = len(problems), len(memo.inlines)
+            tokens = markdown().parse(text, {"parse_memo": memo})
+            if len(starts) > 1 and any(t.level >= _DEEP for t in tokens):
+                return None
             reader = BlockReader(file, text.split("\n"), first_line + start, problems, memo)
-            part = _split(markdown().parse(text, {"parse_memo": memo}), reader, number)
+            part = _split(tokens, reader, number)
             # The paragraphs it converted go with it, for when it is taken from the memo next time.
             found = (part, list(memo.inlines.items())[known:]) if len(problems) == before else None
         else:
@@ -139,7 +160,7 @@ def story_starts(lines: list[str]) -> list[int]:
     '# ' line outside a ':::' block, where markdown-it's block structure starts afresh (an ATX
     heading at the start of a line ends any paragraph, list or quote before it). Parsing the
     parts one by one gives what parsing the whole gives (tests/test_parse_memo.py); a body with
-    a code fence or a reference definition is one part."""
+    a code fence, a reference definition or an indented ':::' line is one part."""
     starts = [0]
     text = "\n".join(lines)
     if "]:" in text or _FENCE_LINE.search(text):  # a reference definition ("[label]: url") applies file-wide
@@ -149,10 +170,12 @@ def story_starts(lines: list[str]) -> list[int]:
         if ":::" in line[:6]:
             marker = _CONTAINER_LINE.match(line)
             if marker is not None:
-                if not block and marker.group(2).strip():
+                if line[0] != ":":
+                    return [0]  # an indented ':::' may belong to a list item, and end with it
+                if not block and marker.group(2).strip():  # a name, as make_markdown's validate wants
                     block = len(marker.group(1))
-                elif block and not marker.group(2).strip() and len(marker.group(1)) >= block:
-                    block = 0
+                elif block and not marker.group(2).strip(" \t") and len(marker.group(1)) >= block:
+                    block = 0  # the plugin allows only spaces and tabs after a closing marker
                 continue
         if i and not block and line.startswith("#") and _STORY_LINE.match(line):
             starts.append(i)
