@@ -196,3 +196,21 @@ def test_comments_in_a_front_matter_intro_are_dropped_too() -> None:
     assert errors("# S\n", head) == [
         "x.md:6: comment '<!--' is never closed (end it with '-->'; everything after it is hidden until then)"
     ]
+
+
+@pytest.mark.parametrize("nested", ["- " * 9 + "x", "1. " * 9 + "x", "> " * 18 + "x", "- " * 10 + "x"])
+def test_lists_or_quotes_nested_past_the_parser_limit_are_refused(nested: str) -> None:
+    # markdown-it reads 20 block levels (a list level counts two) and drops the rest of the
+    # text without a word: the story after a ten-level list used to vanish from the email.
+    with pytest.raises(ContentError) as e:
+        parse_issue_text("issues/deep.md", HEAD + "# One\n\n" + nested + "\n\n# Two\n\nStill here.\n")
+    assert [str(p) for p in e.value.problems] == [
+        "issues/deep.md:7: lists or quotes are nested too deeply to read "
+        "(nest lists at most 8 levels and quotes at most 17)"]
+
+
+def test_lists_and_quotes_at_the_deepest_allowed_level_keep_what_follows() -> None:
+    for nested in ("- " * 8 + "x", "> " * 17 + "x"):
+        issue = parse_issue_text("issues/deep.md", HEAD + "# One\n\n" + nested + "\n\n# Two\n\nStill here.\n")
+        assert [s.headline for s in issue.stories] == ["One", "Two"]
+        assert issue.stories[1].sections[0].blocks[0].inlines == (m.Text("Still here."),)

@@ -114,6 +114,9 @@ def _read_body(file: str, lines: list[str], first_line: int, problems: list[Prob
 #: A part whose blocks nest this deep is read with the whole body (markdown-it stops reading
 #: blocks at 20 levels and skips the rest of its text, which depends on where the text ends).
 _DEEP = 10
+#: Blocks this deep are refused: markdown-it's limit is 20 levels (a list level counts two),
+#: and past it the rest of the text would be dropped without a word.
+_TOO_DEEP = 19
 
 
 def _read_parts(file: str, lines: list[str], first_line: int, problems: list[Problem], memo: ParseMemo,
@@ -133,6 +136,10 @@ def _read_parts(file: str, lines: list[str], first_line: int, problems: list[Pro
             if len(starts) > 1 and any(t.level >= _DEEP for t in tokens):
                 return None
             reader = BlockReader(file, text.split("\n"), first_line + start, problems, memo)
+            deep = next((t for t in tokens if t.level >= _TOO_DEEP), None)
+            if deep is not None:
+                reader.problem(reader.line_of(deep), "lists or quotes are nested too deeply to read",
+                               "nest lists at most 8 levels and quotes at most 17")
             part = _split(tokens, reader, number)
             # The paragraphs it converted go with it, for when it is taken from the memo next time.
             found = (part, list(memo.inlines.items())[known:]) if len(problems) == before else None
