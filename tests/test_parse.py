@@ -214,3 +214,10 @@ def test_lists_and_quotes_at_the_deepest_allowed_level_keep_what_follows() -> No
         issue = parse_issue_text("issues/deep.md", HEAD + "# One\n\n" + nested + "\n\n# Two\n\nStill here.\n")
         assert [s.headline for s in issue.stories] == ["One", "Two"]
         assert issue.stories[1].sections[0].blocks[0].inlines == (m.Text("Still here."),)
+
+
+def test_an_intro_in_front_matter_nested_too_deeply_is_refused_too() -> None:
+    text = '---\nsubject: Test\ndate: 2026-06-02\nintro: "' + "- " * 10 + 'x"\n---\n# One\n\nText.\n'
+    with pytest.raises(ContentError) as e:
+        parse_issue_text("issues/deep.md", text)
+    assert "lists or quotes are nested too deeply to read" in str(e.value)

@@ -67,6 +67,7 @@ def build_issue(src: Source) -> m.Issue:
             fm_intro = _without_comments(src.path, fm.intro, fm.intro_line or 2, problems)
             intro_tokens = markdown().parse(fm_intro)
             intro_reader = BlockReader(src.path, fm_intro.split("\n"), fm.intro_line or 2, problems)
+            _refuse_too_deep(intro_tokens, intro_reader)
             intro = intro_reader.blocks(intro_tokens, 0, len(intro_tokens))
 
     if problems:
@@ -119,6 +120,14 @@ _DEEP = 10
 _TOO_DEEP = 19
 
 
+def _refuse_too_deep(tokens: Sequence[Token], reader: BlockReader) -> None:
+    """A problem at the first block nested as deep as markdown-it reads (what follows is lost)."""
+    deep = next((t for t in tokens if t.level >= _TOO_DEEP), None)
+    if deep is not None:
+        reader.problem(reader.line_of(deep), "lists or quotes are nested too deeply to read",
+                       "nest lists at most 8 levels and quotes at most 17")
+
+
 def _read_parts(file: str, lines: list[str], first_line: int, problems: list[Problem], memo: ParseMemo,
                 starts: list[int]) -> tuple[list[m.Block], list[m.Item]] | None:
     intro: list[m.Block] = []
@@ -136,10 +145,7 @@ def _read_parts(file: str, lines: list[str], first_line: int, problems: list[Pro
             if len(starts) > 1 and any(t.level >= _DEEP for t in tokens):
                 return None
             reader = BlockReader(file, text.split("\n"), first_line + start, problems, memo)
-            deep = next((t for t in tokens if t.level >= _TOO_DEEP), None)
-            if deep is not None:
-                reader.problem(reader.line_of(deep), "lists or quotes are nested too deeply to read",
-                               "nest lists at most 8 levels and quotes at most 17")
+            _refuse_too_deep(tokens, reader)
             part = _split(tokens, reader, number)
             # The paragraphs it converted go with it, for when it is taken from the memo next time.
             found = (part, list(memo.inlines.items())[known:]) if len(problems) == before else None
