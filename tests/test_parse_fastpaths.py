@@ -7,7 +7,7 @@ import unicodedata
 from hypothesis import given, settings, strategies as st
 from markdown_it.common.normalize_url import normalizeLink
 
-from newsletter.content.markdown import _PLAIN_URL
+from newsletter.content.urls import PLAIN_URL as _PLAIN_URL
 from newsletter.content.urls import _clean
 
 _HOST = st.text(alphabet="abcxyz0189.-", max_size=14)

@@ -22,7 +22,8 @@ from mdit_py_plugins.attrs import attrs_plugin
 from mdit_py_plugins.container import container_plugin
 
 from newsletter.content import model as m
-from newsletter.content.urls import url_problem
+from newsletter.content.simple_inline import simple_inlines
+from newsletter.content.urls import PLAIN_URL, url_problem
 from newsletter.deliver.esp import has_tag
 from newsletter.errors import Problem
 
@@ -102,17 +103,31 @@ def keep_parse_memo(file: str, memo: ParseMemo, size: int) -> None:
             _MEMOS.popitem(last=False)
 
 
+#: Read simple inline text without markdown-it's inline parser (newsletter/content/simple_inline.py).
+SIMPLE_INLINES = True
+
+
 def _inline_rule(state: StateCore) -> None:
-    """markdown-it's core 'inline' rule, skipping paragraphs the memo (``env["parse_memo"]``) has."""
+    """markdown-it's core 'inline' rule, skipping paragraphs the memo (``env["parse_memo"]``) has
+    and text that simple_inlines reads on its own. Either way the token's model inlines go in
+    ``token.meta["inlines"]`` (BlockReader.inlines takes them from there)."""
     memo: ParseMemo | None = state.env.get("parse_memo")
-    if memo is not None and state.env.get("references"):
+    references = bool(state.env.get("references"))
+    if memo is not None and references:
         memo.enabled = False
+    simple = SIMPLE_INLINES and not references
     tokens = state.tokens
     for i, token in enumerate(tokens):
         if token.type != "inline":
             continue
         if memo is not None and memo.enabled and i and tokens[i - 1].type == "paragraph_open":
             found = memo.previous_inlines.get(token.content)
+            if found is not None:
+                token.meta["inlines"] = found
+                token.children = []
+                continue
+        if simple:
+            found = simple_inlines(token.content)
             if found is not None:
                 token.meta["inlines"] = found
                 token.children = []
@@ -139,7 +154,7 @@ def make_markdown() -> MarkdownIt:
             return url.strip()
         # Most links are plain ASCII URLs that markdown-it's normalisation (parse, punycode,
         # percent-encode, format) gives back unchanged; skip that work for them.
-        return url if _PLAIN_URL.match(url) else default_normalize(url)
+        return url if PLAIN_URL.match(url) else default_normalize(url)
 
     md.normalizeLink = normalize  # type: ignore[method-assign]
     md.helpers = _FastHelpers(md.helpers)  # type: ignore[assignment]
@@ -183,9 +198,6 @@ class _FastHelpers:
         return result
 
 
-#: An http(s) URL that markdown-it's normalizeLink returns as it is: a lower-case ASCII host
-#: and only characters that need no percent-encoding (no "%", no host port or user part).
-_PLAIN_URL = re.compile(r"https?://[a-z0-9.\-]+(?:[/?#][A-Za-z0-9\-._~/?#&=+;:,@!$'()*]*)?\Z")
 
 
 _MD: MarkdownIt | None = None

@@ -14,6 +14,10 @@ IMAGE_SCHEMES = ("https", "http")
 
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 
+#: An http(s) URL that markdown-it's normalizeLink returns as it is: a lower-case ASCII host
+#: and only characters that need no percent-encoding (no "%", no host port or user part).
+PLAIN_URL = re.compile(r"https?://[a-z0-9.\-]+(?:[/?#][A-Za-z0-9\-._~/?#&=+;:,@!$'()*]*)?\Z")
+
 
 def _clean(url: str) -> str:
     """Undo the tricks used to hide a scheme: entities, percent-encoding, control and space characters."""
