@@ -244,6 +244,20 @@ def test_accessibility_contrast_finding_points_at_the_setting(workspace: Path) -
     assert found and found[0].file.endswith("newsletter.yaml") and "#9DB4FF" in lines[found[0].line - 1]
 
 
+def test_accessibility_inline_contrast_inherits_colours_and_skips_hidden_text(workspace: Path) -> None:
+    ws, r = build_issue(workspace)
+    extra = ('<div style="background-color: #ffffff"><p style="color:#eeeeee">faint on white</p></div>'
+             '<table bgcolor="#000000"><tr><td><span style="color:#111111">dark on dark</span></td></tr></table>'
+             '<div style="background:#000000" bgcolor="#ffffff"><p style="color:#222222">style beats bgcolor</p></div>'
+             '<div style="display: none; background:#ffffff"><p style="color:#fefefe">hidden by style</p></div>'
+             '<div aria-hidden="true" style="background:#ffffff"><p style="color:#fdfdfd">hidden by aria</p></div>')
+    found = [f.message for f in run_rule(accessibility, ws, r, html=r.html.replace("</body>", extra + "</body>"))]
+    texts = {m.split("'")[1] for m in found if m.startswith("text '")}
+    assert {"faint on white", "dark on dark", "style beats bgcolor"} <= texts
+    assert not {"hidden by style", "hidden by aria"} & texts
+    assert run_rule(accessibility, ws, r) == []
+
+
 # ---- inbox ---------------------------------------------------------------------------------
 
 

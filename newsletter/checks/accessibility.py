@@ -6,10 +6,13 @@ from __future__ import annotations
 import re
 from typing import Any, Iterator
 
+from lxml import etree
+
 from newsletter.checks import Finding
 from newsletter.checks.context import CheckContext
 
 MIN_CONTRAST = 4.5
+_ELEMENTS = etree.Element  # iterchildren(tag=...) that skips comments and processing instructions
 _HEX = re.compile(r"#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?")
 _COLOR = re.compile(r"(?:^|;)\s*color\s*:\s*(#[0-9a-fA-F]{3,6})\b")
 _BACKGROUND = re.compile(r"(?:^|;)\s*background(?:-color)?\s*:\s*(#[0-9a-fA-F]{3,6})\b")
@@ -99,26 +102,38 @@ def _palette(ctx: CheckContext) -> Iterator[Finding]:
 
 def _inline_contrast(ctx: CheckContext) -> Iterator[Finding]:
     """Text colour against the nearest inline background, for visible elements that hold text.
-    One walk down the tree carries the inherited colours (cheap enough for every build)."""
+    One walk down the tree carries the inherited colours (cheap enough for every build); what
+    a style attribute says is worked out once per distinct attribute."""
     palette = {c.lower() for c in vars(ctx.settings.theme.colors).values() if isinstance(c, str)}
     seen: set[tuple[str, str]] = set()
     found: list[Finding] = []
+    styles: dict[str, tuple[bool, str | None, str | None, bool]] = {}
+
+    def read_style(style: str) -> tuple[bool, str | None, str | None, bool]:
+        """(hidden, colour, background colour, sets a background) for one style attribute."""
+        hidden = "none" in style and "display:none" in style.replace(" ", "")
+        mt = _COLOR.search(style) if "color" in style else None
+        mb = _BACKGROUND.search(style) if "background" in style else None
+        return hidden, mt.group(1) if mt else None, mb.group(1) if mb else None, "background" in style
 
     def walk(el: Any, fg: str | None, bg: str | None) -> None:
-        style = el.get("style")
         if el.get("aria-hidden") == "true":
             return
+        style = el.get("style")
+        background = False
         if style:
-            if "none" in style and "display:none" in style.replace(" ", ""):
+            known = styles.get(style)
+            if known is None:
+                known = styles[style] = read_style(style)
+            hidden, color, back, background = known
+            if hidden:
                 return
-            mt = _COLOR.search(style) if "color" in style else None
-            fg = mt.group(1) if mt else fg
-            mt = _BACKGROUND.search(style) if "background" in style else None
-            bg = mt.group(1) if mt else bg
+            fg = color or fg
+            bg = back or bg
         bgcolor = el.get("bgcolor")
-        if bgcolor and not (style and "background" in style) and _HEX.fullmatch(bgcolor):
+        if bgcolor and not background and _HEX.fullmatch(bgcolor):
             bg = bgcolor
-        if fg and bg and (el.text or "").strip() and (fg.lower(), bg.lower()) not in seen:
+        if fg and bg and (fg.lower(), bg.lower()) not in seen and (el.text or "").strip():
             seen.add((fg.lower(), bg.lower()))
             ratio = contrast(fg, bg)
             if ratio < MIN_CONTRAST:
@@ -129,9 +144,8 @@ def _inline_contrast(ctx: CheckContext) -> Iterator[Finding]:
                     f"contrast {ratio:.2f}:1, below {MIN_CONTRAST}:1",
                     "change the theme colours" if from_palette else "change the colour in the template",
                     template=f".{cls[0]} " if cls else f"<{el.tag}", el=el))
-        for child in el:
-            if isinstance(child.tag, str):
-                walk(child, fg, bg)
+        for child in el.iterchildren(_ELEMENTS):
+            walk(child, fg, bg)
 
     walk(ctx.body, None, None)
     return iter(found)
