@@ -109,3 +109,26 @@ def test_a_link_that_urlsplit_cant_parse_is_an_error_finding(workspace: Path) ->
         assert bad in html
         found = [f for f in run_rule(links, ws, r, html=html) if f.severity == "error"]
         assert [f.message for f in found] == [f"link is not a valid URL: {bad}"]
+
+
+def test_the_remembered_theme_listing_follows_added_removed_and_renamed_files(tmp_path: Path) -> None:
+    from newsletter.checks.context import theme_files
+
+    theme, ws = tmp_path / "theme", tmp_path / "ws-templates"
+    (theme / "partials").mkdir(parents=True)
+    (theme / "email.mjml.j2").write_text("a")
+    (theme / "partials" / "story.mjml.j2").write_text("b")
+
+    def names() -> list[str]:
+        return [str(p.relative_to(tmp_path)) for p in theme_files([ws, theme])]
+
+    assert names() == ["theme/email.mjml.j2", "theme/partials/story.mjml.j2"]
+    (theme / "partials" / "toc.mjml.j2").write_text("c")  # added in a sub-folder
+    assert names() == ["theme/email.mjml.j2", "theme/partials/story.mjml.j2", "theme/partials/toc.mjml.j2"]
+    (theme / "partials" / "story.mjml.j2").rename(theme / "partials" / "card.mjml.j2")
+    assert names() == ["theme/email.mjml.j2", "theme/partials/card.mjml.j2", "theme/partials/toc.mjml.j2"]
+    (ws / "partials").mkdir(parents=True)  # the workspace's folder appears, and shadows the theme's file
+    (ws / "partials" / "toc.mjml.j2").write_text("d")
+    assert names() == ["ws-templates/partials/toc.mjml.j2", "theme/email.mjml.j2", "theme/partials/card.mjml.j2"]
+    (theme / "email.mjml.j2").unlink()
+    assert names() == ["ws-templates/partials/toc.mjml.j2", "theme/partials/card.mjml.j2"]

@@ -34,3 +34,15 @@ def test_clean_drops_exactly_space_control_and_format_characters(value: str) -> 
     full = "".join(ch for ch in value if not (ch.isspace() or unicodedata.category(ch) in ("Cc", "Cf")))
     if "%" not in value and "&" not in value:  # nothing to unescape: _clean only removes characters
         assert _clean(value) == full
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab \r\n\0#-*>", max_size=30))
+def test_the_normalize_shortcut_changes_nothing_markdown_it_would_not(source: str) -> None:
+    from markdown_it import MarkdownIt
+
+    from newsletter.content.markdown import markdown
+
+    ours = [(t.type, t.content, t.map) for t in markdown().parse(source)]
+    theirs = [(t.type, t.content, t.map) for t in MarkdownIt("commonmark", {"html": False}).parse(source)]
+    assert ours == theirs

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -38,14 +39,37 @@ def theme_files(search_dirs: list[Path], pattern: str = "*.j2") -> list[Path]:
     seen: set[str] = set()
     out: list[Path] = []
     for d in search_dirs:
-        if not d.is_dir():
-            continue
-        for path in sorted(d.rglob(pattern)):
+        for path in _listing(d, pattern):
             rel = str(path.relative_to(d))
             if rel not in seen:
                 seen.add(rel)
                 out.append(path)
     return out
+
+
+#: Each folder's last listing: (every folder in it with its modification time, the files).
+_LISTINGS: dict[tuple[str, str], tuple[tuple[tuple[str, int], ...], tuple[Path, ...]]] = {}
+
+
+def _listing(folder: Path, pattern: str) -> tuple[Path, ...]:
+    """``sorted(folder.rglob(pattern))`` (nothing when it isn't a folder), remembered until a
+    folder in it changes: adding, removing or renaming a file changes its folder's time. Every
+    issue's checks list the theme; in a build or the preview it rarely changes."""
+    key = (str(folder), pattern)
+    known = _LISTINGS.get(key)
+    if known is not None and all(_mtime_ns(d) == t for d, t in known[0]):
+        return known[1]
+    stamps = tuple((d, _mtime_ns(d)) for d, _, _ in os.walk(folder, followlinks=True)) or ((str(folder), -1),)
+    files = tuple(sorted(folder.rglob(pattern))) if folder.is_dir() else ()
+    _LISTINGS[key] = (stamps, files)
+    return files
+
+
+def _mtime_ns(path: str) -> int:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return -1
 
 
 def template_file(search_dirs: list[Path], name: str) -> Path | None:

@@ -15,7 +15,7 @@ from typing import Any, Sequence
 
 from markdown_it import MarkdownIt
 from markdown_it.common.utils import unescapeAll
-from markdown_it.rules_core import StateCore
+from markdown_it.rules_core import StateCore, normalize
 from markdown_it.rules_inline import StateInline
 from markdown_it.token import Token
 from mdit_py_plugins.attrs import attrs_plugin
@@ -137,6 +137,13 @@ def _inline_rule(state: StateCore) -> None:
         state.md.inline.parse(token.content, state.md, state.env, token.children)
 
 
+def _normalize_rule(state: StateCore) -> None:
+    """markdown-it's core 'normalize' rule (CR and CRLF to LF, NUL to U+FFFD), skipped when
+    there is nothing to change: its regex otherwise replaces every line ending with itself."""
+    if "\r" in state.src or "\0" in state.src:
+        normalize(state)
+
+
 def make_markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": False})
     md.use(container_plugin, name="block", validate=lambda params, *a: bool(params.strip()))
@@ -144,6 +151,7 @@ def make_markdown() -> MarkdownIt:
     md.inline.ruler.before("emphasis", "merge_tag", _merge_tag_rule)
     md.inline.ruler.before("emphasis", "placeholder", _placeholder_rule)
     md.core.ruler.at("inline", _inline_rule)
+    md.core.ruler.at("normalize", _normalize_rule)
     # We validate every URL ourselves and report forbidden ones as errors, instead of
     # markdown-it's silent fallback to text; tags must not be percent-encoded.
     default_normalize = md.normalizeLink
