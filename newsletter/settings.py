@@ -13,6 +13,7 @@ from typing import Any, Callable
 
 import yaml
 
+from newsletter import yamlsafe
 from newsletter.errors import Problem, SettingsError, display_path
 
 CONFIG_NAME = "newsletter.yaml"
@@ -187,8 +188,8 @@ def load_settings(path: Path) -> Settings:
         line = raw[: e.start].count(b"\n") + 1
         raise SettingsError(Problem(file, line, "file is not UTF-8 text", "save it as UTF-8")) from None
     try:
-        node = yaml.compose(text)
-        data = yaml.safe_load(text)
+        node = yaml.compose(text, Loader=yamlsafe.SafeLoader)
+        data = yaml.load(text, Loader=yamlsafe.SafeLoader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 1 if mark else 0

@@ -87,3 +87,63 @@ def test_several_problems_are_all_reported() -> None:
         "x.md:3: 'date' is not a real date: '2026-13-01' (use YYYY-MM-DD, e.g. 2026-06-02)",
         "x.md:4: 'number' must be a whole number, not 'x'",
     ]
+
+
+@pytest.mark.parametrize("value, tag", [("!!int x", "!!int"), ("!!float x", "!!float"), ("!!timestamp x", "!!timestamp"),
+                                        ("!!timestamp", "!!timestamp"), ("!!bool maybe", "!!bool")])
+def test_a_tagged_value_that_cant_be_read_is_an_error_at_its_line(value: str, tag: str) -> None:
+    # PyYAML's constructors raised ValueError or AttributeError here: a traceback, not a message.
+    fm, problems = parse(f"subject: Hi\ndate: 2026-06-02\nnumber: {value}\n")
+    assert len(problems) == 1 and problems[0].startswith("x.md:4: invalid YAML in front matter: the value ")
+    assert problems[0].endswith(f"can't be read as {tag}")
+
+
+# ---- libyaml and PyYAML read front matter the same way ------------------------------------------
+
+from unittest import mock  # noqa: E402
+
+from hypothesis import given, settings, strategies as st  # noqa: E402
+from test_fuzz import front_matter  # noqa: E402
+
+from newsletter.content import frontmatter as frontmatter_module  # noqa: E402
+
+_YAML_PIECES = ["subject: ", "date: ", "intro: ", "author: ", "number: ", "preheader: ", "x", "é", "“q”", "1",
+                "2026-06-02", " ", "  ", "\t", "\n", "\n  ", ": ", ":", "- ", "[", "]", "{", "}", ",", "'", '"',
+                "''", "|", ">", "|-", "#", " #c", "&a ", "*a", "<<: ", "!!str ", "!x ", "? ", "---", "...", "%YAML",
+                "\\", "\\x1b", "~", "null", "true", "\u2028", "\u0085", "\ufeff"]
+
+
+def _read_both(text: str) -> tuple[object, object]:
+    results = []
+    for fast in (frontmatter_module._FastLoader, None):
+        with mock.patch.object(frontmatter_module, "_FastLoader", fast):
+            problems: list[Problem] = []
+            fm = frontmatter_module._parse_front_matter("x.md", text, 2, problems)
+            results.append((fm, [str(p) for p in problems]))
+    return results[0], results[1]
+
+
+@pytest.mark.skipif(frontmatter_module._FastLoader is None, reason="PyYAML was built without libyaml")
+@settings(max_examples=600, deadline=None)
+@given(st.one_of(front_matter().map(lambda fm: fm.strip("-\n")), st.lists(st.sampled_from(_YAML_PIECES), max_size=20).map("".join)))
+def test_libyaml_reads_front_matter_as_pyyaml_does(text: str) -> None:
+    fast, python = _read_both(text)
+    assert fast == python
+
+
+def test_front_matter_with_many_brackets_is_read_by_pyyaml_which_refuses_deep_nesting() -> None:
+    deep = "subject: " + "[" * 100_000 + "]" * 100_000 + "\ndate: 2026-06-02\n"
+    with mock.patch.object(frontmatter_module._Loader, "__init__", side_effect=frontmatter_module._Loader.__init__,
+                           autospec=True) as python_loader:
+        fm, problems = parse(deep)
+    assert python_loader.called  # libyaml would have crashed the process
+    assert problems and all("x.md:2" in p for p in problems)
+
+
+@pytest.mark.parametrize("levels", [60, 9000])
+def test_a_deeply_nested_value_is_reported_not_a_traceback(levels: int) -> None:
+    # libyaml composes 9,000 levels of "- - x" where PyYAML's recursion stops; past 50 levels
+    # PyYAML reads it again, so the outcome is what it always was.
+    fm, problems = parse("subject: Hi\ndate: 2026-06-02\nnumber:\n  " + "- " * levels + "x\n")
+    expected = "x.md:2: front matter is nested too deeply" if levels > 900 else "x.md:4: 'number' must be a whole number"
+    assert len(problems) == 1 and problems[0].startswith(expected)

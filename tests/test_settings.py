@@ -95,6 +95,9 @@ def test_bad_values(tmp_path: Path, extra: str, expected: str, monkeypatch: pyte
     [
         ("name: [x\n", "newsletter.yaml:2: invalid YAML: expected ',' or ']', but got '<stream end>'"),
         ("- a\n- b\n", "newsletter.yaml:1: settings must be a mapping of keys to values"),
+        # A tagged value PyYAML can't convert raised ValueError (a traceback), not a YAML error.
+        (GOOD + "language: !!int \"en\"\n", "newsletter.yaml:6: invalid YAML: the value 'en' can't be read as !!int"),
+        (GOOD + "tagline: !!timestamp x\n", "newsletter.yaml:6: invalid YAML: the value 'x' can't be read as !!timestamp"),
     ],
 )
 def test_unreadable_settings(tmp_path: Path, text: str, expected: str, monkeypatch: pytest.MonkeyPatch) -> None:
