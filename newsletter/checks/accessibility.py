@@ -9,7 +9,7 @@ from typing import Any, Iterator
 from lxml import etree
 
 from newsletter.checks import Finding
-from newsletter.checks.context import CheckContext
+from newsletter.checks.context import CheckContext, text_of
 
 MIN_CONTRAST = 4.5
 _ELEMENTS = etree.Element  # iterchildren(tag=...) that skips comments and processing instructions
@@ -73,7 +73,7 @@ def _headings(ctx: CheckContext) -> Iterator[Finding]:
     h1s = 0
     for el in ctx.body.iter("h1", "h2", "h3", "h4", "h5", "h6"):
         level = int(el.tag[1])
-        text = " ".join(el.text_content().split())
+        text = " ".join(text_of(el).split())
         h1s += level == 1
         if previous and level > previous + 1:
             yield ctx.finding("accessibility", "warning", f"heading '<h{level}> {text[:40]}' skips a level "

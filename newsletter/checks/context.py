@@ -8,7 +8,8 @@ from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterator
 
-import lxml.html
+from lxml import etree
+from lxml.etree import _Element as Element  # an element of the parsed HTML
 
 from newsletter.checks import Finding
 from newsletter.content import model as m
@@ -17,6 +18,9 @@ if TYPE_CHECKING:
     from newsletter.build import BuildResult
     from newsletter.render.context import Links
     from newsletter.settings import Settings
+
+#: An element's text with its descendants' (lxml.html's text_content()).
+text_of = etree.XPath("string()", smart_strings=False)
 
 #: Jinja expressions, statements and comments (what is not literal text in a template).
 JINJA = re.compile(r"\{\{.*?\}\}|\{%.*?%\}|\{#.*?#\}")
@@ -92,11 +96,15 @@ class CheckContext:
         self._source_lines = result.issue.source.split("\n")
 
     @cached_property
-    def doc(self) -> lxml.html.HtmlElement:
-        doc = lxml.html.document_fromstring(self.html)
+    def doc(self) -> Element:
+        """The built HTML as plain lxml elements: lxml.html's element classes would be chosen
+        by a Python lookup for every node object lxml makes (text_content() is ``text_of``)."""
+        doc = etree.fromstring(self.html, etree.HTMLParser())
+        if doc is None:
+            raise ValueError("the HTML is empty")
         # lxml makes a Python object for a node each time one is reached, unless one is still
-        # alive (and asks lxml.html's class lookup, in Python, which class to make). Every rule
-        # walks the tree; holding every node's object for the context's life makes that once.
+        # alive. Every rule walks the tree; holding every node's object for the context's life
+        # makes each once.
         self._nodes = list(doc.iter())
         return doc
 
@@ -107,7 +115,7 @@ class CheckContext:
         return issue_links(self.issue, self.settings)
 
     @cached_property
-    def body(self) -> lxml.html.HtmlElement:
+    def body(self) -> Element:
         found = self.doc.find("body")
         return found if found is not None else self.doc
 
@@ -140,7 +148,7 @@ class CheckContext:
                     return str(path), n
         return "", 0
 
-    def html_line(self, el: lxml.html.HtmlElement | None = None, snippet: str = "") -> int:
+    def html_line(self, el: Element | None = None, snippet: str = "") -> int:
         if el is not None and getattr(el, "sourceline", None):
             return int(el.sourceline)
         if snippet:
@@ -150,7 +158,7 @@ class CheckContext:
         return 0
 
     def finding(self, rule: str, severity: str, message: str, hint: str = "", *, content: str = "",
-                settings: str = "", template: str = "", el: lxml.html.HtmlElement | None = None,
+                settings: str = "", template: str = "", el: Element | None = None,
                 html: str = "", line: int = 0) -> Finding:
         """A finding pointed at the first place that has the snippet: issue file (``content`` or an
         explicit ``line``), newsletter.yaml (``settings``), a template (``template``), else the HTML."""
@@ -196,9 +204,9 @@ def walk_inlines(issue: m.Issue) -> Iterator[tuple[m.Inline, int]]:
             yield from blocks(bs)
 
 
-def visible(el: lxml.html.HtmlElement) -> bool:
+def visible(el: Element) -> bool:
     """False when the element or an ancestor is hidden with display:none (the preheader)."""
-    node: lxml.html.HtmlElement | None = el
+    node: Element | None = el
     while node is not None:
         style = (node.get("style") or "").replace(" ", "").lower()
         if "display:none" in style or node.get("hidden") is not None:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from newsletter.checks import Finding
-from newsletter.checks.context import CheckContext, visible
+from newsletter.checks.context import CheckContext, text_of, visible
 
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
@@ -18,7 +18,7 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         return
     for a in ctx.body.iter("a"):
         href = (a.get("href") or "").strip()
-        text = " ".join(a.text_content().split())
+        text = " ".join(text_of(a).split())
         if (href == target or "unsubscribe" in text.lower()) and text and visible(a):
             return
     yield ctx.finding("deliverability", "error", "the HTML has no visible unsubscribe link",

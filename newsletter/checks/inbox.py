@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Iterator
 
 from newsletter.checks import Finding
-from newsletter.checks.context import CheckContext
+from newsletter.checks.context import CheckContext, text_of
 
 SUBJECT_MAX = 60
 PREHEADER_MIN, PREHEADER_MAX = 40, 140
@@ -40,7 +40,7 @@ def _filler(ctx: CheckContext, pre: str) -> Iterator[Finding]:
     for el in ctx.body.iter():
         if not isinstance(el.tag, str) or "display:none" not in (el.get("style") or "").replace(" ", ""):
             continue
-        text = el.text_content()
+        text = text_of(el)
         if pre[:20] not in " ".join(text.split()):
             continue
         tail = text[text.find(pre[-10:]) + 10:] if pre[-10:] in text else ""

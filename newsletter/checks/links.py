@@ -8,10 +8,8 @@ from collections import defaultdict
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
-from lxml.html import HtmlElement
-
 from newsletter.checks import Finding
-from newsletter.checks.context import CheckContext, visible
+from newsletter.checks.context import CheckContext, Element, text_of, visible
 from newsletter.content import model as m
 from newsletter.deliver.esp import is_tag
 
@@ -25,7 +23,7 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
     for a in ctx.body.iter("a"):
         href = (a.get("href") or "").strip()
         yield from _link_target(ctx, a, href)
-        text = " ".join(a.text_content().split())
+        text = " ".join(text_of(a).split())
         alts = [img.get("alt", "").strip() for img in a.iter("img")]
         if not text and not any(alts):
             yield ctx.finding("links", "warning", f"link to {href[:60]} has no text a screen reader can read",
@@ -44,7 +42,7 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         yield from _image(ctx, img, decorative)
 
 
-def _link_target(ctx: CheckContext, a: HtmlElement, href: str) -> Iterator[Finding]:
+def _link_target(ctx: CheckContext, a: Element, href: str) -> Iterator[Finding]:
     if not href:
         yield ctx.finding("links", "error", "a link has no href", "", el=a)
         return
@@ -69,7 +67,7 @@ def _link_target(ctx: CheckContext, a: HtmlElement, href: str) -> Iterator[Findi
                           "write the full https://... address", **where)
 
 
-def _image(ctx: CheckContext, img: HtmlElement, decorative: set[str]) -> Iterator[Finding]:
+def _image(ctx: CheckContext, img: Element, decorative: set[str]) -> Iterator[Finding]:
     src = (img.get("src") or "").strip()
     where: dict[str, Any] = dict(content=src or "![", template="<img", el=img)
     scheme = _scheme(src)
