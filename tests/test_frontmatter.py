@@ -147,3 +147,30 @@ def test_a_deeply_nested_value_is_reported_not_a_traceback(levels: int) -> None:
     fm, problems = parse("subject: Hi\ndate: 2026-06-02\nnumber:\n  " + "- " * levels + "x\n")
     expected = "x.md:2: front matter is nested too deeply" if levels > 900 else "x.md:4: 'number' must be a whole number"
     assert len(problems) == 1 and problems[0].startswith(expected)
+
+
+def _alias_chain(levels: int) -> str:
+    lines = ["subject: Hi", "date: 2026-06-02", "a0: &a0 x"]
+    lines += [f"a{i}: &a{i}\n  - *a{i - 1}" for i in range(1, levels)]
+    return "\n".join(lines + [f"number: *a{levels - 1}"]) + "\n"
+
+
+def test_aliases_nesting_past_pythons_recursion_are_reported_not_a_traceback() -> None:
+    # PyYAML builds 1,200 nested lists through aliases without recursing; printing the value in
+    # the message then raised RecursionError (a traceback, before the libyaml change too).
+    assert parse(_alias_chain(1200))[1] == ["x.md:2: front matter is nested too deeply"]
+    assert parse(_alias_chain(30))[1][-1].startswith("x.md:63: 'number' must be a whole number, not [[[[")
+    assert parse("subject: Hi\ndate: 2026-06-02\nnumber: &a [*a]\n")[1] == [
+        "x.md:4: 'number' must be a whole number, not [[...]]"]
+
+
+def test_the_depth_check_measures_each_node_once_whatever_the_aliases() -> None:
+    # Nine aliases to the level below, twelve levels: 9**11 paths through 23 nodes per level.
+    lines = ["subject: Hi", "date: 2026-06-02", "x0: &x0 [a, b]"]
+    lines += [f"x{i}: &x{i} [" + ", ".join([f"*x{i - 1}"] * 9) + "]" for i in range(1, 12)]
+    calls = []
+    real = frontmatter_module._children
+    with mock.patch.object(frontmatter_module, "_children", lambda n: calls.append(n) or real(n)):
+        fm, problems = parse("\n".join(lines) + "\n")
+    assert fm.subject == "Hi" and len(problems) == 12  # the twelve unknown keys
+    assert 0 < len(calls) <= 2 * (1 + 2 * 14 + 3 + 12 * 10)

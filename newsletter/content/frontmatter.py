@@ -69,17 +69,36 @@ _NOT_FAST = re.compile("[\t\\\x85\u2028\u2029\ufeff]")
 
 
 def _deeper_than(node: Any, limit: int) -> bool:
-    """True when collections nest more than ``limit`` levels below ``node`` (walked without recursion)."""
-    stack = [(node, 0)] if node is not None else []
+    """True when collections nest more than ``limit`` levels below ``node``, following aliases,
+    or when one contains itself. Each node is measured once (aliases make the tree a graph
+    with possibly exponentially many paths), without recursion."""
+    height: dict[int, int] = {}
+    open_nodes: set[int] = set()
+    stack: list[tuple[Any, bool]] = [(node, False)] if node is not None else []
     while stack:
-        current, depth = stack.pop()
-        if depth > limit:
-            return True
-        if isinstance(current, yaml.MappingNode):
-            stack.extend((part, depth + 1) for pair in current.value for part in pair)
-        elif isinstance(current, yaml.SequenceNode):
-            stack.extend((item, depth + 1) for item in current.value)
+        current, closing = stack.pop()
+        key = id(current)
+        children = _children(current)
+        if closing:
+            open_nodes.discard(key)
+            height[key] = 1 + max(height[id(c)] for c in children) if children else 0
+            if height[key] > limit:
+                return True
+        elif key in open_nodes:
+            return True  # a collection that contains itself (an alias to an enclosing anchor)
+        elif key not in height:
+            open_nodes.add(key)
+            stack.append((current, True))
+            stack.extend((c, False) for c in children if id(c) not in height)
     return False
+
+
+def _children(node: Any) -> list[Any]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
 
 
 def _compose(text: str) -> tuple[Any, list[Any], Any]:
@@ -120,7 +139,12 @@ def parse_front_matter(file: str, text: str, first_line: int, problems: list[Pro
 @lru_cache(maxsize=32)
 def _parse_front_matter_memo(file: str, text: str, first_line: int) -> tuple[FrontMatter, tuple[Problem, ...]]:
     problems: list[Problem] = []
-    fm = _parse_front_matter(file, text, first_line, problems)
+    try:
+        fm = _parse_front_matter(file, text, first_line, problems)
+    except RecursionError:
+        # Aliases can nest a value deeper than Python recurses (PyYAML builds it without
+        # recursion; checking or printing it can't): 1,200 lines of "aN: &aN [*aN-1]" did.
+        return FrontMatter(), (Problem(file, first_line, "front matter is nested too deeply"),)
     return fm, tuple(problems)
 
 
