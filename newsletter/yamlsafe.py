@@ -30,8 +30,9 @@ class SafeLoader(_ReadableErrors, yaml.SafeLoader):
     """yaml.SafeLoader, with readable construction errors."""
 
 
-#: The same over libyaml (C, about five times faster), when PyYAML was built with it.
-CSafeLoader: type | None = None
-if getattr(yaml, "__with_libyaml__", False):
-    class CSafeLoader(_ReadableErrors, yaml.CSafeLoader):  # type: ignore[no-redef]
+#: Whether PyYAML was built with libyaml (then CSafeLoader exists: C, about five times faster).
+HAS_LIBYAML = bool(getattr(yaml, "__with_libyaml__", False))
+
+if HAS_LIBYAML:
+    class CSafeLoader(_ReadableErrors, yaml.CSafeLoader):
         """yaml.CSafeLoader, with readable construction errors."""

@@ -51,12 +51,13 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 #: The same loader over libyaml (about five times faster) when PyYAML was built with it.
-_FastLoader: type | None = None
-if yamlsafe.CSafeLoader is not None:
-    class _FastLoader(yamlsafe.CSafeLoader):  # type: ignore[no-redef]
+_FastLoader: type[Any] | None = None
+if yamlsafe.HAS_LIBYAML:
+    class _CLoader(yamlsafe.CSafeLoader):
         """_Loader's rules, parsed in C."""
 
-    _FastLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+    _CLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
+    _FastLoader = _CLoader
 
 #: libyaml's composer recurses in C without a limit (100,000 nested brackets crash the
 #: process): it reads only front matter with few brackets and of limited length (10,000
@@ -105,10 +106,12 @@ def _compose(text: str) -> tuple[Any, list[Any], Any]:
     """(node, its key-value pairs as composed, the data), as yaml.load(text, Loader=_Loader)
     would build it. libyaml reads it when it can; text it refuses is read again in Python, so
     that errors always say what PyYAML's own parser says."""
-    fast = (_FastLoader is not None and len(text) <= _FAST_MAX_CHARS
-            and text.count("[") + text.count("{") <= _FAST_MAX_BRACKETS and not _NOT_FAST.search(text))
-    for loader_class in ((_FastLoader, _Loader) if fast else (_Loader,)):
-        loader = loader_class(text)  # type: ignore[misc]
+    loaders: list[type[Any]] = [_Loader]
+    if (_FastLoader is not None and len(text) <= _FAST_MAX_CHARS
+            and text.count("[") + text.count("{") <= _FAST_MAX_BRACKETS and not _NOT_FAST.search(text)):
+        loaders.insert(0, _FastLoader)
+    for loader_class in loaders:
+        loader = loader_class(text)
         try:
             node = loader.get_single_node()
             if loader_class is _FastLoader and _deeper_than(node, _FAST_MAX_DEPTH):
