@@ -62,7 +62,9 @@ class BuildResult:
 
     @property
     def html_bytes(self) -> int:
-        return len(self.html.encode("utf-8"))
+        from newsletter.textbytes import utf8
+
+        return len(utf8(self.html))
 
     @property
     def clipped(self) -> bool:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from newsletter.errors import OutputError, Problem, display_path
+from newsletter.textbytes import utf8
 
 #: A temporary file and the output it becomes.
 Staged = list[tuple[str, Path]]
@@ -130,7 +131,7 @@ def _syncfs_function() -> Any:
 def _stage(path: Path, data: bytes | str) -> str:
     """``data`` written to a temporary file next to ``path``; returns its name."""
     if isinstance(data, str):
-        data = data.encode("utf-8")
+        data = utf8(data)
     try:
         try:
             fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)

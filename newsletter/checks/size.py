@@ -6,6 +6,7 @@ from typing import Iterator
 
 from newsletter.checks import Finding
 from newsletter.checks.context import CheckContext
+from newsletter.textbytes import utf8
 
 KB = 1024
 WARN_BYTES = 90 * KB
@@ -14,7 +15,7 @@ STYLE_BYTES = 16 * KB
 
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
-    size = len(ctx.html.encode("utf-8"))
+    size = len(utf8(ctx.html))
     if size > CLIP_BYTES:
         yield ctx.issue_finding("size", "error", f"HTML is {size / KB:.1f} KB: Gmail clips messages over 102 KB",
                                 "shorten the issue or move stories to the web edition")

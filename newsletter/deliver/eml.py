@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from newsletter.content import model as m
 from newsletter.deliver.esp import PROFILES, fill_placeholders
 from newsletter.settings import Sender, Settings
+from newsletter.textbytes import utf8
 
 #: SMTP line endings, headers never folded below 998 columns: what the file is written with.
 POLICY = policy.SMTP.clone(max_line_length=998)
@@ -159,7 +160,10 @@ _BOUNDARY_STAND_IN = "=_nl_" + "NLEMLSTANDINBOUNDARY0000"
 
 def _boundary(text: str, html: str) -> str:
     """A boundary from the content instead of a random one: same input, same bytes."""
-    return "=_nl_" + hashlib.sha256((text + "\0" + html).encode("utf-8")).hexdigest()[:24]
+    digest = hashlib.sha256(utf8(text))  # the UTF-8 of text + "\0" + html
+    digest.update(b"\0")
+    digest.update(utf8(html))
+    return "=_nl_" + digest.hexdigest()[:24]
 
 
 def _qp_part(body: str) -> bytes:
@@ -171,7 +175,7 @@ def _qp_part(body: str) -> bytes:
     55 KB email (its soft breaks fall elsewhere; what a client decodes is the same). It can
     write a 77- or 78-character line where whitespace ends a line near the limit, so then
     the body is encoded again with ``qp_body``, the email package's algorithm."""
-    data = b"\n".join(body.encode("utf-8").splitlines()) + b"\n"
+    data = b"\n".join(utf8(body).splitlines()) + b"\n"
     encoded = binascii.b2a_qp(data, quotetabs=False, istext=True, header=False)
     if max(map(len, encoded.split(b"\n"))) > 76:
         encoded = qp_body(data.decode("latin-1")).encode("ascii")
