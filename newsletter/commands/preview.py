@@ -5,9 +5,11 @@ from __future__ import annotations
 import errno
 import ipaddress
 import signal
+import sys
 import threading
 import webbrowser
 from pathlib import Path
+from typing import Any, Callable
 from urllib.parse import quote
 
 import click
@@ -66,6 +68,8 @@ def run_preview(issue: str | None, *, host: str | None, port: int | None, open_b
 
     previous = signal.signal(signal.SIGTERM, lambda _signum, _frame: stop.set())
     previous_int = signal.signal(signal.SIGINT, interrupted)
+    previous_hook = sys.unraisablehook
+    sys.unraisablehook = quiet_interrupts(stop, previous_hook)
     try:
         _start_and_serve(server, issue, open_browser, root, stop)
     except KeyboardInterrupt:  # Ctrl-C before serving began (during the first build)
@@ -74,6 +78,20 @@ def run_preview(issue: str | None, *, host: str | None, port: int | None, open_b
     finally:
         signal.signal(signal.SIGTERM, previous)
         signal.signal(signal.SIGINT, previous_int)
+        sys.unraisablehook = previous_hook
+
+
+def quiet_interrupts(stop: threading.Event, hook: Callable[[Any], None]) -> Callable[[Any], None]:
+    """A sys.unraisablehook that says nothing of the Ctrl-C that ``interrupted`` raised where it
+    can't propagate (a weakref callback of the import system, a finalizer): Python would print
+    "Exception ignored in ..." and a traceback, though ``stop`` already stops the server."""
+
+    def unraisable(args: Any) -> None:
+        if isinstance(args.exc_value, KeyboardInterrupt) and stop.is_set():
+            return
+        hook(args)
+
+    return unraisable
 
 
 def _start_and_serve(server: PreviewServer, issue: str | None, open_browser: bool | None, root: Path,
