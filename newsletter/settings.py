@@ -195,20 +195,28 @@ def load_settings(path: Path) -> Settings:
         line = mark.line + 1 if mark else 0
         reason = getattr(e, "problem", None) or str(e)
         raise SettingsError(Problem(file, line, f"invalid YAML: {reason}")) from None
+    except RecursionError:
+        raise SettingsError(Problem(file, 1, _TOO_DEEP)) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
         raise SettingsError(Problem(file, 1, "settings must be a mapping of keys to values"))
     problems: list[Problem] = []
-    lines = _key_lines(node, "", file, problems) if node is not None else {}
     warnings: list[str] = []
-    settings: Settings = _build(Settings, data, "", file, lines, problems, warnings)
+    try:
+        lines = _key_lines(node, "", file, problems) if node is not None else {}
+        settings: Settings = _build(Settings, data, "", file, lines, problems, warnings)
+    except RecursionError:  # aliases nest a value deeper than Python recurses, without PyYAML recursing
+        raise SettingsError(Problem(file, 1, _TOO_DEEP)) from None
     settings.path = file
     settings.warnings = warnings
     _validate(settings, file, lines, problems)
     if problems:
         raise SettingsError(sorted(problems, key=lambda p: p.line), warnings=warnings)
     return settings
+
+
+_TOO_DEEP = "settings are nested too deeply"
 
 
 def _build(cls: type, data: dict[str, Any], prefix: str, file: str, lines: dict[str, int],

@@ -104,6 +104,16 @@ def test_unreadable_settings(tmp_path: Path, text: str, expected: str, monkeypat
     assert problems(tmp_path, text, monkeypatch) == [expected]
 
 
+@pytest.mark.parametrize("text", [
+    GOOD + "tagline: " + "[" * 5000 + "]" * 5000 + "\n",  # PyYAML's composer recursed past the limit
+    GOOD + "a0: &a0 x\n" + "".join(f"a{i}: &a{i}\n  - *a{i - 1}\n" for i in range(1, 1200)) + "tagline: *a1199\n",
+])
+def test_settings_nested_past_pythons_recursion_are_one_error(tmp_path: Path, text: str,
+                                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    # Both ended `newsletter build` in a RecursionError traceback.
+    assert problems(tmp_path, text, monkeypatch) == ["newsletter.yaml:1: settings are nested too deeply"]
+
+
 def test_not_utf8(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "newsletter.yaml").write_bytes(GOOD.encode() + b"tagline: caf\xe9\n")
