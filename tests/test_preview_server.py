@@ -11,6 +11,7 @@ import socket
 import struct
 import subprocess
 import sys
+import textwrap
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -460,90 +461,59 @@ def test_a_client_that_resets_its_connection_gets_no_traceback(workspace: Path) 
     assert err.rstrip().endswith("Stopped.")
 
 
-SWALLOWING_START = r"""
-import os, signal, sys
-from newsletter.preview import server as srv
-real_start = srv.PreviewServer.start
-
-def start(self, *args, **kwargs):
-    try:  # a Ctrl-C during the first build that some code swallows (a finalizer, say)
-        os.kill(os.getpid(), signal.SIGINT)
-        for _ in range(1000):
-            sum(range(100))  # the handler runs here, and its KeyboardInterrupt is lost
-    except BaseException:
-        pass
-    return real_start(self, *args, **kwargs)
-
-srv.PreviewServer.start = start
-sys.argv = ["newsletter", "preview", "--port", sys.argv[1]]
-from newsletter.cli import main
-main()
+#: A Ctrl-C sent to this process, and a loop in which its handler runs.
+RING = """os.kill(os.getpid(), signal.SIGINT)
+for _ in range(1000):
+    sum(range(100))  # the handler runs here
 """
+
+
+def preview_script(method: str, before: str) -> str:
+    """A script running ``newsletter preview --port <argv[1]>`` with ``before`` run first in
+    every call of PreviewServer.<method>."""
+    return "\n".join([
+        "import os, signal, sys, weakref",
+        "from newsletter.preview import server as srv",
+        f"real = srv.PreviewServer.{method}",
+        "def patched(self, *args, **kwargs):",
+        textwrap.indent(before, "    "),
+        "    return real(self, *args, **kwargs)",
+        f"srv.PreviewServer.{method} = patched",
+        'sys.argv = ["newsletter", "preview", "--port", sys.argv[1]]',
+        "from newsletter.cli import main",
+        "main()",
+    ])
+
+
+def _stops_cleanly(workspace: Path, script: str) -> str:
+    """Runs a preview_script that stops on its own; returns its stderr."""
+    proc = subprocess.run([sys.executable, "-c", script, str(free_port())], cwd=workspace,
+                          capture_output=True, text=True, timeout=30)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.rstrip().endswith("Stopped."), proc.stderr
+    return proc.stderr
 
 
 def test_a_ctrl_c_swallowed_during_the_first_build_still_stops_the_server(workspace: Path) -> None:
-    port = free_port()
-    # Before the fix the server went on serving: the run would time out.
-    proc = subprocess.run([sys.executable, "-c", SWALLOWING_START, str(port)], cwd=workspace,
-                          capture_output=True, text=True, timeout=30)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stderr.rstrip().endswith("Stopped.")
-    assert "Traceback" not in proc.stderr
-
-
-UNRAISABLE_START = r"""
-import os, signal, sys, weakref
-from newsletter.preview import server as srv
-real_start = srv.PreviewServer.start
-
-class Thing:
-    pass
-
-def ring(_ref):
-    os.kill(os.getpid(), signal.SIGINT)
-    for _ in range(1000):
-        sum(range(100))  # the handler raises here, inside a weakref callback: Python can't propagate it
-
-def start(self, *args, **kwargs):
-    thing = Thing()
-    ref = weakref.ref(thing, ring)
-    del thing  # the callback runs now (as the import system's do during the first build)
-    return real_start(self, *args, **kwargs)
-
-srv.PreviewServer.start = start
-sys.argv = ["newsletter", "preview", "--port", sys.argv[1]]
-from newsletter.cli import main
-main()
-"""
+    # A Ctrl-C during the first build that some code swallows (a finalizer, say). Before the
+    # fix the server went on serving: the run would time out.
+    swallowed = "try:\n" + textwrap.indent(RING, "    ") + "except BaseException:\n    pass\n"
+    assert "Traceback" not in _stops_cleanly(workspace, preview_script("start", swallowed))
 
 
 def test_a_ctrl_c_python_can_only_ignore_prints_no_traceback(workspace: Path) -> None:
     # Python reports an exception raised in a weakref callback as "Exception ignored in ..."
     # with a traceback; the full suite once caught a Ctrl-C landing in the import system's.
-    port = free_port()
-    proc = subprocess.run([sys.executable, "-c", UNRAISABLE_START, str(port)], cwd=workspace,
-                          capture_output=True, text=True, timeout=30)
-    assert proc.returncode == 0, proc.stderr
-    assert proc.stderr.rstrip().endswith("Stopped.")
-    assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr, proc.stderr
+    in_a_callback = ("class Thing:\n    pass\n"
+                     "def ring(_ref):\n" + textwrap.indent(RING, "    ") +
+                     "thing = Thing()\nref = weakref.ref(thing, ring)\n"
+                     "del thing  # the callback runs now: what it raises, Python can only ignore\n")
+    err = _stops_cleanly(workspace, preview_script("start", in_a_callback))
+    assert "Traceback" not in err and "Exception ignored" not in err, err
 
 
-SECOND_CTRL_C = r"""
-import os, signal, sys
-from newsletter.preview import server as srv
-real_stop = srv.PreviewServer.stop
-
-def stop(self):
-    os.kill(os.getpid(), signal.SIGINT)  # an impatient second Ctrl-C, during the shutdown
-    for _ in range(1000):
-        sum(range(100))  # the handler runs here
-    real_stop(self)
-
-srv.PreviewServer.stop = stop
-sys.argv = ["newsletter", "preview", "--port", sys.argv[1]]
-from newsletter.cli import main
-main()
-"""
+#: An impatient second Ctrl-C, during the shutdown.
+SECOND_CTRL_C = preview_script("stop", RING)
 
 
 def test_a_second_ctrl_c_during_the_shutdown_does_not_cut_it_short(workspace: Path) -> None:
