@@ -64,42 +64,27 @@ if yamlsafe.HAS_LIBYAML:
 #: levels of "- - - x" compose fine). What nests deeper than 50 levels is read again by
 #: PyYAML, whose RecursionError says "nested too deeply", as before.
 _FAST_MAX_BRACKETS, _FAST_MAX_CHARS, _FAST_MAX_DEPTH = 64, 20_000, 50
-#: Where the two parsers are known to differ (libyaml accepts tabs PyYAML refuses, and they
-#: disagree on some escapes and line breaks): such text is read by PyYAML alone.
-_NOT_FAST = re.compile("[\t\\\x85\u2028\u2029\ufeff]")
+#: Where the two parsers are known to differ, or might: tabs (libyaml accepts some PyYAML
+#: refuses), a block scalar's '|' or '>' followed by something other than its indicators,
+#: tags, anchors and aliases, directives and document markers, escapes and unusual line
+#: breaks. Such text is read by PyYAML alone; front matter rarely has any of them.
+_NOT_FAST = re.compile("[\t\\\x85\u2028\u2029\ufeff]|[|>](?:[+-][0-9]?|[0-9][+-]?)?+\\S|(?:^|[\\s\\[{,])[!&*%]|^(?:---|\\.\\.\\.)",
+                       re.MULTILINE)
 
 
 def _deeper_than(node: Any, limit: int) -> bool:
-    """True when collections nest more than ``limit`` levels below ``node``, following aliases,
-    or when one contains itself. Each node is measured once (aliases make the tree a graph
-    with possibly exponentially many paths), without recursion."""
-    height: dict[int, int] = {}
-    open_nodes: set[int] = set()
-    stack: list[tuple[Any, bool]] = [(node, False)] if node is not None else []
+    """True when collections nest more than ``limit`` levels below ``node`` (walked without
+    recursion; text with aliases never reaches libyaml, so the nodes form a tree)."""
+    stack = [(node, 0)] if node is not None else []
     while stack:
-        current, closing = stack.pop()
-        key = id(current)
-        children = _children(current)
-        if closing:
-            open_nodes.discard(key)
-            height[key] = 1 + max(height[id(c)] for c in children) if children else 0
-            if height[key] > limit:
-                return True
-        elif key in open_nodes:
-            return True  # a collection that contains itself (an alias to an enclosing anchor)
-        elif key not in height:
-            open_nodes.add(key)
-            stack.append((current, True))
-            stack.extend((c, False) for c in children if id(c) not in height)
+        current, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(current, yaml.MappingNode):
+            stack.extend((part, depth + 1) for pair in current.value for part in pair)
+        elif isinstance(current, yaml.SequenceNode):
+            stack.extend((item, depth + 1) for item in current.value)
     return False
-
-
-def _children(node: Any) -> list[Any]:
-    if isinstance(node, yaml.MappingNode):
-        return [part for pair in node.value for part in pair]
-    if isinstance(node, yaml.SequenceNode):
-        return list(node.value)
-    return []
 
 
 def _compose(text: str) -> tuple[Any, list[Any], Any]:
@@ -145,8 +130,9 @@ def _parse_front_matter_memo(file: str, text: str, first_line: int) -> tuple[Fro
     try:
         fm = _parse_front_matter(file, text, first_line, problems)
     except RecursionError:
-        # Aliases can nest a value deeper than Python recurses (PyYAML builds it without
-        # recursion; checking or printing it can't): 1,200 lines of "aN: &aN [*aN-1]" did.
+        # PyYAML's composer recurses for nested brackets; and aliases can nest a value deeper
+        # than Python recurses without PyYAML recursing, which checking or printing it then
+        # does (1,200 lines of "aN: &aN [*aN-1]").
         return FrontMatter(), (Problem(file, first_line, "front matter is nested too deeply"),)
     return fm, tuple(problems)
 
@@ -165,9 +151,6 @@ def _parse_front_matter(file: str, text: str, first_line: int, problems: list[Pr
             mark, reason = context_mark, f"{reason} {context}"
         line = first_line + mark.line if mark else first_line
         problems.append(Problem(file, line, f"invalid YAML in front matter: {reason}"))
-        return fm
-    except RecursionError:
-        problems.append(Problem(file, first_line, "front matter is nested too deeply"))
         return fm
     if data is None:
         data = {}
