@@ -135,7 +135,7 @@ class BuildCache:
         self.shared: dict[str, dict[str, Any]] = {}
         #: Every distinct finding, encoded; an entry's summary lists indexes into it.
         self.findings: list[Any] = []
-        self._finding_index: dict[str, int] | None = None  # JSON of a finding -> its index
+        self._finding_index: dict[Any, int] | None = None  # _finding_key of a finding -> its index
         self._decoded: dict[int, Any] = {}
         self.changed = False
         #: Why the file was discarded on load ("" when it loaded, or didn't exist).
@@ -173,9 +173,10 @@ class BuildCache:
 
     def _stats(self, outputs: dict[str, str]) -> dict[str, list[int]]:
         stats = {}
+        out = str(self.ws.out_dir)
         for file_name in outputs:
             try:
-                st = os.stat(self.ws.out_dir / file_name)
+                st = os.stat(os.path.join(out, file_name))
             except OSError:
                 continue
             stats[file_name] = [st.st_size, st.st_mtime_ns]
@@ -251,11 +252,11 @@ class BuildCache:
     def _intern(self, encoded: Any) -> int:
         """The table index of an encoded finding, added to the table when it is new."""
         if self._finding_index is None:
-            self._finding_index = {json.dumps(f, sort_keys=True): i for i, f in enumerate(self.findings)}
-        text = json.dumps(encoded, sort_keys=True)
-        index = self._finding_index.get(text)
+            self._finding_index = {_finding_key(f): i for i, f in enumerate(self.findings)}
+        key = _finding_key(encoded)
+        index = self._finding_index.get(key)
         if index is None:
-            index = self._finding_index[text] = len(self.findings)
+            index = self._finding_index[key] = len(self.findings)
             self.findings.append(encoded)
         return index
 
@@ -294,6 +295,19 @@ class BuildCache:
             entry["summary"]["findings"] = [new_index[i] for i in entry["summary"]["findings"]]
         self._finding_index = None
         self._decoded = {}
+
+
+def _finding_key(encoded: Any) -> Any:
+    """What tells two encoded findings apart: equal keys exactly when their JSON is equal.
+
+    A dataclass of plain strings, whole numbers and nulls (every finding the checks make)
+    is keyed by its type and field values, which is quicker than writing its JSON; any
+    other is keyed by its JSON, keys sorted. The two kinds never compare equal."""
+    if type(encoded) is dict and len(encoded) == 2 and type(encoded.get("fields")) is dict:
+        name, fields = encoded.get("__dataclass__"), encoded["fields"]
+        if type(name) is str and all(type(v) is str or type(v) is int or v is None for v in fields.values()):
+            return (name, tuple(sorted(fields.items())))
+    return json.dumps(encoded, sort_keys=True)
 
 
 def _entry_ok(entry: Any, table_size: int) -> bool:
@@ -360,9 +374,15 @@ def _with_issue(finding: Any, issue: Any) -> Any:
 # Findings are whatever newsletter.checks makes (dataclasses, enums, plain values); they are
 # stored with their type so a cached build reports the same objects a fresh one would.
 
-def _type_name(obj: Any) -> str:
-    cls = type(obj)
+@lru_cache(maxsize=256)
+def _class_name(cls: Any) -> str:
     return f"{cls.__module__}:{cls.__qualname__}"
+
+
+@lru_cache(maxsize=256)
+def _init_fields(cls: Any) -> tuple[str, ...]:
+    """The names of a dataclass's ``__init__`` fields (dataclasses.fields() builds a tuple per call)."""
+    return tuple(f.name for f in dataclasses.fields(cls) if f.init)
 
 
 @lru_cache(maxsize=256)
@@ -383,13 +403,19 @@ def _load_type(name: str) -> Any:
 
 
 def _encode(obj: Any) -> Any:
-    if obj is None or isinstance(obj, (bool, int, float, str)):
+    kind: Any = type(obj)
+    if kind is str or kind is int or obj is None:  # most values: no isinstance chain
+        return obj
+    if isinstance(obj, (bool, int, float, str)):
         return obj
     if isinstance(obj, enum.Enum):
-        return {"__enum__": _type_name(obj), "value": _encode(obj.value)}
+        return {"__enum__": _class_name(kind), "value": _encode(obj.value)}
     if dataclasses.is_dataclass(obj) and not isinstance(obj, type):
-        fields = {f.name: _encode(getattr(obj, f.name)) for f in dataclasses.fields(obj) if f.init}
-        return {"__dataclass__": _type_name(obj), "fields": fields}
+        fields = {}
+        for name in _init_fields(kind):
+            value = getattr(obj, name)
+            fields[name] = value if type(value) is str or type(value) is int or value is None else _encode(value)
+        return {"__dataclass__": _class_name(kind), "fields": fields}
     if isinstance(obj, Path):
         return {"__path__": str(obj)}
     if isinstance(obj, dt.datetime):

@@ -18,7 +18,7 @@ from click.testing import CliRunner
 
 import newsletter
 from newsletter.build import build
-from newsletter.cache import CACHE_NAME, FORMAT, BuildCache, IssueSummary, _decode, _encode
+from newsletter.cache import CACHE_NAME, FORMAT, BuildCache, IssueSummary, _decode, _encode, _finding_key
 from newsletter.cli import cli
 from newsletter.render.theme import theme_dir
 from newsletter.workspace import open_workspace
@@ -285,6 +285,35 @@ def test_findings_round_trip_through_the_cache_encoding() -> None:
     f = Finding("alt-text", Level.FAIL, ("issues/x.md", 12), Path("out/x/email.html"), {"n": [1, 2], "s": None})
     encoded = json.loads(json.dumps(_encode([f, "plain", 3])))
     assert _decode(encoded) == [f, "plain", 3]
+
+
+class Tone(str, enum.Enum):
+    LOUD = "loud"
+
+
+@dataclasses.dataclass(frozen=True)
+class Flat:
+    text: object
+    line: object = 0
+
+
+def test_values_that_only_look_plain_keep_their_type_through_the_encoding() -> None:
+    # The encoder passes exact str and int values straight through; a bool, a float, a str
+    # enum and a nested dataclass still go the long way and come back as what they were.
+    for value in (True, False, 1.5, Tone.LOUD, Flat("x", 2), ("a", 1), None, "", 0):
+        encoded = json.loads(json.dumps(_encode(Flat(value, value))))
+        assert _decode(encoded) == Flat(value, value)
+        assert type(_decode(encoded).text) is type(value if not isinstance(value, Tone) else "")
+
+
+def test_findings_share_a_table_entry_exactly_when_their_json_is_equal() -> None:
+    values = [1, True, 1.0, "1", None, 0, False, "", 2, "x", [1], {"a": 1}, ("t",)]
+    encodings = [_encode(Flat(a, b)) for a in values for b in values]
+    encodings += [{"__dataclass__": "m:Flat", "fields": {"line": 1, "text": "x"}}, [1, 2], "plain", 7]
+    for a in encodings:
+        for b in encodings:
+            same_json = json.dumps(a, sort_keys=True) == json.dumps(b, sort_keys=True)
+            assert (_finding_key(a) == _finding_key(b)) == same_json, (a, b)
 
 
 def test_unstorable_findings_leave_the_issue_uncached(ws_root: Path) -> None:
