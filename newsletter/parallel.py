@@ -191,21 +191,20 @@ def _pool_context() -> Any:
     return multiprocessing.get_context("spawn")
 
 
-def warm_up(ws: Workspace) -> None:
-    """Import and set up the pipeline once in the parent, so forked workers inherit it."""
-    import mjml  # noqa: F401
-
+def warm_up(ws: Workspace, path: Path) -> None:
+    """Set up the whole pipeline once in the parent, so forked workers inherit it: ``path``
+    is rendered in memory (its outputs are not written, and any error is left for its
+    worker to report), which imports every stage and fills what each keeps for the next
+    issue (the Markdown parser, compiled templates, the caniemail data, the CSS memo).
+    The archive index, written by this process afterwards, needs most of it too."""
+    from newsletter.build import render_issue
     from newsletter.render.inline import prepare_inliner
-    from newsletter.render.jinja import get_environment
-    from newsletter.render.mjml import INLINE_CSS_TEMPLATE, MAIN_TEMPLATE, TEXT_TEMPLATE
 
     prepare_inliner()
-    env = get_environment(ws.templates_dir)
-    for name in (MAIN_TEMPLATE, INLINE_CSS_TEMPLATE, TEXT_TEMPLATE):
-        try:
-            env.get_template(name)
-        except Exception:  # noqa: BLE001 - a broken template is reported per issue by the build
-            pass
+    try:
+        render_issue(ws, path)
+    except Exception:  # noqa: BLE001 - whatever is wrong with it is reported by its worker
+        pass
     # What the workers inherit is never garbage: keep the collector from walking it in every
     # worker (and from touching, and so copying, the pages it shares with this process).
     gc.collect()
@@ -218,7 +217,7 @@ def _build_parallel(task: Task, paths: list[Path], jobs: int, progress: Progress
 
     ctx = _pool_context()
     if ctx.get_start_method() == "fork":
-        warm_up(task.ws)
+        warm_up(task.ws, paths[0])
     outcomes: list[Any] = [None] * len(paths)
     try:
         with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_worker_init,

@@ -95,19 +95,25 @@ def test_parallel_outcomes_come_back_in_the_given_order(twin: tuple[Path, Path])
     assert [o.summary.slug for o in outcomes] == [p.stem for p in paths]
 
 
-def test_parallel_errors_name_the_file_and_line_and_others_still_build(twin: tuple[Path, Path]) -> None:
+@pytest.mark.parametrize("first", [False, True], ids=["a-middle-issue", "the-first-issue"])
+def test_parallel_errors_name_the_file_and_line_and_others_still_build(twin: tuple[Path, Path], first: bool) -> None:
+    # The first issue is also what the parent renders to warm the pipeline up before the
+    # workers start (parallel.warm_up): its error must still come from its worker, in place.
     root, _ = twin
-    bad = root / "issues" / "2026-07-03-ferry-3.md"
-    bad.write_text(bad.read_text().replace("date: 2026-07-03", "date: soon"), encoding="utf-8")
+    paths = open_workspace(root).issue_files()
+    bad = paths[0] if first else root / "issues" / "2026-07-03-ferry-3.md"
+    position = paths.index(bad)
+    bad.write_text(bad.read_text().replace("\ndate: ", "\ndate: soon\nwas: "), encoding="utf-8")
     parallel = build(open_workspace(root), jobs=2)
+    assert not (root / "out" / bad.stem).exists()
     serial = build(open_workspace(root), jobs=1, force=True)
     for outcomes in (parallel, serial):
         failed = [o for o in outcomes if o.error is not None]
-        assert [o.path.name for o in failed] == ["2026-07-03-ferry-3.md"]
-        assert failed[0].error.file.endswith("2026-07-03-ferry-3.md") and failed[0].error.line == 3
+        assert [o.path.name for o in failed] == [bad.name]
+        assert failed[0].error.file.endswith(bad.name) and failed[0].error.line == 3
         assert len([o for o in outcomes if o.summary is not None]) == 6
-    assert type(parallel[3].error) is type(serial[3].error)
-    assert parallel[3].error.problems == serial[3].error.problems
+    assert type(parallel[position].error) is type(serial[position].error)
+    assert parallel[position].error.problems == serial[position].error.problems
 
 
 def _cli(root: Path) -> list[str]:
