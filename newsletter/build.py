@@ -82,7 +82,8 @@ def render_issue(ws: Workspace, path: Path, *, issue: m.Issue | None = None, ext
     from newsletter.content.parse import parse_issue_file
     from newsletter.deliver.utm import link_tagger
     from newsletter.render.context import build_context
-    from newsletter.render.jinja import get_environment, search_path
+    from newsletter.render.jinja import get_environment
+    from newsletter.render.theme import search_path
     from newsletter.render.mjml import (INLINE_CSS_TEMPLATE, MAIN_TEMPLATE, TEXT_TEMPLATE, compile_mjml,
                                         render_template)
     from newsletter.steps import StepInput, run_steps

@@ -7,6 +7,7 @@ import atexit
 import os
 import sys
 from pathlib import Path
+from typing import Any, Callable, TypeVar
 
 import click
 
@@ -21,7 +22,10 @@ def cli() -> None:
     """Turn Markdown issues into responsive, inlined, email-service-ready newsletters."""
 
 
-def workspace_option(f):  # type: ignore[no-untyped-def]
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def workspace_option(f: F) -> F:
     return click.option("-C", "--workspace", "workspace", type=click.Path(file_okay=False, path_type=Path),
                         default=None, help=WORKSPACE_HELP)(f)
 

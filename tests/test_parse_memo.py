@@ -103,6 +103,8 @@ def test_where_an_issue_is_cut_into_stories() -> None:
     assert story_starts(lines) == [0, 2, 8, 11]
     assert story_starts(["# One", "[a]: https://a.example/", "# Two"]) == [0]  # a reference definition
     assert story_starts(["# One", "```", "# Two", "```", "# Three"]) == [0]  # a code fence
+    assert story_starts(["# One", "   ~~~~ py", "# Two", "~~~~", "# Three"]) == [0]  # indented, tildes
+    assert story_starts(["# One", "Say ```x``` and ~~~.", "# Two"]) == [0, 2]  # fence marks mid-line
     assert story_starts(["# One", "- a", "  ::: sponsor", "# Two"]) == [0]  # an indented block
 
 

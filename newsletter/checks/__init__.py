@@ -107,5 +107,8 @@ def failed(findings: Iterable[Finding], strict: bool = False) -> bool:
 
 def summary_line(findings: list[Finding]) -> str:
     c = counts(findings)
-    plural = lambda n, word: f"{n} {word}" + ("" if n == 1 else "s")  # noqa: E731
+
+    def plural(n: int, word: str) -> str:
+        return f"{n} {word}" + ("" if n == 1 else "s")
+
     return f"{plural(c['errors'], 'error')}, {plural(c['warnings'], 'warning')}, {c['info']} info"

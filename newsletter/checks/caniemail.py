@@ -13,7 +13,7 @@ DATA_FILE = Path(__file__).resolve().parent / "data" / "caniemail.json"
 
 @lru_cache(maxsize=1)
 def dataset() -> dict[str, Any]:
-    raw = json.loads(DATA_FILE.read_text(encoding="utf-8"))
+    raw: dict[str, Any] = json.loads(DATA_FILE.read_text(encoding="utf-8"))
     raw["by_slug"] = {f["slug"]: f for f in raw["data"]}
     return raw
 

@@ -8,8 +8,10 @@ from collections import defaultdict
 from typing import Any, Iterator
 from urllib.parse import urlsplit
 
+from lxml.etree import _Element as Element
+
 from newsletter.checks import Finding
-from newsletter.checks.context import CheckContext, Element, text_of, visible
+from newsletter.checks.context import CheckContext, text_of, visible
 from newsletter.content import model as m
 from newsletter.deliver.esp import is_tag
 

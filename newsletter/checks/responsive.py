@@ -23,7 +23,7 @@ _CLASS_ATTR = re.compile(r"""class(?<!\wclass)=["']([^"']*)["']""")
 
 def media_rules(ctx: CheckContext) -> list[tuple[str, str]]:
     """(selector, declarations) of every rule inside an @media block of a <style>."""
-    out = []
+    out: list[tuple[str, str]] = []
     for style in ctx.doc.iter("style"):
         for block in _MEDIA.finditer(style.text or ""):
             out.extend((s.strip(), d) for s, d in _RULE.findall(block.group(1)))

@@ -137,6 +137,7 @@ def render_archive_page(ws: Workspace, path: Path, issue: m.Issue | None = None,
         result = render_issue(web_ws, path, issue=issue if email is None else email.issue, extras=False, text_part=False)
         html, issue = result.html, result.issue
     else:
+        assert email is not None  # html comes only from an email
         issue = email.issue
     target = ws.out_dir / ARCHIVE_DIR / issue.slug / "index.html"
     return target, web_page(html, ws.settings, issue), issue

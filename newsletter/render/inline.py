@@ -45,9 +45,9 @@ def _premailer_class() -> Any:
 
     # Both modules hold their own reference to the function.
     merge_style.csstext_to_pairs = premailer_module.csstext_to_pairs = _csstext_to_pairs
-    _merged.real = premailer_module.merge_styles
+    _merged.real = premailer_module.merge_styles  # type: ignore[attr-defined]
     premailer_module.merge_styles = _merge_styles
-    _selectors.real = premailer_module._create_cssselector
+    _selectors.real = premailer_module._create_cssselector  # type: ignore[attr-defined]
     premailer_module._create_cssselector = _selectors
     _load_memo()
 
@@ -95,7 +95,8 @@ def _defer_requests() -> None:
 
     if "premailer.premailer" in sys.modules:
         return
-    loaders = {"requests": lambda: importlib.import_module("requests"), "cssutils": _cssutils}
+    loaders: dict[str, Callable[[], Any]] = {"requests": lambda: importlib.import_module("requests"),
+                                             "cssutils": _cssutils}
 
     class Deferred(types.ModuleType):
         def __getattr__(self, name: str) -> Any:

@@ -77,7 +77,7 @@ class _ThemeLoader(jinja2.FileSystemLoader):
     """Jinja's file loader, with a template file that isn't UTF-8 reported at its own path and line
     (Jinja's error names no file, and it may be a partial that another template includes)."""
 
-    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str | None, Callable[[], bool]]:
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Callable[[], bool]]:
         try:
             return super().get_source(environment, template)
         except UnicodeDecodeError as e:
