@@ -55,6 +55,26 @@ def test_class_index_agrees_with_cssselect_on_generated_documents(values: list[s
     assert inline._selectors(selector)(page) == CSSSelector(selector)(page)
 
 
+_NESTED_CLASS = st.sampled_from(["a", "b", "a b", "", " b\ta "])
+
+
+@st.composite
+def _nested(draw: st.DrawFn, depth: int = 0) -> str:
+    children = draw(st.lists(st.just(None), max_size=3 if depth < 3 else 0))
+    inner = "".join(draw(_nested(depth + 1)) for _ in children)
+    return f'<div class="{draw(_NESTED_CLASS)}">{inner}x</div>'
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(_nested(), min_size=1, max_size=3), st.booleans(),
+       st.sampled_from([".a .b", ".b .a", ".a .a", ".a .absent", ".absent .a"]))
+def test_one_class_inside_another_agrees_with_cssselect(divs: list[str], root_class: bool, selector: str) -> None:
+    inline.prepare_inliner()
+    html = '<html class="a">' if root_class else "<html>"
+    page = _page(html + "<body>" + "".join(divs) + "</body></html>")
+    assert inline._selectors(selector)(page) == CSSSelector(selector)(page)
+
+
 def test_a_new_document_gets_a_new_index() -> None:
     inline.prepare_inliner()
     first, second = _page('<p class="a">1</p>'), _page('<p class="b">2</p><p class="a">3</p>')

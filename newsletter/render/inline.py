@@ -116,6 +116,8 @@ def _defer_requests() -> None:
 
 #: A selector that is one class and nothing else (``.nl-p``), in cssselect's plain-identifier form.
 _CLASS_ONLY = re.compile(r"\.(-?[A-Za-z_][A-Za-z0-9_-]*)")
+#: ``.outer .inner``, as cssutils writes a descendant selector (one space between).
+_CLASS_IN_CLASS = re.compile(r"\.(-?[A-Za-z_][A-Za-z0-9_-]*) \.(-?[A-Za-z_][A-Za-z0-9_-]*)")
 #: What XPath's normalize-space() treats as white space (cssselect's ``.x`` is ``[class~=x]`` with it).
 _XML_SPACE = re.compile("[ \t\n\r]+")
 #: The last document's class index: (page, {class name: [elements in document order]}).
@@ -148,14 +150,36 @@ def _selectors(selector: str) -> Callable[[Any], list[Any]]:
     premailer runs one XPath query over the whole document per CSS rule (about 0.2 ms each
     for an issue). A selector that is a single class is answered from a class index made in
     one walk of the tree instead: the same elements in the same order as cssselect's
-    ``descendant-or-self::*[contains(concat(' ', normalize-space(@class), ' '), ' x ')]``.
-    Anything else goes to premailer's own function (``_selectors.real``).
+    ``descendant-or-self::*[contains(concat(' ', normalize-space(@class), ' '), ' x ')]``;
+    so is one class inside another (``.x .y``). Anything else goes to premailer's own
+    function (``_selectors.real``).
     """
     match = _CLASS_ONLY.fullmatch(selector)
-    if match is None:
-        return _selectors.real(selector)  # type: ignore[attr-defined, no-any-return]
-    name = match.group(1)
-    return lambda page: list(_class_index(page).get(name, ()))
+    if match is not None:
+        name = match.group(1)
+        return lambda page: list(_class_index(page).get(name, ()))
+    nested = _CLASS_IN_CLASS.fullmatch(selector)
+    if nested is not None:
+        outer, inner = nested.groups()
+        return lambda page: _descendants(page, outer, inner)
+    return _selectors.real(selector)  # type: ignore[attr-defined, no-any-return]
+
+
+def _descendants(page: Any, outer: str, inner: str) -> list[Any]:
+    """``.outer .inner``: the elements of class ``inner`` inside one of class ``outer``, in
+    document order (cssselect's ``descendant-or-self::*[...outer...]/descendant::*[...inner...]``)."""
+    index = _class_index(page)
+    outers = set(index.get(outer, ()))  # the index keeps every element's proxy alive, so
+    found = []                          # getparent() returns these same objects
+    if outers:
+        for element in index.get(inner, ()):
+            parent = element.getparent()
+            while parent is not None:
+                if parent in outers:
+                    found.append(element)
+                    break
+                parent = parent.getparent()
+    return found
 
 
 def _merge_styles(inline_style: str, new_styles: list[Any], classes: list[str],
