@@ -305,6 +305,10 @@ def test_plaintext_no_html_or_markdown_residue(workspace: Path) -> None:
     assert any("Markdown residue" in f.message for f in found)
     ok = run_rule(plaintext, ws, r, text=r.text + "\nSee the report <https://dispatch.example/a>.\n")
     assert not any("residue" in f.message or "HTML in" in f.message for f in ok)
+    # An entity with no '<' anywhere, and one beside a <URL> link, are found too.
+    for extra in ("\nFish &amp; chips.\n", "\nSee <https://dispatch.example/a> &amp; more.\n"):
+        found = run_rule(plaintext, ws, r, text=r.text.replace("<", "(").replace(">", ")") + extra)
+        assert [f.message for f in found if "HTML in" in f.message] == ["HTML in the plain-text part: '&amp;'"], extra
 
 
 def test_plaintext_line_lengths(workspace: Path) -> None:

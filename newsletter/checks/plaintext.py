@@ -29,7 +29,8 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         yield Finding("plaintext", "error", "the plain-text part is empty", file, 0, "check email.txt.j2")
         return
     lines = text.split("\n")
-    bad = _HTML.search(_URLS.sub("", text)) if "<" in text or "&" in text else None
+    outside_links = _URLS.sub("", text) if "<" in text else text
+    bad = _HTML.search(outside_links) if "<" in outside_links or "&" in outside_links else None
     if bad:
         n = _line_of(text, bad.group(0))
         yield _at(ctx, file, n, lines[n - 1], f"HTML in the plain-text part: {bad.group(0)!r}",
