@@ -31,10 +31,12 @@ class Workspace:
         return self.root / CONFIG_NAME
 
     def issue_files(self) -> list[Path]:
-        """Every issue file, sorted by name (dated names sort oldest first)."""
+        """Every issue file, sorted by name (dated names sort oldest first). A link whose
+        target is gone is listed too, so that building it says so instead of skipping it."""
         if not self.issues_dir.is_dir():
             return []
-        return sorted(p for p in self.issues_dir.glob("*.md") if p.is_file() and not p.name.startswith("."))
+        return sorted(p for p in self.issues_dir.glob("*.md")
+                      if not p.name.startswith(".") and (p.is_file() or (p.is_symlink() and not p.exists())))
 
     def out_for(self, slug: str) -> Path:
         return self.out_dir / slug

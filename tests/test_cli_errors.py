@@ -111,6 +111,17 @@ def test_a_missing_issue_file(workspace: Path) -> None:
     assert (result.exit_code, result.stderr) == (1, "Error: issues/nope.md: file not found\n")
 
 
+def test_a_link_whose_file_is_gone_is_an_error_not_skipped(workspace: Path) -> None:
+    # A symbolic link left behind when an issue file was moved: a full build names it.
+    (workspace / "issues" / "2026-06-03-moved.md").symlink_to("drafts/2026-06-03-moved.md")
+    (workspace / "issues" / "2026-06-04-folder.md").mkdir()  # a folder is not an issue: left alone
+    result = CliRunner().invoke(cli, ["build"])
+    assert result.exit_code == 1
+    assert result.stderr == ("Error: issues/2026-06-03-moved.md: is a link to drafts/2026-06-03-moved.md, "
+                             "which doesn't exist (point the link at the issue's file, or delete it)\n")
+    assert (workspace / "out" / "2026-06-02-tides" / "email.html").is_file()
+
+
 def test_deeply_nested_input_fails_cleanly(workspace: Path) -> None:
     code, _, stderr = build(workspace, "deep.md", HEAD + "> " * 5000 + "deep\n\n" + "- " * 3000 + "x\n")
     assert "Traceback" not in stderr

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,6 +37,9 @@ def read_source(path: Path) -> Source:
                                        "split it into several issues: Gmail clips an email over 102 KB anyway"))
         raw = path.read_bytes()
     except FileNotFoundError:
+        if path.is_symlink():
+            raise ContentError(Problem(file, 0, f"is a link to {os.readlink(path)}, which doesn't exist",
+                                       "point the link at the issue's file, or delete it")) from None
         raise ContentError(Problem(file, 0, "file not found")) from None
     except IsADirectoryError:
         raise ContentError(Problem(file, 0, "is a folder, not an issue file")) from None
