@@ -169,8 +169,10 @@ def _descendants(page: Any, outer: str, inner: str) -> list[Any]:
     """``.outer .inner``: the elements of class ``inner`` inside one of class ``outer``, in
     document order (cssselect's ``descendant-or-self::*[...outer...]/descendant::*[...inner...]``)."""
     index = _class_index(page)
-    outers = set(index.get(outer, ()))  # the index keeps every element's proxy alive, so
-    found = []                          # getparent() returns these same objects
+    # lxml gives one Python object per element while any reference to it lives: the index
+    # holds every classed element, so getparent() returns the very objects in ``outers``.
+    outers = set(index.get(outer, ()))
+    found = []
     if outers:
         for element in index.get(inner, ()):
             parent = element.getparent()
