@@ -178,3 +178,59 @@ def test_a_key_given_twice_is_an_error(tmp_path: Path, monkeypatch: pytest.Monke
     assert problems(tmp_path, GOOD + "name: Other\n", monkeypatch) == [
         "newsletter.yaml:6: setting 'name' is given twice (the first is on line 1; keep one)"
     ]
+
+
+# ---- libyaml and PyYAML read newsletter.yaml the same way -----------------------------------
+
+from unittest import mock  # noqa: E402
+
+from hypothesis import given, settings as hypothesis_settings, strategies as st  # noqa: E402
+
+from newsletter import settings as settings_module, yamlsafe  # noqa: E402
+
+_PIECES = ["name: ", "tagline: ", "sender:\n  email: ", "theme:\n  colors:\n    accent: ", "check:\n  targets: ",
+           "utm: ", "<<: ", "&a ", "*a", "!!str ", "x", "é", "1", "#123456", " ", "  ", "\t", "\n", "\n  ", ": ",
+           "- ", "[", "]", "{", "}", ",", "'", '"', "|", ">", "#", "~", "null", "true", "---", "\\", "\u2028"]
+
+
+def _outcome(path: Path) -> object:
+    try:
+        return load_settings(path)
+    except SettingsError as e:
+        return [str(p) for p in e.problems]
+
+
+@pytest.mark.skipif(yamlsafe.FastLoader is None, reason="PyYAML was built without libyaml")
+@hypothesis_settings(max_examples=300, deadline=None)
+@given(st.one_of(st.lists(st.sampled_from(_PIECES), max_size=24).map("".join),
+                 st.lists(st.sampled_from(_PIECES), max_size=12).map(lambda p: GOOD + "".join(p))))
+def test_libyaml_reads_settings_as_pyyaml_does(text: str) -> None:
+    with __import__("tempfile").TemporaryDirectory() as folder:
+        path = Path(folder) / "newsletter.yaml"
+        path.write_text(text, encoding="utf-8")
+        fast = _outcome(path)
+        with mock.patch.object(settings_module, "_FAST_LOADER", None):
+            python = _outcome(path)
+    assert fast == python
+
+
+@pytest.mark.skipif(yamlsafe.FastLoader is None, reason="PyYAML was built without libyaml")
+def test_ordinary_settings_are_read_by_libyaml_once(tmp_path: Path) -> None:
+    with mock.patch.object(yamlsafe.SafeLoader, "__init__", side_effect=yamlsafe.SafeLoader.__init__,
+                           autospec=True) as python_loader, \
+         mock.patch.object(yamlsafe.CSafeLoader, "__init__", side_effect=yamlsafe.CSafeLoader.__init__,
+                           autospec=True) as c_loader:
+        assert load(tmp_path, GOOD + "tagline: Daily\ntheme:\n  colors:\n    accent: '#123456'\n").tagline == "Daily"
+        assert (python_loader.call_count, c_loader.call_count) == (0, 1)
+        # what libyaml might read differently (here an anchor and an alias) is read by PyYAML alone
+        load(tmp_path, GOOD + "tagline: &t Daily\ntoc_title: *t\n")
+        assert (python_loader.call_count, c_loader.call_count) == (1, 1)
+
+
+def test_merge_keys_keep_the_lines_as_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Building the data flattens '<<' into the mapping's node: the lines come from it before that.
+    text = GOOD.replace("name: Dispatch\n", "") + "base: &b {name: Dispatch, tagline: Old}\n<<: *b\ntagline: New\n"
+    monkeypatch.chdir(tmp_path)
+    s = load(tmp_path, text)
+    assert (s.name, s.tagline) == ("Dispatch", "New")
+    assert s.warnings == ["newsletter.yaml:5: unknown setting 'base'"]  # and no "'tagline' is given twice"

@@ -50,7 +50,7 @@ _Loader.yaml_implicit_resolvers = {
     for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
 }
 
-#: The same loader over libyaml (about five times faster) when PyYAML was built with it.
+#: The same loader over libyaml when PyYAML was built with it (yamlsafe.read says when it's used).
 _FastLoader: type[Any] | None = None
 if yamlsafe.HAS_LIBYAML:
     class _CLoader(yamlsafe.CSafeLoader):
@@ -59,58 +59,12 @@ if yamlsafe.HAS_LIBYAML:
     _CLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
     _FastLoader = _CLoader
 
-#: libyaml's composer recurses in C without a limit (100,000 nested brackets crash the
-#: process): it reads only front matter with few brackets and of limited length (10,000
-#: levels of "- - - x" compose fine). What nests deeper than 50 levels is read again by
-#: PyYAML, whose RecursionError says "nested too deeply", as before.
-_FAST_MAX_BRACKETS, _FAST_MAX_CHARS, _FAST_MAX_DEPTH = 64, 20_000, 50
-#: Where the two parsers are known to differ, or might: tabs (libyaml accepts some PyYAML
-#: refuses), a block scalar's '|' or '>' followed by something other than its indicators,
-#: tags, anchors and aliases, directives and document markers, escapes and unusual line
-#: breaks. Such text is read by PyYAML alone; front matter rarely has any of them.
-_NOT_FAST = re.compile("[\t\\\x85\u2028\u2029\ufeff]|[|>](?:[+-][0-9]?|[0-9][+-]?)?+\\S|(?:^|[\\s\\[{,])[!&*%]|^(?:---|\\.\\.\\.)",
-                       re.MULTILINE)
-
-
-def _deeper_than(node: Any, limit: int) -> bool:
-    """True when collections nest more than ``limit`` levels below ``node`` (walked without
-    recursion; text with aliases never reaches libyaml, so the nodes form a tree)."""
-    stack = [(node, 0)] if node is not None else []
-    while stack:
-        current, depth = stack.pop()
-        if depth > limit:
-            return True
-        if isinstance(current, yaml.MappingNode):
-            stack.extend((part, depth + 1) for pair in current.value for part in pair)
-        elif isinstance(current, yaml.SequenceNode):
-            stack.extend((item, depth + 1) for item in current.value)
-    return False
-
 
 def _compose(text: str) -> tuple[Any, list[Any], Any]:
     """(node, its key-value pairs as composed, the data), as yaml.load(text, Loader=_Loader)
-    would build it. libyaml reads it when it can; text it refuses is read again in Python, so
-    that errors always say what PyYAML's own parser says."""
-    loaders: list[type[Any]] = [_Loader]
-    if (_FastLoader is not None and len(text) <= _FAST_MAX_CHARS
-            and text.count("[") + text.count("{") <= _FAST_MAX_BRACKETS and not _NOT_FAST.search(text)):
-        loaders.insert(0, _FastLoader)
-    for loader_class in loaders:
-        loader = loader_class(text)
-        try:
-            node = loader.get_single_node()
-            if loader_class is _FastLoader and _deeper_than(node, _FAST_MAX_DEPTH):
-                continue  # PyYAML's own reading (and its RecursionError) decides
-            # Building the data flattens '<<' merge keys in the node's own list: keep the pairs as composed.
-            pairs = list(node.value) if isinstance(node, yaml.MappingNode) else []
-            data = loader.construct_document(node) if node is not None else None
-            return node, pairs, data
-        except yaml.YAMLError:
-            if loader_class is _Loader:
-                raise
-        finally:
-            loader.dispose()
-    raise AssertionError("unreachable")  # pragma: no cover
+    would build it."""
+    return yamlsafe.read(text, _Loader, _FastLoader,
+                         lambda node: list(node.value) if isinstance(node, yaml.MappingNode) else [])
 
 
 def parse_front_matter(file: str, text: str, first_line: int, problems: list[Problem]) -> FrontMatter:
