@@ -31,15 +31,24 @@ class Workspace:
         return self.root / CONFIG_NAME
 
     def issue_files(self) -> list[Path]:
-        """Every issue file, sorted by name (dated names sort oldest first). A link whose
-        target is gone is listed too, so that building it says so instead of skipping it."""
-        if not self.issues_dir.is_dir():
-            return []
-        return sorted(p for p in self.issues_dir.glob("*.md")
-                      if not p.name.startswith(".") and (p.is_file() or (p.is_symlink() and not p.exists())))
+        return issue_files_in(self.issues_dir)
 
     def out_for(self, slug: str) -> Path:
         return self.out_dir / slug
+
+
+def issue_files_in(folder: Path) -> list[Path]:
+    """Every issue file in ``folder`` (a workspace's issues/), sorted by name (dated names sort
+    oldest first). What ``build`` builds and the preview shows."""
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.glob("*.md") if not p.name.startswith(".") and is_issue_path(p))
+
+
+def is_issue_path(path: Path) -> bool:
+    """A file, or a link whose target is gone: building that says so instead of skipping it.
+    (A folder named x.md is not an issue.)"""
+    return path.is_file() or (path.is_symlink() and not path.exists())
 
 
 def find_root(start: Path) -> Path | None:

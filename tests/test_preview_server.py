@@ -240,6 +240,38 @@ def test_an_issue_broken_from_the_start_is_listed_and_served_with_its_error(work
         s.stop()
 
 
+def test_a_link_whose_file_is_gone_is_listed_with_its_error_as_build_reports_it(workspace: Path) -> None:
+    # The preview dropped such a link silently, like a deleted file, while `build` reported it.
+    from newsletter.preview.watcher import differences, snapshot
+
+    link = workspace / "issues" / "2026-06-09-moved.md"
+    link.symlink_to("../drafts/2026-06-09-moved.md")
+    assert differences({}, snapshot(workspace)).count((Kind.ADDED, link)) == 1  # the watcher sees it too
+    s = PreviewServer(workspace, "127.0.0.1", free_port())
+    s.start()
+    try:
+        data = json.loads(get(s, "/api/issue/2026-06-09-moved")[2])
+        assert data["built"] is False
+        assert data["errors"][0]["message"] == "is a link to ../drafts/2026-06-09-moved.md, which doesn't exist"
+        # the file comes back, and the editor saves through the link: it builds
+        (workspace / "drafts").mkdir()
+        (workspace / "drafts" / "2026-06-09-moved.md").write_text(MINIMAL_ISSUE, encoding="utf-8")
+        s.state.apply(plan_rebuild([(Kind.MODIFIED, link)], workspace))
+        data = json.loads(get(s, "/api/issue/2026-06-09-moved")[2])
+        assert data["built"] is True and data["errors"] == []
+        # gone again: the error is back, and the last good build is still served
+        (workspace / "drafts" / "2026-06-09-moved.md").unlink()
+        s.state.apply(plan_rebuild([(Kind.MODIFIED, link)], workspace))
+        data = json.loads(get(s, "/api/issue/2026-06-09-moved")[2])
+        assert data["built"] is True and "which doesn't exist" in data["errors"][0]["message"]
+        # the link itself removed: the entry goes
+        link.unlink()
+        s.state.apply(plan_rebuild([(Kind.DELETED, link)], workspace))
+        assert get(s, "/api/issue/2026-06-09-moved")[0] == 404
+    finally:
+        s.stop()
+
+
 def test_long_poll_answers_when_the_epoch_moves(server: PreviewServer, workspace: Path) -> None:
     epoch = json.loads(get(server, "/api/wait?epoch=-1")[2])["epoch"]
     issue = workspace / "issues" / f"{SLUG}.md"

@@ -33,8 +33,9 @@ class Plan:
 
 
 def is_issue_file(path: Path, root: Path) -> bool:
-    """An issue is a visible ``*.md`` file directly inside ``issues/`` (not an editor's temp file)."""
-    return path.parent == root / "issues" and path.suffix == ".md" and not path.name.startswith((".", "#"))
+    """An issue is a visible ``*.md`` file directly inside ``issues/``, as `build` lists them
+    (newsletter.workspace.issue_files_in): not an editor's lock file (``.#x.md``) or backup."""
+    return path.parent == root / "issues" and path.suffix == ".md" and not path.name.startswith(".")
 
 
 def plan_rebuild(changes: Iterable[tuple[Kind, Path]], root: Path) -> Plan:

@@ -17,9 +17,9 @@ from pathlib import Path
 from newsletter.build import BuildResult, add_extras, render_issue, write_issue
 from newsletter.content.model import Issue
 from newsletter.errors import NewsletterError, Problem
-from newsletter.preview.plan import Plan, is_issue_file
+from newsletter.preview.plan import Plan
 from newsletter.settings import CONFIG_NAME, Settings, load_settings
-from newsletter.workspace import Workspace
+from newsletter.workspace import Workspace, is_issue_path, issue_files_in
 
 
 @dataclass
@@ -93,13 +93,13 @@ class PreviewState:
                 self._load_settings()
             paths = set(plan.issues)
             if plan.rebuild_all:
-                paths |= set(self._issue_files())
+                paths |= set(issue_files_in(self.root / "issues"))
             with self._cond:
                 for path in plan.removed:
                     self.entries.pop(path.stem, None)
             built = False
             for path in sorted(paths):
-                if path.is_file():
+                if is_issue_path(path):  # as `build` lists them: a link whose file is gone is an error
                     self._build(path)  # moves the epoch itself
                     built = True
                 else:
@@ -107,12 +107,6 @@ class PreviewState:
                         self.entries.pop(path.stem, None)
             if not built:
                 self._bump()  # removals and settings errors must reach the pages too
-
-    def _issue_files(self) -> list[Path]:
-        folder = self.root / "issues"
-        if not folder.is_dir():
-            return []
-        return sorted(p for p in folder.glob("*.md") if p.is_file() and is_issue_file(p, self.root))
 
     def _load_settings(self) -> None:
         try:

@@ -49,7 +49,10 @@ def snapshot(root: Path) -> Snapshot:
         try:
             out[f] = f.stat().st_mtime_ns
         except OSError:
-            pass
+            try:  # a link whose file is gone is still an issue (its build reports it)
+                out[f] = f.lstat().st_mtime_ns
+            except OSError:
+                pass
     return out
 
 
