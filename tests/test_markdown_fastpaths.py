@@ -74,3 +74,41 @@ def test_remembered_front_matter_is_a_copy_with_its_problems_each_time() -> None
     assert (b.subject, b.lines) == ("t", {"subject": 3, "date": 4})
     assert first == second and [p.message for p in second] == ["front-matter key 'subject' is given twice"]
     assert parse_front_matter("g.md", text, 5, []).lines == {"subject": 6, "date": 7}
+
+
+# ---- plain paragraphs skip markdown-it's block rules ---------------------------------------------
+
+_BLOCK_PIECES = ["Word", "word two", "é", "ǅx", "1", "1. ", "2) ", "- ", "* ", "+ ", "> ", "# ", "## ", "===", "---",
+                 "***", "```", "~~~", "    ", "  ", " ", "\t", ":::", "::: block sponsor", "[a]: https://x.example",
+                 "[a]", "<div>", "{.x}", "*em*", "_u_", "\\", "|", "\n", "\n", "\n\n", "\u00a0", "\u2028", "\r"]
+
+
+def _tokens(md: object, text: str) -> list[tuple[object, ...]]:
+    def flat(tokens: list) -> list[tuple[object, ...]]:
+        return [(t.type, t.tag, t.nesting, t.map, t.level, t.content, t.markup, t.info, t.block, t.hidden,
+                 t.attrs, flat(t.children or [])) for t in tokens]
+
+    return flat(md.parse(text, {}))  # type: ignore[attr-defined]
+
+
+@settings(max_examples=1500, deadline=None)
+@given(st.lists(st.sampled_from(_BLOCK_PIECES), max_size=30).map("".join))
+def test_plain_paragraphs_read_as_markdown_its_paragraph_rule_reads_them(text: str) -> None:
+    from newsletter.content.markdown import make_markdown
+
+    plain = make_markdown()
+    plain.block.ruler.disable("plain_paragraph")
+    assert _tokens(markdown(), text) == _tokens(plain, text)
+
+
+def test_the_plain_paragraph_rule_takes_plain_paragraphs_and_only_those() -> None:
+    from unittest import mock
+
+    from newsletter.content import markdown as markdown_module
+
+    with mock.patch.object(markdown_module, "mdTrim", side_effect=markdown_module.mdTrim) as made:
+        md = markdown_module.make_markdown()
+        tokens = md.parse("First line\nsecond line\n\n- a list\n\n> a quote\n\nLast *one*.\n", {})
+    assert made.call_count == 2  # the two plain paragraphs, not the ones in the list and the quote
+    assert [t.content for t in tokens if t.type == "inline"] == ["First line\nsecond line", "a list", "a quote",
+                                                                  "Last *one*."]
