@@ -77,3 +77,26 @@ def test_changes_made_while_a_watch_was_starting_are_found_by_comparing_snapshot
     plan = plan_rebuild(changes, ROOT)
     assert plan.rebuild_all and plan.removed == {B}
     assert differences(before, before) == []
+
+
+def test_a_change_to_a_links_file_rebuilds_the_link(tmp_path: Path) -> None:
+    from newsletter.preview.watcher import link_targets, through_links, watched_folders
+
+    root = tmp_path.resolve()
+    (root / "issues").mkdir()
+    (root / "drafts").mkdir()
+    draft = root / "drafts" / "2026-06-09-x.md"
+    draft.write_text("x", encoding="utf-8")
+    link, alias, gone = (root / "issues" / f"{n}.md" for n in ("2026-06-09-x", "2026-06-09-alias", "2026-06-10-gone"))
+    link.symlink_to("../drafts/2026-06-09-x.md")
+    alias.symlink_to("2026-06-09-x.md")  # a link to the link: the file is the draft
+    gone.symlink_to("../drafts/2026-06-10-gone.md")
+    targets = link_targets(root)
+    assert targets == {draft: [alias, link], root / "drafts" / "2026-06-10-gone.md": [gone]}
+    assert root / "drafts" in watched_folders(root)
+    for kind in Kind:  # saved, replaced or deleted: the links' issues are built again
+        changes = through_links([(kind, draft)], targets)
+        assert changes == [(kind, draft), (Kind.MODIFIED, alias), (Kind.MODIFIED, link)]
+        assert plan_rebuild(changes, root).issues == {alias, link}
+    other = root / "drafts" / "notes.md"
+    assert through_links([(Kind.MODIFIED, other)], targets) == [(Kind.MODIFIED, other)]

@@ -454,6 +454,30 @@ def test_a_new_template_folder_is_watched_and_rebuilds_every_issue(workspace: Pa
         s.stop()
 
 
+def test_an_issue_linked_from_elsewhere_is_rebuilt_when_its_file_is_saved(workspace: Path) -> None:
+    # Saving through the link writes the file in its own folder: a watch on issues/ saw nothing.
+    (workspace / "drafts").mkdir()
+    draft = workspace / "drafts" / "2026-06-09-linked.md"
+    draft.write_text(MINIMAL_ISSUE.replace("Tide tables", "Linked marker 1"), encoding="utf-8")
+    (workspace / "issues" / "2026-06-09-linked.md").symlink_to("../drafts/2026-06-09-linked.md")
+    s = PreviewServer(workspace, "127.0.0.1", free_port())
+    s.start()
+    try:
+        page = "/email/2026-06-09-linked/email.html"
+        assert b"Linked marker 1" in get(s, page)[2]
+        (workspace / "issues" / "2026-06-09-linked.md").write_text(
+            MINIMAL_ISSUE.replace("Tide tables", "Linked marker 2"), encoding="utf-8")  # through the link
+        _wait_for(lambda: b"Linked marker 2" in get(s, page)[2])
+        spare = workspace / "drafts" / ".2026-06-09-linked.md.tmp"  # an editor that saves by rename
+        spare.write_text(MINIMAL_ISSUE.replace("Tide tables", "Linked marker 3"), encoding="utf-8")
+        spare.replace(draft)
+        _wait_for(lambda: b"Linked marker 3" in get(s, page)[2])
+        draft.unlink()
+        _wait_for(lambda: "which doesn't exist" in json.dumps(json.loads(get(s, "/api/issue/2026-06-09-linked")[2])))
+    finally:
+        s.stop()
+
+
 def test_the_server_starts_with_broken_settings_and_builds_once_they_are_fixed(workspace: Path) -> None:
     config = workspace / "newsletter.yaml"
     good = config.read_text(encoding="utf-8")

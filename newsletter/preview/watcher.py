@@ -2,7 +2,10 @@
 
 Every folder is watched without recursion: the root (for newsletter.yaml, and for issues/
 or templates/ appearing), issues/, and templates/ with each folder inside it. Never out/,
-so our own writes don't trigger builds, and never the rest of a big repository.
+so our own writes don't trigger builds, and never the rest of a big repository. An issue
+that is a link to a file elsewhere (``issues/x.md -> ../drafts/x.md``) is rebuilt when that
+file changes: saving through the link writes the file in its own folder, where a watch on
+issues/ sees nothing, so the folder of each link's file is watched too, for that file only.
 
 A watch only sees what happens after it starts, so each time one starts, the files are
 compared with a snapshot taken before (the first build, or the previous folder set) and
@@ -19,6 +22,7 @@ import watchfiles
 from newsletter.preview.plan import Kind, plan_rebuild
 from newsletter.preview.state import PreviewState
 from newsletter.settings import CONFIG_NAME
+from newsletter.workspace import issue_files_in
 
 _KINDS = {watchfiles.Change.added: Kind.ADDED, watchfiles.Change.modified: Kind.MODIFIED,
           watchfiles.Change.deleted: Kind.DELETED}
@@ -36,7 +40,23 @@ def watched_folders(root: Path) -> tuple[Path, ...]:
     if templates.is_dir():
         folders.append(templates)
         folders.extend(sorted(p for p in templates.rglob("*") if p.is_dir()))
+    for target in sorted({t.parent for t in link_targets(root)}):
+        if target not in folders and target.is_dir():
+            folders.append(target)
     return tuple(folders)
+
+
+def link_targets(root: Path) -> dict[Path, list[Path]]:
+    """The files that links in issues/ point to, each with the links to it (a link to a link
+    counts as a link to the last file; a target that is gone is still listed: it may come back)."""
+    out: dict[Path, list[Path]] = {}
+    for link in issue_files_in(root / "issues"):
+        if link.is_symlink():
+            # Not strict: a missing target resolves as far as it can. Event paths name watched
+            # folders as given, so one inside the (resolved) workspace is keyed the same way.
+            target = link.resolve()
+            out.setdefault(target, []).append(link)
+    return out
 
 
 def snapshot(root: Path) -> Snapshot:
@@ -69,15 +89,16 @@ def watch_workspace(state: PreviewState, stop: threading.Event, baseline: Snapsh
     before = snapshot(root) if baseline is None else baseline
     while not stop.is_set():
         folders = watched_folders(root)
+        targets = link_targets(root)
         try:
             batches = watchfiles.watch(
                 *folders, stop_event=stop, step=STEP_MS, debounce=400, rust_timeout=500,
                 yield_on_timeout=True, raise_interrupt=False, recursive=False,
-                watch_filter=lambda _c, p: _relevant(Path(p), root),
+                watch_filter=lambda _c, p: Path(p) in targets or _relevant(Path(p), root),
             )
             first = True
             for changes in batches:
-                found = [(_KINDS[c], Path(p)) for c, p in changes]
+                found = through_links([(_KINDS[c], Path(p)) for c, p in changes], targets)
                 if first:  # the watch is live now: add what changed while it was starting
                     found += differences(before, snapshot(root))
                     first = False
@@ -90,6 +111,17 @@ def watch_workspace(state: PreviewState, stop: threading.Event, baseline: Snapsh
             state.log(f"Warning: file watcher restarted after {type(e).__name__}: {e}")
             before = snapshot(root)
             stop.wait(0.5)
+
+
+def through_links(changes: list[tuple[Kind, Path]], targets: dict[Path, list[Path]]) -> list[tuple[Kind, Path]]:
+    """Each change, and for a link's file a change to each link to it: whatever happened to the
+    file (saved, replaced, deleted), the link's issue is built again (and reports a file that
+    is gone). The file's own change is kept: it may be an issue too."""
+    out: list[tuple[Kind, Path]] = []
+    for kind, path in changes:
+        out.append((kind, path))
+        out += [(Kind.MODIFIED, link) for link in targets.get(path, ())]
+    return out
 
 
 def _relevant(path: Path, root: Path) -> bool:
