@@ -472,7 +472,15 @@ def test_an_issue_linked_from_elsewhere_is_rebuilt_when_its_file_is_saved(worksp
         spare.write_text(MINIMAL_ISSUE.replace("Tide tables", "Linked marker 3"), encoding="utf-8")
         spare.replace(draft)
         _wait_for(lambda: b"Linked marker 3" in get(s, page)[2])
-        draft.unlink()
+        # the link pointed at another file in the same folder: that file is the one watched now
+        other = workspace / "drafts" / "2026-06-09-other.md"
+        other.write_text(MINIMAL_ISSUE.replace("Tide tables", "Linked marker 4"), encoding="utf-8")
+        (workspace / "issues" / "2026-06-09-linked.md").unlink()
+        (workspace / "issues" / "2026-06-09-linked.md").symlink_to("../drafts/2026-06-09-other.md")
+        _wait_for(lambda: b"Linked marker 4" in get(s, page)[2])
+        other.write_text(MINIMAL_ISSUE.replace("Tide tables", "Linked marker 5"), encoding="utf-8")
+        _wait_for(lambda: b"Linked marker 5" in get(s, page)[2])
+        other.unlink()
         _wait_for(lambda: "which doesn't exist" in json.dumps(json.loads(get(s, "/api/issue/2026-06-09-linked")[2])))
     finally:
         s.stop()

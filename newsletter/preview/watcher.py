@@ -104,9 +104,9 @@ def watch_workspace(state: PreviewState, stop: threading.Event, baseline: Snapsh
                     first = False
                 if found:
                     state.apply(plan_rebuild(found, root))
-                if watched_folders(root) != folders:
+                if watched_folders(root) != folders or link_targets(root) != targets:
                     before = snapshot(root)
-                    break  # a watched folder appeared or went away: watch the new set
+                    break  # a watched folder or a link's file changed: watch the new set
         except Exception as e:  # noqa: BLE001 - a watcher hiccup must not end the preview
             state.log(f"Warning: file watcher restarted after {type(e).__name__}: {e}")
             before = snapshot(root)
