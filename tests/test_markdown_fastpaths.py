@@ -108,7 +108,10 @@ def test_the_plain_paragraph_rule_takes_plain_paragraphs_and_only_those() -> Non
 
     with mock.patch.object(markdown_module, "mdTrim", side_effect=markdown_module.mdTrim) as made:
         md = markdown_module.make_markdown()
-        tokens = md.parse("First line\nsecond line\n\n- a list\n\n> a quote\n\nLast *one*.\n", {})
-    assert made.call_count == 2  # the two plain paragraphs, not the ones in the list and the quote
+        tokens = md.parse("First line\nsecond line\n\n- a list\n\n> a quote\n\n“Quoted” start.\n\n"
+                          "Last *one*.\n\n::: block sponsor\nInside.\n:::\n", {})
+    # the plain paragraphs, not the ones in the list, the quote or the block, nor the one
+    # starting with a quotation mark (after which markdown-it leaves state.parentType changed)
+    assert made.call_count == 2
     assert [t.content for t in tokens if t.type == "inline"] == ["First line\nsecond line", "a list", "a quote",
-                                                                  "Last *one*."]
+                                                                  "“Quoted” start.", "Last *one*.", "Inside."]

@@ -173,13 +173,15 @@ def make_markdown() -> MarkdownIt:
 
 def _plain_paragraph(state: StateBlock, start: int, end: int, silent: bool) -> bool:
     """markdown-it's paragraph rule for the common case, without first trying every other block
-    rule on the line and every terminator on each line after it (about a third of the parse).
+    rule on the line and every terminator on each line after it (a tenth of the parse or more).
 
     It takes a top-level run of lines, up to a blank line or the end, each starting at the left
     margin with a letter. No block can start on such a line (each starts with a marker, a digit
     or indentation), so none can interrupt the run, and the paragraph rule would take exactly
     these lines: the tokens are made as it makes them. Anything else goes to the usual rules."""
-    if silent or state.parentType != "root":
+    # The top level (not state.parentType, which markdown-it's lheading rule leaves set to
+    # "paragraph" after a paragraph it doesn't take).
+    if silent or state.level:
         return False
     src, begins, shifts, ends, indent = state.src, state.bMarks, state.tShift, state.eMarks, state.blkIndent
     line = start
