@@ -55,6 +55,8 @@ FAST_MAX_BRACKETS, FAST_MAX_CHARS, FAST_MAX_DEPTH = 64, 20_000, 50
 #: refuses), a block scalar's '|' or '>' followed by something other than its indicators,
 #: tags, anchors and aliases, directives and document markers, escapes and unusual line
 #: breaks. Such text is read by PyYAML alone; front matter and settings rarely have any.
+#: So is text with a '?' and a bracket: inside brackets libyaml reads "Who knows?" as plain
+#: text where PyYAML refuses the '?' (``_may_differ``).
 NOT_FAST = re.compile("[\t\\\x85\u2028\u2029\ufeff]|[|>](?:[+-][0-9]?|[0-9][+-]?)?+\\S|(?:^|[\\s\\[{,])[!&*%]|^(?:---|\\.\\.\\.)",
                       re.MULTILINE)
 
@@ -74,6 +76,13 @@ def deeper_than(node: Any, limit: int) -> bool:
     return False
 
 
+def _may_differ(text: str) -> bool:
+    """Whether libyaml might read ``text`` otherwise than PyYAML, or recurse too deep in C."""
+    brackets = text.count("[") + text.count("{")
+    return (len(text) > FAST_MAX_CHARS or brackets > FAST_MAX_BRACKETS or (brackets > 0 and "?" in text)
+            or NOT_FAST.search(text) is not None)
+
+
 def read(text: str, loader: type[Any], fast_loader: type[Any] | None,
          inspect: Callable[[Any], T]) -> tuple[Any, T, Any]:
     """(node, ``inspect(node)``, data) for one YAML document, the data as
@@ -84,8 +93,7 @@ def read(text: str, loader: type[Any], fast_loader: type[Any] | None,
     the data is built: building flattens '<<' merge keys in the node's own lists. It may run
     twice (once per parser), so it should return what it finds rather than record it."""
     loaders: list[type[Any]] = [loader]
-    if (fast_loader is not None and len(text) <= FAST_MAX_CHARS
-            and text.count("[") + text.count("{") <= FAST_MAX_BRACKETS and not NOT_FAST.search(text)):
+    if fast_loader is not None and not _may_differ(text):
         loaders.insert(0, fast_loader)
     for loader_class in loaders:
         reader = loader_class(text)

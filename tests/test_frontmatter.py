@@ -102,7 +102,7 @@ def test_a_tagged_value_that_cant_be_read_is_an_error_at_its_line(value: str, ta
 
 from unittest import mock  # noqa: E402
 
-from hypothesis import given, settings, strategies as st  # noqa: E402
+from hypothesis import example, given, settings, strategies as st  # noqa: E402
 from test_fuzz import front_matter  # noqa: E402
 
 from newsletter import yamlsafe  # noqa: E402
@@ -111,7 +111,7 @@ from newsletter.content import frontmatter as frontmatter_module  # noqa: E402
 _YAML_PIECES = ["subject: ", "date: ", "intro: ", "author: ", "number: ", "preheader: ", "x", "é", "“q”", "1",
                 "2026-06-02", " ", "  ", "\t", "\n", "\n  ", ": ", ":", "- ", "[", "]", "{", "}", ",", "'", '"',
                 "''", "|", ">", "|-", "#", " #c", "&a ", "*a", "<<: ", "!!str ", "!x ", "? ", "---", "...", "%YAML",
-                "\\", "\\x1b", "~", "null", "true", "\u2028", "\u0085", "\ufeff"]
+                "\\", "\\x1b", "~", "null", "true", "\u2028", "\u0085", "\ufeff", "?", "Who won?"]
 
 
 def _read_both(text: str) -> tuple[object, object]:
@@ -126,6 +126,7 @@ def _read_both(text: str) -> tuple[object, object]:
 
 @pytest.mark.skipif(frontmatter_module._FastLoader is None, reason="PyYAML was built without libyaml")
 @settings(max_examples=600, deadline=None)
+@example("subject: [Who won?]\ndate: 2026-06-02\n")  # libyaml reads the '?' inside brackets as text
 @given(st.one_of(front_matter().map(lambda fm: fm.strip("-\n")), st.lists(st.sampled_from(_YAML_PIECES), max_size=20).map("".join)))
 def test_libyaml_reads_front_matter_as_pyyaml_does(text: str) -> None:
     fast, python = _read_both(text)
