@@ -486,6 +486,29 @@ def test_an_issue_linked_from_elsewhere_is_rebuilt_when_its_file_is_saved(worksp
         s.stop()
 
 
+def test_a_links_folder_that_comes_back_with_its_file_rebuilds_the_issue(workspace: Path, tmp_path: Path) -> None:
+    # The folder wasn't there to watch: the file arrives with it (mv, git checkout) unseen.
+    (workspace / "issues" / "2026-06-09-linked.md").symlink_to("../drafts/2026-06-09-linked.md")
+    s = PreviewServer(workspace, "127.0.0.1", free_port())
+    s.start()
+    try:
+        api = "/api/issue/2026-06-09-linked"
+        assert "which doesn't exist" in json.loads(get(s, api)[2])["errors"][0]["message"]
+        # a save the watch sees first: past its start, when it compares with the files as they were
+        (workspace / "issues" / f"{SLUG}.md").write_text(MINIMAL_ISSUE.replace("Tide tables", "Live marker"),
+                                                         encoding="utf-8")
+        _wait_for(lambda: b"Live marker" in get(s, f"/email/{SLUG}/email.html")[2])
+        elsewhere = tmp_path / "kept-drafts"
+        elsewhere.mkdir()
+        (elsewhere / "2026-06-09-linked.md").write_text(MINIMAL_ISSUE.replace("Tide tables", "Back marker"),
+                                                        encoding="utf-8")
+        elsewhere.rename(workspace / "drafts")
+        _wait_for(lambda: b"Back marker" in get(s, "/email/2026-06-09-linked/email.html")[2])
+        assert json.loads(get(s, api)[2])["errors"] == []
+    finally:
+        s.stop()
+
+
 def test_the_server_starts_with_broken_settings_and_builds_once_they_are_fixed(workspace: Path) -> None:
     config = workspace / "newsletter.yaml"
     good = config.read_text(encoding="utf-8")

@@ -14,6 +14,7 @@ whatever changed in between is rebuilt.
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
 
@@ -41,7 +42,8 @@ def watched_folders(root: Path) -> tuple[Path, ...]:
         folders.append(templates)
         folders.extend(sorted(p for p in templates.rglob("*") if p.is_dir()))
     for target in sorted({t.parent for t in link_targets(root)}):
-        if target not in folders and target.is_dir():
+        # A folder that can't be listed can't be watched either, and would fail the whole watch.
+        if target not in folders and target.is_dir() and os.access(target, os.R_OK | os.X_OK):
             folders.append(target)
     return tuple(folders)
 
@@ -105,12 +107,23 @@ def watch_workspace(state: PreviewState, stop: threading.Event, baseline: Snapsh
                 if found:
                     state.apply(plan_rebuild(found, root))
                 if watched_folders(root) != folders or link_targets(root) != targets:
-                    before = snapshot(root)
+                    before = _unseen_links_dropped(snapshot(root), root, folders)
                     break  # a watched folder or a link's file changed: watch the new set
         except Exception as e:  # noqa: BLE001 - a watcher hiccup must not end the preview
             state.log(f"Warning: file watcher restarted after {type(e).__name__}: {e}")
             before = snapshot(root)
             stop.wait(0.5)
+
+
+def _unseen_links_dropped(now: Snapshot, root: Path, folders: tuple[Path, ...]) -> Snapshot:
+    """``now`` without the links whose files are in folders that weren't watched: whatever
+    happened there went unseen (a folder of drafts put back with ``git checkout`` or ``mv``),
+    so the next watch's first comparison finds those links added and builds them again."""
+    for target, links in link_targets(root).items():
+        if target.parent not in folders:
+            for link in links:
+                now.pop(link, None)
+    return now
 
 
 def through_links(changes: list[tuple[Kind, Path]], targets: dict[Path, list[Path]]) -> list[tuple[Kind, Path]]:
