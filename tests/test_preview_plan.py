@@ -91,6 +91,7 @@ def test_a_change_to_a_links_file_rebuilds_the_link(tmp_path: Path) -> None:
     link.symlink_to("../drafts/2026-06-09-x.md")
     alias.symlink_to("2026-06-09-x.md")  # a link to the link: the file is the draft
     gone.symlink_to("../drafts/2026-06-10-gone.md")
+    (root / "issues" / "2026-06-11-loop.md").symlink_to("2026-06-11-loop.md")  # its build reports the loop
     targets = link_targets(root)
     assert targets == {draft: [alias, link], root / "drafts" / "2026-06-10-gone.md": [gone]}
     assert root / "drafts" in watched_folders(root)

@@ -56,7 +56,10 @@ def link_targets(root: Path) -> dict[Path, list[Path]]:
         if link.is_symlink():
             # Not strict: a missing target resolves as far as it can. Event paths name watched
             # folders as given, so one inside the (resolved) workspace is keyed the same way.
-            target = link.resolve()
+            try:
+                target = link.resolve()
+            except (OSError, RuntimeError):  # a loop of links (its build says so): no file to watch
+                continue
             out.setdefault(target, []).append(link)
     return out
 
@@ -90,9 +93,9 @@ def watch_workspace(state: PreviewState, stop: threading.Event, baseline: Snapsh
     root = state.root
     before = snapshot(root) if baseline is None else baseline
     while not stop.is_set():
-        folders = watched_folders(root)
-        targets = link_targets(root)
         try:
+            folders = watched_folders(root)
+            targets = link_targets(root)
             batches = watchfiles.watch(
                 *folders, stop_event=stop, step=STEP_MS, debounce=400, rust_timeout=500,
                 yield_on_timeout=True, raise_interrupt=False, recursive=False,
