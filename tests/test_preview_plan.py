@@ -92,9 +92,12 @@ def test_a_change_to_a_links_file_rebuilds_the_link(tmp_path: Path) -> None:
     alias.symlink_to("2026-06-09-x.md")  # a link to the link: the file is the draft
     gone.symlink_to("../drafts/2026-06-10-gone.md")
     (root / "issues" / "2026-06-11-loop.md").symlink_to("2026-06-11-loop.md")  # its build reports the loop
+    (root / "out" / "x").mkdir(parents=True)  # a file the build writes: watching it would never settle
+    (root / "out" / "x" / "email.txt").write_text("x", encoding="utf-8")
+    (root / "issues" / "2026-06-12-out.md").symlink_to("../out/x/email.txt")
     targets = link_targets(root)
     assert targets == {draft: [alias, link], root / "drafts" / "2026-06-10-gone.md": [gone]}
-    assert root / "drafts" in watched_folders(root)
+    assert root / "drafts" in watched_folders(root) and root / "out" / "x" not in watched_folders(root)
     for kind in Kind:  # saved, replaced or deleted: the links' issues are built again
         changes = through_links([(kind, draft)], targets)
         assert changes == [(kind, draft), (Kind.MODIFIED, alias), (Kind.MODIFIED, link)]

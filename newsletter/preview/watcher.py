@@ -52,6 +52,7 @@ def link_targets(root: Path) -> dict[Path, list[Path]]:
     """The files that links in issues/ point to, each with the links to it (a link to a link
     counts as a link to the last file; a target that is gone is still listed: it may come back)."""
     out: dict[Path, list[Path]] = {}
+    outputs = (root / "out").resolve()
     for link in issue_files_in(root / "issues"):
         if link.is_symlink():
             # Not strict: a missing target resolves as far as it can. Event paths name watched
@@ -59,6 +60,8 @@ def link_targets(root: Path) -> dict[Path, list[Path]]:
             try:
                 target = link.resolve()
             except (OSError, RuntimeError):  # a loop of links (its build says so): no file to watch
+                continue
+            if outputs in target.parents:  # our own writes there would rebuild it without end
                 continue
             out.setdefault(target, []).append(link)
     return out
