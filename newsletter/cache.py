@@ -219,7 +219,9 @@ class BuildCache:
                 return issue.relative_to(self._root).as_posix()
             except ValueError:
                 pass
-        resolved = issue.resolve()
+        # The folder resolved, not the file: a link in issues/ is an issue of its own (its own
+        # slug and outputs), and must not take the entry of the file it points to.
+        resolved = issue.parent.resolve() / issue.name
         try:
             return resolved.relative_to(self._root).as_posix()
         except ValueError:

@@ -462,3 +462,22 @@ def test_an_entry_pointing_outside_the_table_is_not_trusted(ws_root: Path) -> No
     outcomes = {o.path.name: o.cached for o in _build(ws_root, jobs=1)}
     assert outcomes["2026-06-01-story-1.md"] is False
     assert outcomes["2026-06-02-story-2.md"] is True
+
+
+def test_a_link_to_another_issue_is_an_issue_of_its_own_and_never_removes_its_outputs(
+        ws_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Named on the command line (a relative path), the link took the cache entry of the file
+    # it points to: building it after an edit removed that issue's out/ folder.
+    (ws_root / "issues" / "link.md").symlink_to("2026-06-02-story-2.md")
+    _build(ws_root, archive=True)
+    issue = ws_root / "issues" / "2026-06-02-story-2.md"
+    issue.write_text(issue.read_text().replace("The facts of story 2.", "Newer facts of story 2."))
+    monkeypatch.chdir(ws_root)
+    runner = CliRunner()
+    first = runner.invoke(cli, ["build", "issues/link.md"])
+    assert first.exit_code == 0 and "out/link/email.html" in first.output
+    assert (ws_root / "out" / "2026-06-02-story-2" / "email.html").exists()
+    assert (ws_root / "out" / "archive" / "2026-06-02-story-2" / "index.html").exists()
+    again = runner.invoke(cli, ["build", "issues/link.md"])  # from the cache: still the link's own outputs
+    assert again.exit_code == 0 and "out/link/email.html" in again.output
+    assert "Newer facts of story 2." in (ws_root / "out" / "link" / "email.txt").read_text()
