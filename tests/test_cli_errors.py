@@ -136,3 +136,39 @@ def test_an_issue_named_archive_is_refused_because_out_archive_is_the_web_archiv
     assert "Error: issues/archive.md: an issue can't be named 'archive.md'" in result.output
     assert "Traceback" not in result.output
     assert not (workspace / "out" / "archive" / "email.html").exists()
+
+
+@pytest.mark.parametrize("name, why", [
+    ("...md", "starts with '.'"),  # out/.. is the workspace: its email.* were written there
+    ("..md", "starts with '.'"),  # out/. is out/ itself
+    ("2026-06-03-a\nBcc: x.md", "has a line break or control character in it"),  # it reached the .eml's Message-ID
+])
+def test_a_file_name_that_cant_name_the_output_folder_is_refused(workspace: Path, name: str, why: str) -> None:
+    text = (workspace / "issues" / "2026-06-02-tides.md").read_text(encoding="utf-8")
+    (workspace / "issues" / name).write_text(text, encoding="utf-8")
+    before = sorted(p.name for p in workspace.iterdir())
+    result = CliRunner().invoke(cli, ["build", f"issues/{name}"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: issues/{name}: the file's name {why}: it names the issue's folder")
+    assert sorted(p.name for p in workspace.iterdir()) == before  # nothing written beside newsletter.yaml
+    assert not (workspace / "out").exists() or not list((workspace / "out").glob("email.*"))
+
+
+def test_a_file_name_with_spaces_accents_and_url_characters_links_one_page_everywhere(workspace: Path) -> None:
+    import json
+
+    name = "2026-06-03 Ça va #1?"
+    text = (workspace / "issues" / "2026-06-02-tides.md").read_text(encoding="utf-8")
+    (workspace / "issues" / f"{name}.md").write_text(text, encoding="utf-8")
+    assert CliRunner().invoke(cli, ["build"]).exit_code == 0
+    page = "https://dispatch.example/issues/2026-06-03%20%C3%87a%20va%20%231%3F/"
+    out = workspace / "out"
+    assert page in (out / name / "email.html").read_text(encoding="utf-8")
+    assert page in (out / name / "email.txt").read_text(encoding="utf-8")  # it was the raw name
+    assert page in (out / "archive" / "feed.xml").read_text(encoding="utf-8")
+    assert 'href="2026-06-03%20%C3%87a%20va%20%231%3F/"' in (out / "archive" / "index.html").read_text(encoding="utf-8")
+    assert (out / "archive" / name / "index.html").is_file()  # the folder the address names, decoded
+    eml = (out / name / "email.eml").read_bytes()
+    assert b"Message-ID: <2026-06-03%20%C3%87a%20va%20%231%3F." in eml
+    report = CliRunner().invoke(cli, ["check", "--format", "json", f"issues/{name}.md"])
+    assert "lacks the link" not in json.dumps(json.loads(report.stdout))

@@ -22,6 +22,7 @@ import click
 
 from newsletter.build import render_issue, write_issue
 from newsletter.content import model as m
+from newsletter.content.urls import page_url
 from newsletter.deliver.eml import build_message
 from newsletter.deliver.esp import PROFILES, fill_placeholders, replace_tags, sample_value
 from newsletter.deliver.smtp import DEFAULT_PORTS, SmtpTarget, send_message
@@ -85,7 +86,7 @@ def sample_text(value: str, *, email: str, link: str, escape: bool) -> str:
 def sample_send(html: str, text: str, issue: m.Issue, settings: Settings, recipients: list[str]) -> SampleSend:
     """The issue's message as a test send: tags as sample values, [TEST] subject, fresh ids."""
     links = issue_links(issue, settings)
-    page = f"{settings.web_url.rstrip('/')}/{issue.slug}/"
+    page = page_url(settings.web_url, issue.slug)
     email = recipients[0]
     html_s = sample_text(html, email=email, link=page, escape=True)
     text_s = sample_text(text, email=email, link=page, escape=False)

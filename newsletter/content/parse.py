@@ -77,6 +77,11 @@ def build_issue(src: Source) -> m.Issue:
     if slug == "archive":  # out/archive/ is the web archive's folder
         raise ContentError(Problem(src.path, 0, "an issue can't be named 'archive.md': out/archive/ holds the web archive",
                                    "rename the file, e.g. issues/<date>-archive.md"))
+    # The name is the issue's folder in out/ and its web address: '..' would write outside out/.
+    if slug.startswith(".") or not slug.isprintable():
+        what = "starts with '.'" if slug.startswith(".") else "has a line break or control character in it"
+        raise ContentError(Problem(src.path, 0, f"the file's name {what}: it names the issue's folder out/<name>/",
+                                   "rename the file, e.g. issues/<date>-<headline>.md"))
     issue = m.Issue(
         path=src.path,
         slug=slug,

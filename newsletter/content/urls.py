@@ -5,7 +5,7 @@ from __future__ import annotations
 import html
 import re
 import unicodedata
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from newsletter.deliver.esp import is_tag
 
@@ -17,6 +17,13 @@ _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 #: An http(s) URL that markdown-it's normalizeLink returns as it is: a lower-case ASCII host
 #: and only characters that need no percent-encoding (no "%", no host port or user part).
 PLAIN_URL = re.compile(r"https?://[a-z0-9.\-]+(?:[/?#][A-Za-z0-9\-._~/?#&=+;:,@!$'()*]*)?\Z")
+
+
+def page_url(web_url: str, slug: str) -> str:
+    """An issue's web archive page, ``<web_url>/<slug>/``. The slug is the file's name, which
+    may hold spaces, accents, '#', '?' or '%': percent-encoded, every part (HTML, text, the
+    web archive's feed) links the same page, and its folder out/archive/<slug>/ serves it."""
+    return f"{web_url.rstrip('/')}/{quote(slug, safe='')}/"
 
 
 def _clean(url: str) -> str:

@@ -18,7 +18,7 @@ import re
 from pathlib import Path
 
 from newsletter.build import BuildResult, render_issue
-from newsletter.content import model as m
+from newsletter.content import model as m, urls
 from newsletter.content.parse import parse_issue_file
 from newsletter.deliver.eml import issue_datetime
 from newsletter.deliver.esp import PLACEHOLDER, clean_fallback, has_tag, is_link_tag, replace_tags
@@ -44,7 +44,7 @@ def web_settings(settings: Settings) -> Settings:
 
 
 def page_url(settings: Settings, slug: str) -> str:
-    return f"{settings.web_url.rstrip('/')}/{slug}/"
+    return urls.page_url(settings.web_url, slug)
 
 
 def web_safe(html: str, page: str) -> str:

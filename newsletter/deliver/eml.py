@@ -21,6 +21,7 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime
 from functools import lru_cache
+from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from newsletter.content import model as m
@@ -52,7 +53,7 @@ def issue_datetime(issue: m.Issue, tz_name: str = "") -> dt.datetime:
 def message_id(slug: str, sender_email: str) -> str:
     domain = sender_email.rpartition("@")[2] or "localhost"
     digest = hashlib.sha256(f"{slug}\0{sender_email}".encode("utf-8")).hexdigest()[:16]
-    return f"<{slug}.{digest}@{domain}>"
+    return f"<{quote(slug, safe='')}.{digest}@{domain}>"  # a msg-id has no spaces or accents
 
 
 def _address(name: str, email: str) -> Address:

@@ -15,6 +15,7 @@ from markupsafe import Markup
 
 from newsletter.content import model as m
 from newsletter.content.markdown import plain_text
+from newsletter.content.urls import page_url
 from newsletter.deliver.esp import PROFILES, Profile, attribute_safe, has_tag
 from newsletter.render.html import HtmlRenderer
 from newsletter.render.tags import TagVault
@@ -63,9 +64,8 @@ def profile_of(settings: Settings) -> Profile:
 
 def issue_links(issue: m.Issue, settings: Settings) -> Links:
     profile = profile_of(settings)
-    web = settings.web_url.rstrip("/")
     return Links(
-        view_online=profile.view_online or f"{web}/{issue.slug}/",
+        view_online=profile.view_online or page_url(settings.web_url, issue.slug),
         unsubscribe=profile.unsubscribe or settings.unsubscribe_url,
         preferences=profile.preferences or settings.preferences_url,
         signup=settings.signup_url,
