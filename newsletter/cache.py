@@ -21,6 +21,7 @@ import datetime as dt
 import enum
 import hashlib
 import importlib
+import sys
 import json
 import os
 from dataclasses import dataclass, field
@@ -348,6 +349,8 @@ def _decode_summary(data: dict[str, Any], finding: Any = None) -> IssueSummary:
     if not isinstance(outputs, dict) or not outputs:
         raise ValueError("no outputs recorded")
     issue = _decode(data.get("issue"))
+    if issue is not None and f"{type(issue).__module__}:{type(issue).__qualname__}" != "newsletter.content.model:Issue":
+        raise ValueError("the cached issue is not an issue")
     own = getattr(issue, "path", None)
     return IssueSummary(
         slug=str(data["slug"]),
@@ -397,7 +400,12 @@ def _dataclass_type(name: str) -> Any:
 
 @lru_cache(maxsize=256)
 def _load_type(name: str) -> Any:
+    """A class named in the cache: one of this package's, or of a module already imported
+    (a rule's own findings). Nothing else is imported: the cache is a file in out/, and
+    importing a module named there would run whatever it names."""
     module, _, qualname = name.partition(":")
+    if module.partition(".")[0] != "newsletter" and module not in sys.modules:
+        raise ImportError(f"the cache names {module!r}, which is not loaded")
     obj: Any = importlib.import_module(module)
     for part in qualname.split("."):
         obj = getattr(obj, part)

@@ -481,3 +481,26 @@ def test_a_link_to_another_issue_is_an_issue_of_its_own_and_never_removes_its_ou
     again = runner.invoke(cli, ["build", "issues/link.md"])  # from the cache: still the link's own outputs
     assert again.exit_code == 0 and "out/link/email.html" in again.output
     assert "Newer facts of story 2." in (ws_root / "out" / "link" / "email.txt").read_text()
+
+
+@pytest.mark.parametrize("tamper", ["module", "issue"])
+def test_a_tampered_cache_entry_is_rebuilt_and_never_imports_what_it_names(
+        ws_root: Path, tamper: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The cache is a file in out/: a class it names was imported, so a module beside the
+    # workspace (on sys.path under `python -m`) ran; another class as the "issue" ended in a traceback.
+    _build(ws_root, archive=True)  # as the command builds: with the web archive's pages
+    (ws_root / "planted.py").write_text("import pathlib\npathlib.Path('planted-ran').write_text('x')\n")
+    monkeypatch.syspath_prepend(str(ws_root))
+    monkeypatch.chdir(ws_root)
+    cache_file = ws_root / "out" / CACHE_NAME
+    data = json.loads(cache_file.read_text())
+    entry = data["issues"]["issues/2026-06-01-story-1.md"]["summary"]
+    entry["issue"] = ({"__dataclass__": "planted:Thing", "fields": {}} if tamper == "module" else
+                      {"__dataclass__": "newsletter.errors:Problem", "fields": {"file": "x", "line": 1, "message": "m"}})
+    cache_file.write_text(json.dumps(data))
+    result = CliRunner().invoke(cli, ["build"], catch_exceptions=False)
+    assert result.exit_code == 0
+    assert not (ws_root / "planted-ran").exists()
+    assert "out/2026-06-01-story-1/email.html" in result.output
+    rebuilt = json.loads(cache_file.read_text())["issues"]["issues/2026-06-01-story-1.md"]["summary"]["issue"]
+    assert rebuilt["__dataclass__"] == "newsletter.content.model:Issue"  # rebuilt, not taken from the cache
