@@ -95,3 +95,13 @@ def test_unknown_target_is_a_warning_at_its_setting_line(workspace: Path) -> Non
     assert len(found) == 1 and found[0].severity == "warning" and "'outlook.windows'" in found[0].hint
     lines = (workspace / "newsletter.yaml").read_text().split("\n")
     assert found[0].file.endswith("newsletter.yaml") and "outlok.windows" in lines[found[0].line - 1]
+
+
+def test_a_template_link_whose_file_is_gone_is_skipped_as_jinja_skips_it(workspace: Path) -> None:
+    # It made the compatibility rule fail ("this is a bug"), and its findings were lost.
+    (workspace / "templates" / "partials").mkdir(parents=True)
+    (workspace / "templates" / "partials" / "footer.mjml.j2").symlink_to("/nonexistent/footer.mjml.j2")
+    ws, r = build_issue(workspace)
+    found = run_rule(compat, ws, r)
+    assert found and not [f for f in found if f.rule == "check"]
+    assert severe(found) == []

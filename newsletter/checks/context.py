@@ -64,7 +64,8 @@ def _listing(folder: Path, pattern: str) -> tuple[Path, ...]:
     if known is not None and all(_mtime_ns(d) == t for d, t in known[0]):
         return known[1]
     stamps = tuple((d, _mtime_ns(d)) for d, _, _ in os.walk(folder, followlinks=True)) or ((str(folder), -1),)
-    files = tuple(sorted(folder.rglob(pattern))) if folder.is_dir() else ()
+    # Files only: Jinja skips a link whose file is gone (the theme's own file is used), and so do the rules.
+    files = tuple(sorted(p for p in folder.rglob(pattern) if p.is_file())) if folder.is_dir() else ()
     _LISTINGS[key] = (stamps, files)
     return files
 
