@@ -313,6 +313,11 @@ def _validate(s: Settings, file: str, lines: dict[str, int], problems: list[Prob
         problems.append(Problem(file, lines.get("esp", 0), f"unknown email service profile '{s.esp}'", hint))
     if s.smtp.security not in ("none", "starttls", "ssl"):
         problems.append(Problem(file, lines.get("smtp.security", 0), "'smtp.security' must be none, starttls or ssl"))
+    # Whole numbers in range: 0 words a minute gave "672 min read", size 0 invisible text.
+    for key, value, low, high in (("reading_wpm", s.reading_wpm, 1, 2000), ("theme.fonts.size", s.theme.fonts.size, 8, 72),
+                                  ("smtp.port", s.smtp.port, 1, 65535)):
+        if not low <= value <= high:
+            problems.append(Problem(file, lines.get(key, 0), f"'{key}' must be from {low} to {high}, not {value}"))
     for key in ("web_url", "signup_url"):
         value = getattr(s, key)
         if value and not value.startswith(("https://", "http://")):

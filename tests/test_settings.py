@@ -84,6 +84,10 @@ def test_unknown_keys_warn_with_did_you_mean(tmp_path: Path, monkeypatch: pytest
         ("signup_url: example.com/join\n", "newsletter.yaml:6: 'signup_url' must be an http(s) URL, not 'example.com/join'"),
         ("smtp:\n  security: tls\n", "newsletter.yaml:7: 'smtp.security' must be none, starttls or ssl"),
         ("check:\n  targets: gmail\n", "newsletter.yaml:7: 'check.targets' must be a list of text, not 'gmail'"),
+        # Numbers out of range: "672 min read", invisible text, a port no server has.
+        ("reading_wpm: 0\n", "newsletter.yaml:6: 'reading_wpm' must be from 1 to 2000, not 0"),
+        ("theme:\n  fonts:\n    size: 0\n", "newsletter.yaml:8: 'theme.fonts.size' must be from 8 to 72, not 0"),
+        ("smtp:\n  port: 999999\n", "newsletter.yaml:7: 'smtp.port' must be from 1 to 65535, not 999999"),
     ],
 )
 def test_bad_values(tmp_path: Path, extra: str, expected: str, monkeypatch: pytest.MonkeyPatch) -> None:
