@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import http.client
 import json
+import os
 import re
 import signal
 import socket
@@ -505,6 +506,76 @@ def test_a_links_folder_that_comes_back_with_its_file_rebuilds_the_issue(workspa
         elsewhere.rename(workspace / "drafts")
         _wait_for(lambda: b"Back marker" in get(s, "/email/2026-06-09-linked/email.html")[2])
         assert json.loads(get(s, api)[2])["errors"] == []
+    finally:
+        s.stop()
+
+
+def _live(s: PreviewServer, workspace: Path, marker: str) -> None:
+    """A save the watch sees, so what follows happens to a live watch."""
+    (workspace / "issues" / f"{SLUG}.md").write_text(MINIMAL_ISSUE.replace("Tide tables", marker), encoding="utf-8")
+    _wait_for(lambda: marker.encode() in get(s, f"/email/{SLUG}/email.html")[2])
+
+
+def test_a_folder_made_again_under_the_same_name_is_watched_again(workspace: Path) -> None:
+    # Deleted and made again at once (often with the same inode): the old watch saw nothing in it.
+    drafts = workspace / "drafts"
+    drafts.mkdir()
+    (drafts / "x.md").write_text(MINIMAL_ISSUE.replace("Tide tables", "Draft one"), encoding="utf-8")
+    (workspace / "issues" / "x.md").symlink_to("../drafts/x.md")
+    s = PreviewServer(workspace, "127.0.0.1", free_port())
+    s.start()
+    try:
+        _live(s, workspace, "Live one")
+        import shutil
+
+        shutil.rmtree(drafts)
+        drafts.mkdir()
+        (drafts / "x.md").write_text(MINIMAL_ISSUE.replace("Tide tables", "Draft two"), encoding="utf-8")
+        _wait_for(lambda: b"Draft two" in get(s, "/email/x/email.html")[2])
+        _live(s, workspace, "Live two")  # the watch has settled on the new folder
+        (drafts / "x.md").write_text(MINIMAL_ISSUE.replace("Tide tables", "Draft three"), encoding="utf-8")
+        _wait_for(lambda: b"Draft three" in get(s, "/email/x/email.html")[2])
+    finally:
+        s.stop()
+
+
+def test_what_changes_in_a_folder_while_it_is_moved_away_is_rebuilt_when_it_comes_back(workspace: Path) -> None:
+    drafts = workspace / "drafts"
+    drafts.mkdir()
+    (drafts / "x.md").write_text(MINIMAL_ISSUE.replace("Tide tables", "Draft one"), encoding="utf-8")
+    (workspace / "issues" / "x.md").symlink_to("../drafts/x.md")
+    s = PreviewServer(workspace, "127.0.0.1", free_port())
+    s.start()
+    try:
+        _live(s, workspace, "Live one")
+        drafts.rename(workspace / "drafts.away")  # the link's file is gone: as build would, say so
+        _wait_for(lambda: "which doesn't exist" in json.dumps(json.loads(get(s, "/api/issue/x")[2])))
+        issues = workspace / "issues"
+        issues.rename(workspace / "issues.away")  # edited while away, where no watch looks
+        away = workspace / "issues.away" / f"{SLUG}.md"
+        away.write_text(MINIMAL_ISSUE.replace("Tide tables", "Edited away"), encoding="utf-8")
+        (workspace / "drafts.away" / "x.md").write_text(MINIMAL_ISSUE.replace("Tide tables", "Draft away"),
+                                                        encoding="utf-8")
+        time.sleep(0.7)
+        (workspace / "issues.away").rename(issues)
+        (workspace / "drafts.away").rename(drafts)
+        _wait_for(lambda: b"Edited away" in get(s, f"/email/{SLUG}/email.html")[2])
+        _wait_for(lambda: b"Draft away" in get(s, "/email/x/email.html")[2])
+    finally:
+        s.stop()
+
+
+def test_a_link_into_a_folder_watchfiles_cant_watch_leaves_the_rest_watched(workspace: Path) -> None:
+    # A folder name that isn't UTF-8 failed the whole watch: no save anywhere was rebuilt.
+    odd = Path(os.fsdecode(bytes(workspace / "drafts") + b"-caf\xe9"))
+    odd.mkdir()
+    (odd / "x.md").write_text(MINIMAL_ISSUE.replace("Tide tables", "Odd draft"), encoding="utf-8")
+    (workspace / "issues" / "x.md").symlink_to(odd / "x.md")
+    s = PreviewServer(workspace, "127.0.0.1", free_port())
+    s.start()
+    try:
+        assert b"Odd draft" in get(s, "/email/x/email.html")[2]
+        _live(s, workspace, "Still live")  # it was never rebuilt: the watch failed on every start
     finally:
         s.stop()
 

@@ -7,9 +7,9 @@ that is a link to a file elsewhere (``issues/x.md -> ../drafts/x.md``) is rebuil
 file changes: saving through the link writes the file in its own folder, where a watch on
 issues/ sees nothing, so the folder of each link's file is watched too, for that file only.
 
-A watch only sees what happens after it starts, so each time one starts, the files are
-compared with a snapshot taken before (the first build, or the previous folder set) and
-whatever changed in between is rebuilt.
+A watch only sees what happens after it starts and in the folders it watches, so the files
+are also compared with how the last build saw them, when a watch starts and with each batch
+of changes: whatever changed unseen in between is rebuilt too.
 """
 
 from __future__ import annotations
@@ -23,14 +23,17 @@ import watchfiles
 from newsletter.preview.plan import Kind, plan_rebuild
 from newsletter.preview.state import PreviewState
 from newsletter.settings import CONFIG_NAME
-from newsletter.workspace import issue_files_in
+from newsletter.workspace import is_issue_path
 
 _KINDS = {watchfiles.Change.added: Kind.ADDED, watchfiles.Change.modified: Kind.MODIFIED,
           watchfiles.Change.deleted: Kind.DELETED}
 #: Milliseconds without a new event before a batch is handed over: short, so a save shows fast.
 STEP_MS = 20
 
-Snapshot = dict[Path, int]
+#: Each file's (modification time, inode, size). The time alone misses a link whose file went
+#: (the link's own time can be the file's: timestamps move in clock ticks), and a file
+#: replaced by another.
+Snapshot = dict[Path, tuple[int, int, int]]
 
 
 def watched_folders(root: Path) -> tuple[Path, ...]:
@@ -42,8 +45,10 @@ def watched_folders(root: Path) -> tuple[Path, ...]:
         folders.append(templates)
         folders.extend(sorted(p for p in templates.rglob("*") if p.is_dir()))
     for target in sorted({t.parent for t in link_targets(root)}):
-        # A folder that can't be listed can't be watched either, and would fail the whole watch.
-        if target not in folders and target.is_dir() and os.access(target, os.R_OK | os.X_OK):
+        # A folder that can't be listed can't be watched either, nor one whose name isn't
+        # UTF-8 (watchfiles refuses it): either would fail the whole watch.
+        if (target not in folders and target.is_dir() and os.access(target, os.R_OK | os.X_OK)
+                and _utf8(str(target))):
             folders.append(target)
     return tuple(folders)
 
@@ -53,8 +58,13 @@ def link_targets(root: Path) -> dict[Path, list[Path]]:
     counts as a link to the last file; a target that is gone is still listed: it may come back)."""
     out: dict[Path, list[Path]] = {}
     outputs = (root / "out").resolve()
-    for link in issue_files_in(root / "issues"):
-        if link.is_symlink():
+    try:  # listed without a stat per file: this runs after every batch, and most issues are files
+        links = sorted(Path(e.path) for e in os.scandir(root / "issues")
+                       if e.is_symlink() and e.name.endswith(".md") and not e.name.startswith("."))
+    except OSError:
+        return out
+    for link in links:
+        if is_issue_path(link):
             # Not strict: a missing target resolves as far as it can. Event paths name watched
             # folders as given, so one inside the (resolved) workspace is keyed the same way.
             try:
@@ -68,19 +78,20 @@ def link_targets(root: Path) -> dict[Path, list[Path]]:
 
 
 def snapshot(root: Path) -> Snapshot:
-    """Modification times of every file a build reads."""
+    """What every file a build reads looks like now."""
     files = [root / CONFIG_NAME, *(root / "issues").glob("*.md")]
     if (root / "templates").is_dir():
         files.extend(p for p in (root / "templates").rglob("*") if p.is_file())
     out: Snapshot = {}
     for f in files:
         try:
-            out[f] = f.stat().st_mtime_ns
+            st = f.stat()
         except OSError:
             try:  # a link whose file is gone is still an issue (its build reports it)
-                out[f] = f.lstat().st_mtime_ns
+                st = f.lstat()
             except OSError:
-                pass
+                continue
+        out[f] = (st.st_mtime_ns, st.st_ino, st.st_size)
     return out
 
 
@@ -94,42 +105,55 @@ def differences(before: Snapshot, after: Snapshot) -> list[tuple[Kind, Path]]:
 def watch_workspace(state: PreviewState, stop: threading.Event, baseline: Snapshot | None = None) -> None:
     """Run until ``stop`` is set; rebuild what each batch of changes affects."""
     root = state.root
-    before = snapshot(root) if baseline is None else baseline
+    # The files as the builds so far saw them. Each new watch compares the files with it
+    # first, so whatever changed while no watch (or the previous set of folders) could see it
+    # is rebuilt: a folder put back with its files, a link pointed elsewhere.
+    seen = snapshot(root) if baseline is None else baseline
     while not stop.is_set():
         try:
             folders = watched_folders(root)
+            watching, own = _identity(folders), set(folders)
             targets = link_targets(root)
             batches = watchfiles.watch(
                 *folders, stop_event=stop, step=STEP_MS, debounce=400, rust_timeout=500,
                 yield_on_timeout=True, raise_interrupt=False, recursive=False,
-                watch_filter=lambda _c, p: Path(p) in targets or _relevant(Path(p), root),
+                watch_filter=lambda _c, p: Path(p) in targets or Path(p) in own or _relevant(Path(p), root),
             )
             first = True
             for changes in batches:
-                found = through_links([(_KINDS[c], Path(p)) for c, p in changes], targets)
-                if first:  # the watch is live now: add what changed while it was starting
-                    found += differences(before, snapshot(root))
-                    first = False
+                paths = [(_KINDS[c], Path(p)) for c, p in changes]
+                found = through_links([(k, p) for k, p in paths if p not in own], targets)
+                if first or found:
+                    # Whatever else changed since the last build, seen or not (the first batch:
+                    # while the watch started; a folder moved back with files edited elsewhere).
+                    # Taken before building: a change made during the build is seen next time.
+                    now = snapshot(root)
+                    found += differences(seen, now)
+                    seen, first = now, False
                 if found:
                     state.apply(plan_rebuild(found, root))
-                if watched_folders(root) != folders or link_targets(root) != targets:
-                    before = _unseen_links_dropped(snapshot(root), root, folders)
-                    break  # a watched folder or a link's file changed: watch the new set
+                # A watched folder went (its watch with it: one made again under the same name,
+                # even with the same inode, is not watched), another appeared, or a link moved.
+                if (any(p in own for _, p in paths) or _identity(watched_folders(root)) != watching
+                        or link_targets(root) != targets):
+                    break
         except Exception as e:  # noqa: BLE001 - a watcher hiccup must not end the preview
             state.log(f"Warning: file watcher restarted after {type(e).__name__}: {e}")
-            before = snapshot(root)
             stop.wait(0.5)
 
 
-def _unseen_links_dropped(now: Snapshot, root: Path, folders: tuple[Path, ...]) -> Snapshot:
-    """``now`` without the links whose files are in folders that weren't watched: whatever
-    happened there went unseen (a folder of drafts put back with ``git checkout`` or ``mv``),
-    so the next watch's first comparison finds those links added and builds them again."""
-    for target, links in link_targets(root).items():
-        if target.parent not in folders:
-            for link in links:
-                now.pop(link, None)
-    return now
+def _identity(folders: tuple[Path, ...]) -> tuple[tuple[Path, int, int], ...]:
+    """Each folder with its device and inode: a folder deleted and made again under the same
+    name (rm -r and a restore, a checkout, mv) is a new folder, and the old watch sees nothing
+    in it."""
+    out = []
+    for folder in folders:
+        try:
+            st = folder.stat()
+            out.append((folder, st.st_dev, st.st_ino))
+        except OSError:
+            out.append((folder, -1, -1))
+    return tuple(out)
 
 
 def through_links(changes: list[tuple[Kind, Path]], targets: dict[Path, list[Path]]) -> list[tuple[Kind, Path]]:
@@ -141,6 +165,14 @@ def through_links(changes: list[tuple[Kind, Path]], targets: dict[Path, list[Pat
         out.append((kind, path))
         out += [(Kind.MODIFIED, link) for link in targets.get(path, ())]
     return out
+
+
+def _utf8(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 def _relevant(path: Path, root: Path) -> bool:
