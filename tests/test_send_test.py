@@ -170,6 +170,17 @@ def test_password_prompt_is_hidden(tagged: Path, auth_inbox: Any) -> None:
     assert len(handler.messages) == 1
 
 
+def test_a_password_neither_set_nor_piped_is_one_error_line(tagged: Path, auth_inbox: Any) -> None:
+    # With no terminal, getpass printed GetPassWarning lines and then "Aborted!".
+    _, controller, _ = auth_inbox
+    result = send(["--to", "me@localhost", "--smtp", f"127.0.0.1:{controller.port}", "--user", "editor"],
+                  env={"NEWSLETTER_SMTP_PASSWORD": None}, input="")  # type: ignore[dict-item]
+    assert result.exit_code == 1
+    assert "Warning" not in result.output and "Aborted" not in result.output
+    assert result.output.rstrip().endswith("Error: --user editor needs a password: none was piped in, and there is "
+                                           "no terminal to ask for it (set NEWSLETTER_SMTP_PASSWORD)")
+
+
 def test_authentication_failure_is_one_line_without_the_secret(tagged: Path, auth_inbox: Any) -> None:
     handler, controller, auth = auth_inbox
     wrong = "wrong-" + PASSWORD

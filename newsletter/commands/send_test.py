@@ -13,6 +13,7 @@ import datetime as dt
 import html as html_lib
 import os
 import re
+import sys
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
@@ -108,6 +109,14 @@ def password_for(user: str) -> str:
     value = os.environ.get(PASSWORD_ENV)
     if value is not None:
         return value
+    if not sys.stdin.isatty():  # piped in (getpass would print warnings about echoing it first)
+        click.echo(f"SMTP password for {user}: ", err=True, nl=False)
+        line = sys.stdin.readline()
+        if not line:
+            click.echo(err=True)  # end the prompt's line
+            raise NewsletterError(Problem("", 0, f"--user {user} needs a password: none was piped in, and there "
+                                          "is no terminal to ask for it", f"set {PASSWORD_ENV}"))
+        return line.rstrip("\r\n")
     return str(click.prompt(f"SMTP password for {user}", hide_input=True, err=True))
 
 
