@@ -161,3 +161,20 @@ def test_subject_placeholders_show_their_fallback_in_the_listing(workspace: Path
     assert "Sailor, the tide tables reader</a>" in index
     entry = ET.parse(folder / "feed.xml").getroot().find(f"{ATOM}entry")
     assert entry is not None and entry.findtext(f"{ATOM}title") == "Sailor, the tide tables reader"
+
+
+@pytest.mark.parametrize("break_what", ["an issue", "a template"])
+def test_a_failed_build_leaves_the_archive_index_and_feed_as_they_were(archive_ws: Path, break_what: str) -> None:
+    # They were rewritten without the issues that failed: a broken template emptied the feed.
+    index, feed = archive_ws / "out" / "archive" / "index.html", archive_ws / "out" / "archive" / "feed.xml"
+    before = index.read_bytes(), feed.read_bytes()
+    if break_what == "an issue":
+        bad = next((archive_ws / "issues").glob("*.md"))
+        bad.write_text(bad.read_text(encoding="utf-8").replace("subject:", "subject: [", 1), encoding="utf-8")
+    else:
+        (archive_ws / "templates" / "partials").mkdir(parents=True, exist_ok=True)
+        (archive_ws / "templates" / "partials" / "footer.mjml.j2").write_text("{{ foo(\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build"])
+    assert result.exit_code == 1
+    assert "out/archive/index.html  web archive left as it was: an issue failed to build" in result.stdout
+    assert (index.read_bytes(), feed.read_bytes()) == before

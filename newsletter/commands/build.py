@@ -39,7 +39,12 @@ def run_build(issues: list[Path], *, workspace: Path | None, emit_mjml: bool = F
         click.echo(f"  check: {summary_line(r.findings)}")
         for warning in r.warnings:
             click.echo(f"Warning: {warning}", err=True)
-    if not issues:
+    if not issues and errors:
+        # The index and feed list the issues that built: with one missing they would drop it
+        # (a broken template, all of them) until the next good build. The last good ones stay.
+        click.echo(f"{display_path(ws.out_dir / 'archive' / 'index.html')}  web archive left as it was: "
+                   "an issue failed to build")
+    elif not issues:
         from newsletter.parallel import update_archive_index  # the pages were built (or cached) with the issues
 
         try:
