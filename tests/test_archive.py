@@ -178,3 +178,8 @@ def test_a_failed_build_leaves_the_archive_index_and_feed_as_they_were(archive_w
     assert result.exit_code == 1
     assert "out/archive/index.html  web archive left as it was: an issue failed to build" in result.stdout
     assert (index.read_bytes(), feed.read_bytes()) == before
+
+
+def test_one_issue_is_counted_in_the_singular(workspace: Path) -> None:
+    result = CliRunner().invoke(cli, ["build"])
+    assert result.exit_code == 0 and "out/archive/index.html  web archive of 1 issue, with feed.xml" in result.stdout

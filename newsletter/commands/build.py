@@ -49,7 +49,7 @@ def run_build(issues: list[Path], *, workspace: Path | None, emit_mjml: bool = F
 
         try:
             index, count = update_archive_index(ws, outcomes, force=force)
-            click.echo(f"{display_path(index)}  web archive of {count} issues, with feed.xml")
+            click.echo(f"{display_path(index)}  web archive of {count} issue{'' if count == 1 else 's'}, with feed.xml")
         except NewsletterError as e:  # reported with the issues' errors, never instead of them
             errors.append(e)
     if errors:
