@@ -516,14 +516,20 @@ def _live(s: PreviewServer, workspace: Path, marker: str) -> None:
     _wait_for(lambda: marker.encode() in get(s, f"/email/{SLUG}/email.html")[2])
 
 
-def test_a_folder_made_again_under_the_same_name_is_watched_again(workspace: Path) -> None:
-    # Deleted and made again at once (often with the same inode): the old watch saw nothing in it.
+def _linked_draft(workspace: Path) -> tuple[Path, PreviewServer]:
+    """issues/x.md, a link to drafts/x.md, and a started server; returns (drafts, server)."""
     drafts = workspace / "drafts"
     drafts.mkdir()
     (drafts / "x.md").write_text(MINIMAL_ISSUE.replace("Tide tables", "Draft one"), encoding="utf-8")
     (workspace / "issues" / "x.md").symlink_to("../drafts/x.md")
     s = PreviewServer(workspace, "127.0.0.1", free_port())
     s.start()
+    return drafts, s
+
+
+def test_a_folder_made_again_under_the_same_name_is_watched_again(workspace: Path) -> None:
+    # Deleted and made again at once (often with the same inode): the old watch saw nothing in it.
+    drafts, s = _linked_draft(workspace)
     try:
         _live(s, workspace, "Live one")
         import shutil
@@ -540,12 +546,7 @@ def test_a_folder_made_again_under_the_same_name_is_watched_again(workspace: Pat
 
 
 def test_what_changes_in_a_folder_while_it_is_moved_away_is_rebuilt_when_it_comes_back(workspace: Path) -> None:
-    drafts = workspace / "drafts"
-    drafts.mkdir()
-    (drafts / "x.md").write_text(MINIMAL_ISSUE.replace("Tide tables", "Draft one"), encoding="utf-8")
-    (workspace / "issues" / "x.md").symlink_to("../drafts/x.md")
-    s = PreviewServer(workspace, "127.0.0.1", free_port())
-    s.start()
+    drafts, s = _linked_draft(workspace)
     try:
         _live(s, workspace, "Live one")
         drafts.rename(workspace / "drafts.away")  # the link's file is gone: as build would, say so
