@@ -21,9 +21,9 @@ import datetime as dt
 import enum
 import hashlib
 import importlib
-import sys
 import json
 import os
+import sys
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path

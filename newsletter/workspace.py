@@ -42,7 +42,12 @@ def issue_files_in(folder: Path) -> list[Path]:
     oldest first). What ``build`` builds and the preview shows."""
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.glob("*.md") if not p.name.startswith(".") and is_issue_path(p))
+    return sorted(p for p in folder.glob("*.md") if is_issue_name(p.name) and is_issue_path(p))
+
+
+def is_issue_name(name: str) -> bool:
+    """A visible ``*.md`` name: not an editor's lock file (``.#x.md``) or other hidden file."""
+    return name.endswith(".md") and not name.startswith(".")
 
 
 def is_issue_path(path: Path) -> bool:

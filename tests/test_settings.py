@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -211,7 +212,7 @@ def _outcome(path: Path) -> object:
 @given(st.one_of(st.lists(st.sampled_from(_PIECES), max_size=24).map("".join),
                  st.lists(st.sampled_from(_PIECES), max_size=12).map(lambda p: GOOD + "".join(p))))
 def test_libyaml_reads_settings_as_pyyaml_does(text: str) -> None:
-    with __import__("tempfile").TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "newsletter.yaml"
         path.write_text(text, encoding="utf-8")
         fast = _outcome(path)

@@ -18,8 +18,9 @@ import re
 from pathlib import Path
 
 from newsletter.build import BuildResult, render_issue
-from newsletter.content import model as m, urls
+from newsletter.content import model as m
 from newsletter.content.parse import parse_issue_file
+from newsletter.content.urls import page_url
 from newsletter.deliver.eml import issue_datetime
 from newsletter.deliver.esp import PLACEHOLDER, clean_fallback, has_tag, is_link_tag, replace_tags
 from newsletter.errors import NewsletterError
@@ -43,10 +44,6 @@ def web_settings(settings: Settings) -> Settings:
                                unsubscribe_email="", utm=Utm(source=""))
 
 
-def page_url(settings: Settings, slug: str) -> str:
-    return urls.page_url(settings.web_url, slug)
-
-
 def web_safe(html: str, page: str) -> str:
     """Every merge tag left in a page replaced: link tags by the page's URL, a first name by
     "reader", a placeholder by its fallback, anything else removed."""
@@ -67,7 +64,7 @@ _BODY_START = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
 
 def web_page(email_html: str, settings: Settings, issue: m.Issue) -> str:
     """The email HTML as a public page: tags made web-safe, a feed link and a way back to the index."""
-    page = page_url(settings, issue.slug)
+    page = page_url(settings.web_url, issue.slug)
     out = web_safe(email_html, page)
     # The masthead's "Read on the web" would link the page to itself: drop it and its separator.
     if "Read on the web</a>" in out:  # usually gone already (the theme's web_hide markers)
@@ -186,7 +183,7 @@ def write_index(ws: Workspace, issues: list[m.Issue]) -> list[Path]:
     Only the issues' front matter is used (subject, date, preheader, author, slug), so the
     build passes the cached issues' headers here without parsing every issue again."""
     folder = ws.out_dir / ARCHIVE_DIR
-    entries = [Entry(i, page_url(ws.settings, i.slug), issue_datetime(i, ws.settings.timezone)) for i in issues]
+    entries = [Entry(i, page_url(ws.settings.web_url, i.slug), issue_datetime(i, ws.settings.timezone)) for i in issues]
     entries.sort(key=_sort_key, reverse=True)
     env = get_environment(ws.templates_dir)
     base = ws.settings.web_url.rstrip("/") + "/"

@@ -8,6 +8,7 @@ from enum import Enum
 from pathlib import Path
 
 from newsletter.settings import CONFIG_NAME
+from newsletter.workspace import is_issue_name
 
 
 class Kind(Enum):
@@ -35,7 +36,7 @@ class Plan:
 def is_issue_file(path: Path, root: Path) -> bool:
     """An issue is a visible ``*.md`` file directly inside ``issues/``, as `build` lists them
     (newsletter.workspace.issue_files_in): not an editor's lock file (``.#x.md``) or backup."""
-    return path.parent == root / "issues" and path.suffix == ".md" and not path.name.startswith(".")
+    return path.parent == root / "issues" and is_issue_name(path.name)
 
 
 def plan_rebuild(changes: Iterable[tuple[Kind, Path]], root: Path) -> Plan:

@@ -23,7 +23,7 @@ import watchfiles
 from newsletter.preview.plan import Kind, plan_rebuild
 from newsletter.preview.state import PreviewState
 from newsletter.settings import CONFIG_NAME
-from newsletter.workspace import is_issue_path
+from newsletter.workspace import is_issue_name, is_issue_path
 
 _KINDS = {watchfiles.Change.added: Kind.ADDED, watchfiles.Change.modified: Kind.MODIFIED,
           watchfiles.Change.deleted: Kind.DELETED}
@@ -36,7 +36,8 @@ STEP_MS = 20
 Snapshot = dict[Path, tuple[int, int, int]]
 
 
-def watched_folders(root: Path) -> tuple[Path, ...]:
+def watched_folders(root: Path, targets: dict[Path, list[Path]] | None = None) -> tuple[Path, ...]:
+    """The folders to watch; ``targets``: link_targets(root), when the caller has it already."""
     folders = [root]
     if (root / "issues").is_dir():
         folders.append(root / "issues")
@@ -44,7 +45,7 @@ def watched_folders(root: Path) -> tuple[Path, ...]:
     if templates.is_dir():
         folders.append(templates)
         folders.extend(sorted(p for p in templates.rglob("*") if p.is_dir()))
-    for target in sorted({t.parent for t in link_targets(root)}):
+    for target in sorted({t.parent for t in (link_targets(root) if targets is None else targets)}):
         # A folder that can't be listed can't be watched either, nor one whose name isn't
         # UTF-8 (watchfiles refuses it): either would fail the whole watch.
         if (target not in folders and target.is_dir() and os.access(target, os.R_OK | os.X_OK)
@@ -59,8 +60,7 @@ def link_targets(root: Path) -> dict[Path, list[Path]]:
     out: dict[Path, list[Path]] = {}
     outputs = (root / "out").resolve()
     try:  # listed without a stat per file: this runs after every batch, and most issues are files
-        links = sorted(Path(e.path) for e in os.scandir(root / "issues")
-                       if e.is_symlink() and e.name.endswith(".md") and not e.name.startswith("."))
+        links = sorted(Path(e.path) for e in os.scandir(root / "issues") if e.is_symlink() and is_issue_name(e.name))
     except OSError:
         return out
     for link in links:
@@ -111,9 +111,9 @@ def watch_workspace(state: PreviewState, stop: threading.Event, baseline: Snapsh
     seen = snapshot(root) if baseline is None else baseline
     while not stop.is_set():
         try:
-            folders = watched_folders(root)
-            watching, own = _identity(folders), set(folders)
             targets = link_targets(root)
+            folders = watched_folders(root, targets)
+            watching, own = _identity(folders), set(folders)
             batches = watchfiles.watch(
                 *folders, stop_event=stop, step=STEP_MS, debounce=400, rust_timeout=500,
                 yield_on_timeout=True, raise_interrupt=False, recursive=False,
@@ -133,9 +133,12 @@ def watch_workspace(state: PreviewState, stop: threading.Event, baseline: Snapsh
                 if found:
                     state.apply(plan_rebuild(found, root))
                 # A watched folder went (its watch with it: one made again under the same name,
-                # even with the same inode, is not watched), another appeared, or a link moved.
-                if (any(p in own for _, p in paths) or _identity(watched_folders(root)) != watching
-                        or link_targets(root) != targets):
+                # even with the same inode, is not watched), a link moved, or a folder appeared
+                # or was replaced: watch the new set.
+                if any(p in own for _, p in paths):
+                    break
+                now_targets = link_targets(root)
+                if now_targets != targets or _identity(watched_folders(root, now_targets)) != watching:
                     break
         except Exception as e:  # noqa: BLE001 - a watcher hiccup must not end the preview
             state.log(f"Warning: file watcher restarted after {type(e).__name__}: {e}")
