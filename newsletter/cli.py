@@ -26,12 +26,13 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def workspace_option(f: F) -> F:
-    return click.option("-C", "--workspace", "workspace", type=click.Path(file_okay=False, path_type=Path),
+    # Any path: open_workspace says what is wrong with it, as an error (exit 1) like every other.
+    return click.option("-C", "--workspace", "workspace", type=click.Path(path_type=Path),
                         default=None, help=WORKSPACE_HELP)(f)
 
 
 @cli.command()
-@click.argument("directory", type=click.Path(file_okay=False, path_type=Path), default=".")
+@click.argument("directory", type=click.Path(path_type=Path), default=".")
 def init(directory: Path) -> None:
     """Create a workspace in DIRECTORY: a commented newsletter.yaml and issues/ with one example."""
     from newsletter.commands.init import init_workspace

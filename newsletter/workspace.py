@@ -70,7 +70,8 @@ def open_workspace(directory: Path | None = None) -> Workspace:
     if directory is not None:
         root = directory.resolve()
         if not root.is_dir():
-            raise SettingsError(Problem(str(directory), 0, "no such folder", "-C names an existing workspace folder"))
+            what = "is a file, not a folder" if root.exists() else "no such folder"
+            raise SettingsError(Problem(str(directory), 0, what, "-C names an existing workspace folder"))
         if not (root / CONFIG_NAME).is_file():
             raise SettingsError(Problem(str(root / CONFIG_NAME), 0, "no newsletter.yaml in this folder",
                                         "run 'newsletter init' to create a workspace"))

@@ -144,6 +144,20 @@ def test_workspace_option_naming_a_missing_folder(tmp_path: Path, monkeypatch: p
         1, "Error: nowhere: no such folder (-C names an existing workspace folder)\n")
 
 
+def test_workspace_option_naming_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """An error like a missing folder's (exit 1, one line), not click's usage error (exit 2)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "afile").write_text("x", encoding="utf-8")
+    for command in ("build", "new", "send-test"):
+        args = [command, "-C", "afile"] + (["Headline"] if command == "new" else ["x.md"] if command == "send-test" else [])
+        result = run(*args)
+        assert (result.exit_code, result.stderr) == (
+            1, "Error: afile: is a file, not a folder (-C names an existing workspace folder)\n"), command
+    result = run("check", "-C", "afile")  # check reports it as a finding, as it does every error
+    assert result.exit_code == 1
+    assert result.stdout.startswith("afile: error: is a file, not a folder [settings]")
+
+
 class _Ended(Exception):
     pass
 

@@ -26,7 +26,7 @@ def test_init_scaffolds_a_workspace_that_builds(tmp_path: Path, monkeypatch: pyt
     assert result.stdout == (
         "Created letter/newsletter.yaml\n"
         f"Created letter/issues/{today}-welcome.md\n"
-        "Next: edit newsletter.yaml, then run 'newsletter build -C letter'.\n"
+        "Next: edit newsletter.yaml, then run: newsletter build -C letter\n"
     )
     monkeypatch.chdir(tmp_path / "letter")
     built = invoke("build")
@@ -42,7 +42,7 @@ def test_init_in_the_current_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.chdir(tmp_path)
     result = invoke("init")
     assert result.exit_code == 0
-    assert result.stdout.endswith("Next: edit newsletter.yaml, then run 'newsletter build'.\n")
+    assert result.stdout.endswith("Next: edit newsletter.yaml, then run: newsletter build\n")
 
 
 def test_settings_file_lists_every_documented_key() -> None:
@@ -99,10 +99,21 @@ def test_init_refuses_to_overwrite(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert sorted(p.name for p in tmp_path.rglob("*") if p.is_file()) == [path.name]
 
 
-def test_init_into_a_file_is_a_usage_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_init_into_a_file_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "afile").write_text("x", encoding="utf-8")
-    assert invoke("init", "afile").exit_code == 2
+    result = invoke("init", "afile")
+    assert (result.exit_code, result.stderr) == (
+        1, "Error: afile: is a file, but the workspace needs a folder here (move it away, or choose another folder)\n")
+    assert (tmp_path / "afile").read_text(encoding="utf-8") == "x"
+
+
+def test_init_hint_quotes_a_folder_with_spaces(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The hint is a command to paste into a shell: a folder name with a space is quoted."""
+    monkeypatch.chdir(tmp_path)
+    result = invoke("init", "my letter")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.endswith("Next: edit newsletter.yaml, then run: newsletter build -C 'my letter'\n")
 
 
 def test_init_checks_everything_before_writing_anything(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -95,6 +95,18 @@ def test_new_creates_issues_folder(workspace: Path) -> None:
     assert (workspace / "issues" / "2026-01-05-first.md").is_file()
 
 
+def test_new_when_issues_is_a_file(workspace: Path) -> None:
+    """Said as it is, not as 'already exists' (which the mkdir's error would have read as)."""
+    for p in (workspace / "issues").iterdir():
+        p.unlink()
+    (workspace / "issues").rmdir()
+    (workspace / "issues").write_text("notes", encoding="utf-8")
+    result = invoke("new", "First", "--date", "2026-01-05")
+    assert (result.exit_code, result.stderr) == (
+        1, "Error: issues: is a file, not a folder: issues go in the folder issues/ (move or rename that file)\n")
+    assert (workspace / "issues").read_text(encoding="utf-8") == "notes"
+
+
 @pytest.mark.parametrize("date", ["2026-02-30", "2026-6-2", "02/06/2026", "tomorrow", "20260602"])
 def test_bad_date_is_a_usage_error(workspace: Path, date: str) -> None:
     result = invoke("new", "Headline", "--date", date)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import shlex
 from pathlib import Path
 from typing import Any
 
@@ -68,8 +69,8 @@ def init_workspace(directory: Path) -> None:
         raise NewsletterError(Problem(str(e.filename or directory), 0, f"cannot create the workspace: {e.strerror}")) from None
     for path in created:
         click.echo(f"Created {display_path(path)}")
-    where = "" if directory.resolve() == Path.cwd().resolve() else f" -C {display_path(directory)}"
-    click.echo(f"Next: edit {CONFIG_NAME}, then run 'newsletter build{where}'.")
+    where = "" if directory.resolve() == Path.cwd().resolve() else f" -C {shlex.quote(display_path(directory))}"
+    click.echo(f"Next: edit {CONFIG_NAME}, then run: newsletter build{where}")
 
 
 def settings_file() -> str:

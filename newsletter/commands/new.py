@@ -30,6 +30,9 @@ def new_issue(headline: str, date: str | None, workspace: Path | None) -> Path:
     day = parse_date(date, ctx)
     ws = open_workspace(workspace)
     path = ws.issues_dir / f"{day.isoformat()}-{slugify(headline)}.md"
+    if path.parent.exists() and not path.parent.is_dir():
+        raise NewsletterError(Problem(str(path.parent), 0, "is a file, not a folder: issues go in the folder issues/",
+                                      "move or rename that file"))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         with open(path, "x", encoding="utf-8", newline="\n") as f:
