@@ -106,15 +106,18 @@ def preview(issue: str | None, port: int | None, host: str | None, open_browser:
 @click.argument("issue")
 @click.option("--to", "to", default=None, metavar="ADDR[,ADDR]", help="Recipients (default: smtp.to).")
 @click.option("--smtp", "smtp", default=None, metavar="HOST:PORT", help="SMTP server (default: smtp.host and smtp.port).")
-@click.option("--starttls", "security", flag_value="starttls", default=None, help="Upgrade to TLS with STARTTLS (port 587).")
-@click.option("--ssl", "security", flag_value="ssl", help="TLS from the start (port 465).")
+@click.option("--starttls", is_flag=True, help="Upgrade to TLS with STARTTLS (port 587).")
+@click.option("--ssl", is_flag=True, help="TLS from the start (port 465).")
 @click.option("--user", "user", default=None, help="Login user; the password comes from NEWSLETTER_SMTP_PASSWORD or a prompt.")
 @click.option("--cafile", "cafile", default=None, type=click.Path(dir_okay=False),
               help="Trust this CA certificate (PEM) for the server's TLS certificate.")
 @workspace_option
-def send_test(issue: str, to: str | None, smtp: str | None, security: str | None, user: str | None,
+def send_test(issue: str, to: str | None, smtp: str | None, starttls: bool, ssl: bool, user: str | None,
               cafile: str | None, workspace: Path | None) -> None:
     """Build ISSUE and send it to yourself: [TEST] subject, merge tags as sample values."""
+    if starttls and ssl:
+        raise click.UsageError("--starttls and --ssl are two ways to use TLS: pass one of them")
+    security = "starttls" if starttls else "ssl" if ssl else None
     from newsletter.commands.send_test import run_send_test
 
     run_send_test(issue, to=to, smtp=smtp, security=security, user=user, cafile=cafile, workspace=workspace)

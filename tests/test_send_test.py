@@ -287,6 +287,16 @@ def test_ssl_against_a_plain_server_is_a_tls_error(tagged: Path, inbox: tuple[In
 # ---- bad arguments --------------------------------------------------------------
 
 
+@pytest.mark.parametrize("order", [["--starttls", "--ssl"], ["--ssl", "--starttls"]])
+def test_starttls_and_ssl_together_are_refused(tagged: Path, inbox: tuple[Inbox, Controller], order: list[str]) -> None:
+    """Both flags used to set one value, the last winning without a word."""
+    handler, controller = inbox
+    result = send(["--to", "me@localhost", "--smtp", f"127.0.0.1:{controller.port}", *order])
+    assert result.exit_code == 2
+    assert result.output.endswith("Error: --starttls and --ssl are two ways to use TLS: pass one of them\n")
+    assert handler.messages == []
+
+
 def test_bad_recipient_and_unknown_issue(tagged: Path) -> None:
     result = send(["--to", "not-an-address"])
     assert result.exit_code == 1
