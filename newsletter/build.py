@@ -8,6 +8,7 @@ stage has succeeded, so a failed build leaves the last good output in place.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -164,7 +165,18 @@ def write_issue(ws: Workspace, result: BuildResult, *, emit_mjml: bool = False) 
     """Write one issue's outputs atomically; returns the paths written."""
     outputs = issue_outputs(ws, result, emit_mjml=emit_mjml)
     write_all_atomic(outputs)  # all or nothing: a failure leaves every old file in place
+    if not emit_mjml:
+        _remove_old_mjml(ws, [result])
     return [p for p, _ in outputs]
+
+
+def _remove_old_mjml(ws: Workspace, results: list[BuildResult]) -> None:
+    """An email.mjml from an earlier ``--emit-mjml`` build no longer matches the email beside it."""
+    for result in results:
+        try:
+            os.unlink(ws.out_for(result.slug) / "email.mjml")
+        except OSError:  # none (the usual case), or it can't go: it is only a by-product
+            pass
 
 
 def issue_outputs(ws: Workspace, result: BuildResult, *, emit_mjml: bool = False) -> list[tuple[Path, str | bytes]]:
@@ -211,6 +223,8 @@ def build_issues(ws: Workspace, paths: list[Path], *, emit_mjml: bool = False, a
             result.web_source = None  # done with: results can be kept for a whole serial build
             outcomes.append((result, [p for p, _ in outputs], None))
         commit(staged)
+        if not emit_mjml:
+            _remove_old_mjml(ws, [result for result, _, _ in outcomes if result is not None])
     except NewsletterError as e:  # nothing (or not everything) was written: none of them is built
         return [(None, [], error or e) for _, _, error in outcomes]
     finally:

@@ -28,7 +28,7 @@ from typing import Any, Protocol
 from newsletter.cache import SHARED_CACHE_NAME, BuildCache, IssueSummary, issue_key, workspace_fingerprint
 
 ARCHIVE_DIR = "archive"  # newsletter.deliver.archive.ARCHIVE_DIR, without importing the pipeline
-from newsletter.errors import NewsletterError
+from newsletter.errors import ContentError, NewsletterError, Problem, display_path
 from newsletter.workspace import Workspace
 
 
@@ -74,6 +74,7 @@ def run_batch(
     outcomes: list[IssueOutcome | None] = [None] * len(paths)
     todo: list[tuple[int, Path, str, str]] = []  # (position, path, entry name, key)
     names = [cache.name_for(p) for p in paths]
+    _refuse_shared_folders(ws, paths, names)
     for i, path in enumerate(paths):
         name = names[i]
         try:
@@ -109,6 +110,17 @@ def run_batch(
     _remove_stale(ws, cache, set(names), outcomes, replaced, full=full)
     cache.save()
     return [o for o in outcomes if o is not None]
+
+
+def _refuse_shared_folders(ws: Workspace, paths: list[Path], names: list[str]) -> None:
+    """Two different files with the same name (issues/a.md, drafts/a.md) would both build into
+    out/a/, the second overwriting the first: an error before anything is built."""
+    first: dict[str, tuple[str, Path]] = {}
+    for path, name in zip(paths, names):
+        seen = first.setdefault(path.stem, (name, path))
+        if seen[0] != name:
+            raise ContentError(Problem(str(path), 0, f"has the same file name as {display_path(seen[1])}: both would "
+                                       f"build into {display_path(ws.out_for(path.stem))}/", "rename one of them"))
 
 
 @dataclass(frozen=True)

@@ -124,6 +124,35 @@ def test_emit_mjml(workspace: Path) -> None:
     assert run("build", "--emit-mjml").exit_code == 0
     mjml = (workspace / "out" / "2026-06-02-tides" / "email.mjml").read_text(encoding="utf-8")
     assert mjml.lstrip().startswith("<mjml")
+    # A build without the option leaves no email.mjml behind that no longer matches email.html.
+    assert run("build").exit_code == 0
+    assert not (workspace / "out" / "2026-06-02-tides" / "email.mjml").exists()
+    assert (workspace / "out" / "2026-06-02-tides" / "email.html").is_file()
+
+
+def test_preview_style_write_removes_an_old_mjml(workspace: Path) -> None:
+    """write_issue (the preview's and send-test's write) does as a build does."""
+    from newsletter.build import render_issue, write_issue
+    from newsletter.workspace import open_workspace
+
+    assert run("build", "--emit-mjml").exit_code == 0
+    ws = open_workspace(workspace)
+    write_issue(ws, render_issue(ws, workspace / "issues" / "2026-06-02-tides.md"))
+    assert not (workspace / "out" / "2026-06-02-tides" / "email.mjml").exists()
+
+
+def test_two_files_with_one_name_are_refused(workspace: Path) -> None:
+    """issues/x.md and drafts/x.md would both build into out/x/: the second overwriting the first."""
+    (workspace / "drafts").mkdir()
+    draft = workspace / "drafts" / "2026-06-02-tides.md"
+    draft.write_text((workspace / "issues" / "2026-06-02-tides.md").read_text(encoding="utf-8"), encoding="utf-8")
+    result = run("build", "issues/2026-06-02-tides.md", "drafts/2026-06-02-tides.md")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr == ("Error: drafts/2026-06-02-tides.md: has the same file name as issues/2026-06-02-tides.md:"
+                             " both would build into out/2026-06-02-tides/ (rename one of them)\n")
+    assert not (workspace / "out").exists()
+    # One file named twice is still one issue.
+    assert run("build", "issues/2026-06-02-tides.md", "./issues/2026-06-02-tides.md").exit_code == 0
 
 
 def test_python_dash_m(workspace: Path) -> None:
