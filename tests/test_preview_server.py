@@ -12,6 +12,7 @@ import socket
 import struct
 import subprocess
 import sys
+import threading
 import textwrap
 import time
 from collections.abc import Iterator
@@ -507,6 +508,41 @@ def test_a_links_folder_that_comes_back_with_its_file_rebuilds_the_issue(workspa
         _wait_for(lambda: b"Back marker" in get(s, "/email/2026-06-09-linked/email.html")[2])
         assert json.loads(get(s, api)[2])["errors"] == []
     finally:
+        s.stop()
+
+
+def test_a_links_folder_that_appears_is_found_while_another_file_is_written_all_the_time(
+        workspace: Path, tmp_path: Path) -> None:
+    # An editor's swap file beside newsletter.yaml, written every 0.15 s: watchfiles dropped
+    # those batches (filtered out) without yielding, and never timed out either, so the
+    # watcher never looked for the link's folder again.
+    # The folder is outside the workspace: no watched folder has an event when it appears.
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (workspace / "issues" / "2026-06-09-linked.md").symlink_to(outside / "drafts" / "2026-06-09-linked.md")
+    s = PreviewServer(workspace, "127.0.0.1", free_port())
+    s.start()
+    quiet = threading.Event()
+
+    def noise() -> None:
+        n = 0
+        while not quiet.wait(0.15):
+            (workspace / ".newsletter.yaml.swp").write_text(str(n), encoding="utf-8")
+            n += 1
+
+    writer = threading.Thread(target=noise, daemon=True)
+    writer.start()
+    try:
+        _live(s, workspace, "Live marker")
+        elsewhere = tmp_path / "kept-drafts"
+        elsewhere.mkdir()
+        (elsewhere / "2026-06-09-linked.md").write_text(MINIMAL_ISSUE.replace("Tide tables", "Busy marker"),
+                                                        encoding="utf-8")
+        elsewhere.rename(outside / "drafts")
+        _wait_for(lambda: b"Busy marker" in get(s, "/email/2026-06-09-linked/email.html")[2])
+    finally:
+        quiet.set()
+        writer.join()
         s.stop()
 
 

@@ -114,14 +114,17 @@ def watch_workspace(state: PreviewState, stop: threading.Event, baseline: Snapsh
             targets = link_targets(root)
             folders = watched_folders(root, targets)
             watching, own = _identity(folders), set(folders)
+            # No watch_filter: watchfiles would drop a batch of only other files' changes
+            # without yielding, and a file written more often than every rust_timeout (an
+            # editor's swap file, a log) would then keep the checks below from ever running.
             batches = watchfiles.watch(
                 *folders, stop_event=stop, step=STEP_MS, debounce=400, rust_timeout=500,
-                yield_on_timeout=True, raise_interrupt=False, recursive=False,
-                watch_filter=lambda _c, p: Path(p) in targets or Path(p) in own or _relevant(Path(p), root),
+                yield_on_timeout=True, raise_interrupt=False, recursive=False, watch_filter=None,
             )
             first = True
             for changes in batches:
-                paths = [(_KINDS[c], Path(p)) for c, p in changes]
+                paths = [(_KINDS[c], p) for c, p in ((c, Path(p)) for c, p in changes)
+                         if p in targets or p in own or _relevant(p, root)]
                 found = through_links([(k, p) for k, p in paths if p not in own], targets)
                 if first or found:
                     # Whatever else changed since the last build, seen or not (the first batch:
