@@ -257,10 +257,16 @@ def inline_css(html: str, css: str) -> str:
     Our media queries and dark-mode rules live in MRML's <style> blocks (from mj-style),
     which premailer is told to ignore, so their ``!important`` survives.
     """
+    from lxml import etree
+
     Premailer = _premailer_class()
     marked = html.replace(_STYLE_OPEN, '<style data-premailer="ignore"')
+    # Parsed here, from UTF-8 bytes, rather than by premailer from the str: lxml hands a str
+    # holding any non-Latin-1 character (a curly quote) to libxml2 as UCS-4, to be converted,
+    # which made the parse twice as slow (1.1 ms against 0.55 for an issue).
+    page = etree.fromstring(marked.strip().encode("utf-8"), etree.HTMLParser(encoding="utf-8"))
     inliner = Premailer(
-        marked,
+        page,
         css_text=css,
         allow_network=False,
         # Our CSS is inlined, not copied into a <style> block: only MRML's blocks (marked
@@ -281,7 +287,11 @@ def inline_css(html: str, css: str) -> str:
     )
     global _INDEX
     try:
-        out = str(inliner.transform(pretty_print=False))
+        # Given a tree, premailer inlines into it and returns it unserialised. The root element
+        # is written, not the tree: as premailer does for MRML's lower-case doctype, which
+        # restore_doctype puts back. Straight to a str: encoding and decoding took twice as long.
+        inliner.transform()
+        out = etree.tostring(page, method="html", encoding="unicode")
     finally:
         _INDEX = None  # let the document go
     return out.replace(' data-premailer="ignore"', "")
