@@ -291,7 +291,7 @@ def inline_css(html: str, css: str) -> str:
         # is written, not the tree: as premailer does for MRML's lower-case doctype, which
         # restore_doctype puts back. Straight to a str: encoding and decoding took twice as long.
         inliner.transform()
-        out = etree.tostring(page, method="html", encoding="unicode")
+        out: str = etree.tostring(page, method="html", encoding="unicode")
     finally:
         _INDEX = None  # let the document go
     return out.replace(' data-premailer="ignore"', "")
