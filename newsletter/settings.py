@@ -322,6 +322,15 @@ def _validate(s: Settings, file: str, lines: dict[str, int], problems: list[Prob
         value = getattr(s, key)
         if value and not value.startswith(("https://", "http://")):
             problems.append(Problem(file, lines.get(key, 0), f"'{key}' must be an http(s) URL, not {value!r}"))
+    from newsletter.deliver.esp import is_tag
+
+    # These two may also be the service's own tag (the generic profile), or a mailto: link;
+    # never javascript:, data: or another scheme that would reach the email's footer.
+    for key in ("unsubscribe_url", "preferences_url"):
+        value = getattr(s, key)
+        if value and not (value.startswith(("https://", "http://", "mailto:")) or is_tag(value)):
+            problems.append(Problem(file, lines.get(key, 0), f"'{key}' must be an http(s) or mailto: URL, or an "
+                                    f"email-service tag, not {value!r}"))
 
 
 def _timezone_problem(name: str, file: str, line: int) -> list[Problem]:

@@ -26,10 +26,12 @@ every key below, commented.
   `Error: newsletter.yaml:LINE: required setting 'KEY' is missing`.
 - An unknown key is a warning with a did-you-mean (`unknown setting 'langauge' (did you mean
   'language'?)`); the build goes on.
-- Wrong types, colours that aren't `#RGB`/`#RRGGBB` hex, non-http(s) URLs, sender addresses
-  that aren't addresses, a `language` that isn't a language tag (`en`, `en-GB`), an unknown
-  `timezone` (with a did-you-mean), an unknown email service profile and a key given twice are
-  errors naming the line. Every problem in the file is reported at once.
+- Wrong types, colours that aren't `#RGB`/`#RRGGBB` hex, URLs that aren't http(s)
+  (`unsubscribe_url` and `preferences_url` may also be `mailto:` or one service tag), sender
+  addresses that aren't addresses, a `language` that isn't a language tag (`en`, `en-GB`), an
+  unknown `timezone` (with a did-you-mean), an unknown email service profile, numbers out of
+  range and a key given twice are errors naming the line. Every problem in the file is
+  reported at once.
 - Nested keys are written as YAML mappings: `theme.colors.text` is
 
   ```yaml

@@ -84,6 +84,11 @@ def test_unknown_keys_warn_with_did_you_mean(tmp_path: Path, monkeypatch: pytest
         ("esp: mailchimpp\n", "newsletter.yaml:6: unknown email service profile 'mailchimpp' (did you mean 'mailchimp'?)"),
         ("signup_url: example.com/join\n", "newsletter.yaml:6: 'signup_url' must be an http(s) URL, not 'example.com/join'"),
         ("smtp:\n  security: tls\n", "newsletter.yaml:7: 'smtp.security' must be none, starttls or ssl"),
+        # Both reach the email's footer as links: only web and mail links, or the service's tag.
+        ("unsubscribe_url: 'javascript:alert(1)'\n", "newsletter.yaml:6: 'unsubscribe_url' must be an http(s) or "
+         "mailto: URL, or an email-service tag, not 'javascript:alert(1)'"),
+        ("preferences_url: 'data:text/html,hi'\n", "newsletter.yaml:6: 'preferences_url' must be an http(s) or "
+         "mailto: URL, or an email-service tag, not 'data:text/html,hi'"),
         ("check:\n  targets: gmail\n", "newsletter.yaml:7: 'check.targets' must be a list of text, not 'gmail'"),
         # Numbers out of range: "672 min read", invisible text, a port no server has.
         ("reading_wpm: 0\n", "newsletter.yaml:6: 'reading_wpm' must be from 1 to 2000, not 0"),
@@ -93,6 +98,15 @@ def test_unknown_keys_warn_with_did_you_mean(tmp_path: Path, monkeypatch: pytest
 )
 def test_bad_values(tmp_path: Path, extra: str, expected: str, monkeypatch: pytest.MonkeyPatch) -> None:
     assert problems(tmp_path, GOOD + extra, monkeypatch) == [expected]
+
+
+@pytest.mark.parametrize("value", ["https://x.example/u", "http://x.example/u", "mailto:leave@x.example",
+                                   "'*|UNSUB|*'", "'{{ unsubscribe_url }}'", "'<%asm_group_unsubscribe_raw_url%>'"])
+def test_unsubscribe_and_preferences_urls_that_are_allowed(tmp_path: Path, value: str,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.chdir(tmp_path)
+    s = load(tmp_path, GOOD + f"unsubscribe_url: {value}\npreferences_url: {value}\n")
+    assert s.unsubscribe_url == s.preferences_url == value.strip("'")
 
 
 @pytest.mark.parametrize(
