@@ -163,6 +163,21 @@ def test_subject_placeholders_show_their_fallback_in_the_listing(workspace: Path
     assert entry is not None and entry.findtext(f"{ATOM}title") == "Sailor, the tide tables reader"
 
 
+def test_subject_placeholders_show_their_fallback_in_the_pages_title(workspace: Path) -> None:
+    # The page's <title> and MRML's aria-label copy of it showed '%%first_name|Sailor%%'.
+    issue = workspace / "issues" / "2026-06-02-tides.md"
+    issue.write_text(issue.read_text(encoding="utf-8").replace(
+        'subject: "Tide tables for the week"', """subject: '%%first_name|Sailor%%, tides & "currents" <b>'"""),
+        encoding="utf-8")
+    assert CliRunner().invoke(cli, ["build"], catch_exceptions=False).exit_code == 0
+    page = (workspace / "out" / "archive" / "2026-06-02-tides" / "index.html").read_text(encoding="utf-8")
+    assert "%%" not in page
+    assert "<title>Sailor, tides &amp; \"currents\" &lt;b&gt;</title>" in page
+    assert 'aria-label="Sailor, tides &amp; &quot;currents&quot; &lt;b&gt;"' in page
+    email = (workspace / "out" / "2026-06-02-tides" / "email.html").read_text(encoding="utf-8")
+    assert "<title>%%first_name|Sailor%%, tides" in email  # the email's, as written (docs/sending.md)
+
+
 @pytest.mark.parametrize("break_what", ["an issue", "a template"])
 def test_a_failed_build_leaves_the_archive_index_and_feed_as_they_were(archive_ws: Path, break_what: str) -> None:
     # They were rewritten without the issues that failed: a broken template emptied the feed.

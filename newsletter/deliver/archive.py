@@ -58,6 +58,26 @@ def web_safe(html: str, page: str) -> str:
     return replace_tags(html, lambda n, f, r: html_lib.escape(value(n, f, r), quote=True))
 
 
+_TITLE = re.compile(r"<title>(.*?)</title>", re.IGNORECASE | re.DOTALL)
+#: lxml quotes an attribute value holding '"' with "'".
+_ARIA_LABEL = re.compile(r"""aria-label=(?:"([^"]*)"|'([^']*)')""")
+
+
+def _public_title(html: str) -> str:
+    """The page's <title>, and the aria-label MRML copies it to, as a public listing shows the
+    subject: a placeholder as its fallback (the email's title keeps the subject as written)."""
+    found = _TITLE.search(html)
+    if found is None:
+        return html
+    raw = html_lib.unescape(found.group(1))
+    public = _no_tags(raw)
+    if public == " ".join(raw.split()):
+        return html
+    html = html[:found.start(1)] + html_lib.escape(public, quote=False) + html[found.end(1):]
+    return _ARIA_LABEL.sub(lambda m: f'aria-label="{html_lib.escape(public)}"'
+                           if html_lib.unescape(m.group(1) or m.group(2) or "") == raw else m.group(0), html)
+
+
 _HEAD_END = re.compile(r"</head>", re.IGNORECASE)
 _BODY_START = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
 
@@ -65,7 +85,7 @@ _BODY_START = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
 def web_page(email_html: str, settings: Settings, issue: m.Issue) -> str:
     """The email HTML as a public page: tags made web-safe, a feed link and a way back to the index."""
     page = page_url(settings.web_url, issue.slug)
-    out = web_safe(email_html, page)
+    out = _public_title(web_safe(email_html, page))
     # The masthead's "Read on the web" would link the page to itself: drop it and its separator.
     if "Read on the web</a>" in out:  # usually gone already (the theme's web_hide markers)
         self_link = re.compile(r"(?:[ \xa0]*\|[ \xa0]*)?<a\b[^>]*\bhref=\"" + re.escape(html_lib.escape(page))
