@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from newsletter.errors import NewsletterError
+from newsletter.errors import NewsletterError, TemplateError
 from newsletter.output import write_all_atomic
 from newsletter.workspace import Workspace
 
@@ -106,7 +106,11 @@ def render_issue(ws: Workspace, path: Path, *, issue: m.Issue | None = None, ext
     env = get_environment(ws.templates_dir)
     # 3. Render the theme to MJML and compile it with MRML.
     mjml_source = render_template(env, MAIN_TEMPLATE, context.html)
-    html = compile_mjml(mjml_source, search_path(ws.templates_dir))
+    try:
+        html = compile_mjml(mjml_source, search_path(ws.templates_dir))
+    except TemplateError as e:  # kept for --emit-mjml: the error quotes a line of it
+        e.rejected_mjml = (issue.slug, context.vault.restore(mjml_source))
+        raise
     # 4. Post-process: inline the theme's CSS, fix the doctype, put tags back.
     inline_css = render_template(env, INLINE_CSS_TEMPLATE, context.html)
     steps = StepInput(inline_css=inline_css, vault=context.vault)
@@ -170,6 +174,15 @@ def write_issue(ws: Workspace, result: BuildResult, *, emit_mjml: bool = False) 
     return [p for p, _ in outputs]
 
 
+def _write_rejected_mjml(ws: Workspace, slug: str, mjml: str) -> None:
+    """The MJML that MRML rejected, in out/<slug>/email.mjml (its error names a line of it).
+    Only that file: the issue's last good email stays as it was."""
+    try:
+        write_all_atomic([(ws.out_for(slug) / "email.mjml", mjml)])
+    except NewsletterError:
+        pass  # the build already fails with MRML's error; out/ unwritable is for the next one to say
+
+
 def _remove_old_mjml(ws: Workspace, results: list[BuildResult]) -> None:
     """An email.mjml from an earlier ``--emit-mjml`` build no longer matches the email beside it."""
     for result in results:
@@ -218,6 +231,8 @@ def build_issues(ws: Workspace, paths: list[Path], *, emit_mjml: bool = False, a
                     outputs += _archive_page(ws, path, result)
                 staged += stage(outputs)
             except NewsletterError as e:
+                if emit_mjml and isinstance(e, TemplateError) and e.rejected_mjml is not None:
+                    _write_rejected_mjml(ws, *e.rejected_mjml)
                 outcomes.append((None, [], e))
                 continue
             result.web_source = None  # done with: results can be kept for a whole serial build

@@ -91,6 +91,9 @@ class SettingsError(NewsletterError):
 class TemplateError(NewsletterError):
     """A theme template failed to render or produced MJML that MRML rejects."""
 
+    #: When MRML rejected it: the issue's slug and the MJML (what --emit-mjml writes).
+    rejected_mjml: tuple[str, str] | None = None
+
 
 class OutputError(NewsletterError):
     """out/ could not be written (read-only, full disk)."""

@@ -33,6 +33,29 @@ def test_a_workspace_template_producing_invalid_mjml_names_its_file_and_line(wor
     assert {p.name: p.read_bytes() for p in (workspace / "issues").iterdir()} == before
 
 
+@pytest.mark.parametrize("jobs", ["1", "2"])
+def test_emit_mjml_writes_the_mjml_mrml_rejected_and_nothing_else(workspace: Path, jobs: str) -> None:
+    """The error quotes 'email.mjml line N': --emit-mjml writes that file, so the line can be read.
+    The last good email stays; nothing else is written. Two issues, so -j 2 uses worker processes."""
+    issues = workspace / "issues"
+    (issues / "2026-06-09-second.md").write_text((issues / "2026-06-02-tides.md").read_text(encoding="utf-8"),
+                                                  encoding="utf-8")
+    assert CliRunner().invoke(cli, ["build"]).exit_code == 0
+    folder = workspace / "out" / "2026-06-02-tides"
+    good = (folder / "email.html").read_bytes()
+    (workspace / "templates" / "partials").mkdir(parents=True)
+    (workspace / "templates" / "partials" / "footer.mjml.j2").write_text(FOOTER, encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build", "--emit-mjml", "-j", jobs])
+    assert result.exit_code == 1
+    assert "build --emit-mjml writes all of it" in result.stderr
+    line = int(result.stderr.split("(email.mjml line ", 1)[1].split(":", 1)[0])
+    mjml = (folder / "email.mjml").read_text(encoding="utf-8").split("\n")
+    assert mjml[line - 1].strip() == "<mj-text>Test Dispatch left this open"
+    assert (folder / "email.html").read_bytes() == good
+    assert sorted(p.name for p in folder.iterdir()) == ["email.eml", "email.html", "email.mjml", "email.txt"]
+    assert (workspace / "out" / "2026-06-09-second" / "email.mjml").is_file()
+
+
 def test_a_jinja_error_in_a_workspace_template_names_its_file_and_line(workspace: Path) -> None:
     (workspace / "templates" / "partials").mkdir(parents=True)
     (workspace / "templates" / "partials" / "footer.mjml.j2").write_text(
