@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from newsletter.errors import NewsletterError, TemplateError
+from newsletter.errors import NewsletterError, TemplateError, display_path
 from newsletter.output import write_all_atomic
 from newsletter.workspace import Workspace
 
@@ -130,7 +130,8 @@ def render_issue(ws: Workspace, path: Path, *, issue: m.Issue | None = None, ext
     )
     if result.clipped:
         result.warnings.append(
-            f"{path}: HTML is {result.html_bytes / 1024:.1f} KB, over Gmail's 102 KB limit: Gmail will clip it"
+            f"{display_path(path)}: HTML is {result.html_bytes / 1024:.1f} KB, over Gmail's 102 KB limit: "
+            "Gmail will clip it"
         )
     if not extras or not text_part:
         return result
