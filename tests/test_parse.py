@@ -153,11 +153,14 @@ def test_raw_html_is_text() -> None:
     [
         ("## The News\n", "x.md:5: section '## The News' comes before the first story (start a story with '# Headline' above it)"),
         ("# S\n\n::: sponsr\nx\n:::\n", "x.md:7: unknown block '::: sponsr' (known blocks: sponsor, signup, sitrep, quote)"),
-        ("# S\n\n::: quote\n:::\n", "x.md:7: '::: quote' block is empty"),
+        ("# S\n\n::: quote\n::: sponsor\nx\n:::\n:::\n",
+         "x.md:8: a '::: block' can't be nested inside another block or a list"
+         " (close the first block with ':::' before the next one starts)"),
+        ("# S\n\n::: quote\n:::\n", "x.md:7: '::: quote' block is empty (write its text between the '::: quote' line and ':::')"),
         ("# S\n\n![](https://e.example/a.jpg)\n",
          "x.md:7: image has no alt text (write ![what the image shows](URL); mark decoration with {.decorative})"),
         ("# S\n\n![a](https://e.example/a.jpg){size=2}\n",
-         "x.md:7: unknown image attribute 'size' (images take {credit=\"...\"} and {.decorative})"),
+         "x.md:7: unknown image attribute 'size' (images take {credit=\"...\"}, {link=\"https://...\"} and {.decorative})"),
         ("# S\n\n[](https://e.example/a)\n", "x.md:7: link to https://e.example/a has no text (write [what the link is](URL))"),
         ("::: sponsor\nAd.\n:::\n\nStray.\n\n# S\n",
          ("x.md:9: text between blocks must belong to a story"

@@ -385,7 +385,7 @@ class BlockReader:
         known = {"src", "alt", "title", "credit", "class", "link"}
         for key in tok.attrs:
             if key not in known:
-                self.problem(line, f"unknown image attribute '{key}'", "images take {credit=\"...\"} and {.decorative}")
+                self.problem(line, f"unknown image attribute '{key}'", "images take {credit=\"...\"}, {link=\"https://...\"} and {.decorative}")
         link = str(tok.attrs.get("link", ""))
         if link and url_problem(link):
             self.problem(line, url_problem(link) or "")
@@ -450,7 +450,8 @@ class BlockReader:
             elif t == "container_block_open":
                 # Nested containers are flattened into their content.
                 close = _close(tokens, i)
-                self.problem(self.line_of(tok), "a '::: block' can't be nested inside another block or a list")
+                self.problem(self.line_of(tok), "a '::: block' can't be nested inside another block or a list",
+                             "close the first block with ':::' before the next one starts")
                 out.extend(self.blocks(tokens, i + 1, close))
                 i = close + 1
             elif t.endswith("_open"):

@@ -313,7 +313,7 @@ def _callout(tok: Token, blocks: list[m.Block], reader: BlockReader) -> m.Callou
                 attribution = tail.group("who").strip()
                 blocks = [*blocks[:-1], m.Paragraph(_take(last.inlines, tail.start()), last.line)]
     if not blocks:
-        reader.problem(line, f"'::: {kind}' block is empty")
+        reader.problem(line, f"'::: {kind}' block is empty", f"write its text between the '::: {kind}' line and ':::'")
     return m.Callout(kind, tuple(blocks), line, label.strip(), attribution)
 
 
