@@ -154,8 +154,14 @@ def test_raw_html_is_text() -> None:
         ("## The News\n", "x.md:5: section '## The News' comes before the first story (start a story with '# Headline' above it)"),
         ("# S\n\n::: sponsr\nx\n:::\n", "x.md:7: unknown block '::: sponsr' (known blocks: sponsor, signup, sitrep, quote)"),
         ("# S\n\n::: quote\n::: sponsor\nx\n:::\n:::\n",
-         "x.md:8: a '::: block' can't be nested inside another block or a list"
-         " (close the first block with ':::' before the next one starts)"),
+         "x.md:8: a '::: sponsor' block can't be inside the '::: quote' block that starts on line 7"
+         " (end that block with a ':::' line first)"),
+        ("# S\n\n- item\n\n  ::: quote\n  x\n  :::\n",
+         "x.md:9: a '::: block' can't be nested inside a list (start the block after the list, at the start of a line)"),
+        # A block left open took the rest of the file, the next story too, without a word.
+        ("# S\n\n::: sponsor Acme\nAd.\n",
+         "x.md:7: '::: sponsor' block is never closed (end it with a ':::' line; until then everything after it"
+         " is inside the block)"),
         ("# S\n\n::: quote\n:::\n", "x.md:7: '::: quote' block is empty (write its text between the '::: quote' line and ':::')"),
         ("# S\n\n![](https://e.example/a.jpg)\n",
          "x.md:7: image has no alt text (write ![what the image shows](URL); mark decoration with {.decorative})"),
@@ -169,6 +175,25 @@ def test_raw_html_is_text() -> None:
 )
 def test_body_errors(body: str, expected: str) -> None:
     assert errors(body) == [expected]
+
+
+def test_a_block_left_open_before_a_story_names_both() -> None:
+    body = "# S\n\n::: sponsor Acme\nAd.\n\n# Next story\n\n## The News\n\nText.\n"
+    assert errors(body) == [
+        "x.md:7: '::: sponsor' block is never closed (end it with a ':::' line; until then everything after it"
+        " is inside the block)",
+        "x.md:10: the story headline '# Next story' is inside the '::: sponsor' block that starts on line 7"
+        " (end that block with a ':::' line before the story)",
+    ]
+
+
+def test_a_block_left_open_above_another_block_names_the_open_one() -> None:
+    # The second block's ':::' closed the first: the error was at the second, not the cause.
+    body = "# S\n\n::: sponsor Acme\nAd.\n\nMore story text.\n\n::: quote\nSaid.\n:::\n"
+    assert errors(body) == [
+        "x.md:12: a '::: quote' block can't be inside the '::: sponsor' block that starts on line 7"
+        " (end that block with a ':::' line first)",
+    ]
 
 
 @pytest.mark.parametrize(

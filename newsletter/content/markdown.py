@@ -263,6 +263,9 @@ class BlockReader:
         self.offset = line_offset  # file line of body line 0
         self.problems = problems
         self.memo = memo
+        #: The '::: name' block being read, and its line: a headline or another block inside
+        #: it is most often a block left open above.
+        self.block: tuple[str, int] | None = None
 
     # -- lines --------------------------------------------------------------
 
@@ -416,6 +419,11 @@ class BlockReader:
                 i += 3
             elif t == "heading_open":
                 inline = tokens[i + 1]
+                if tok.tag == "h1" and self.block is not None:
+                    name, line = self.block
+                    self.problem(self.line_of(tok), f"the story headline '# {inline.content[:40]}' is inside the "
+                                 f"'::: {name}' block that starts on line {line}",
+                                 "end that block with a ':::' line before the story")
                 out.append(m.Subhead(self.inlines(inline), self.line_of(tok)))
                 i += 3
             elif t in ("bullet_list_open", "ordered_list_open"):
@@ -450,8 +458,14 @@ class BlockReader:
             elif t == "container_block_open":
                 # Nested containers are flattened into their content.
                 close = _close(tokens, i)
-                self.problem(self.line_of(tok), "a '::: block' can't be nested inside another block or a list",
-                             "close the first block with ':::' before the next one starts")
+                if self.block is not None:
+                    name, line = self.block
+                    self.problem(self.line_of(tok), f"a '::: {tok.info.strip().split(' ')[0]}' block can't be inside "
+                                 f"the '::: {name}' block that starts on line {line}",
+                                 "end that block with a ':::' line first")
+                else:
+                    self.problem(self.line_of(tok), "a '::: block' can't be nested inside a list",
+                                 "start the block after the list, at the start of a line")
                 out.extend(self.blocks(tokens, i + 1, close))
                 i = close + 1
             elif t.endswith("_open"):

@@ -270,7 +270,16 @@ def _split(tokens: Sequence[Token], reader: BlockReader, first_number: int = 1) 
             continue
         if tok.type == "container_block_open":
             close = _close(tokens, i)
-            callout = _callout(tok, reader.blocks(tokens, i + 1, close), reader)
+            name = tok.info.strip().split(" ")[0]
+            if not _closed(tok, reader):
+                reader.problem(reader.line_of(tok), f"'::: {name}' block is never closed",
+                               "end it with a ':::' line; until then everything after it is inside the block")
+            reader.block = (name, reader.line_of(tok))
+            try:
+                inner = reader.blocks(tokens, i + 1, close)
+            finally:
+                reader.block = None
+            callout = _callout(tok, inner, reader)
             if callout is not None:
                 (pending if story is not None else items).append(callout)
             i = close + 1
@@ -289,6 +298,17 @@ def _split(tokens: Sequence[Token], reader: BlockReader, first_number: int = 1) 
         i = close + 1
     finish_story()
     return intro, items
+
+
+#: A line that closes a ':::' block: the marker and nothing but spaces or tabs.
+_CLOSING_LINE = re.compile(r" {0,3}:{3,}[ \t]*")
+
+
+def _closed(tok: Token, reader: BlockReader) -> bool:
+    """Whether a ':::' block has its closing line: markdown-it-container ends one that has none
+    at the end of the text, without a word."""
+    end = tok.map[1] if tok.map else 0
+    return end < len(reader.lines) and _CLOSING_LINE.fullmatch(reader.lines[end]) is not None
 
 
 def _callout(tok: Token, blocks: list[m.Block], reader: BlockReader) -> m.Callout | None:
