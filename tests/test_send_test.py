@@ -110,6 +110,21 @@ def test_sends_the_built_message_with_sample_values(tagged: Path, inbox: tuple[I
     assert abs((sent - dt.datetime.now(dt.timezone.utc)).total_seconds()) < 3600
 
 
+def test_a_line_starting_with_from_arrives_as_written(tagged: Path, inbox: tuple[Inbox, Controller]) -> None:
+    """smtplib's send_message wrote the byline "From Ruth ..." as ">From Ruth ..." (mbox quoting)."""
+    handler, controller = inbox
+    issue = tagged / "issues" / f"{SLUG}.md"
+    issue.write_text(issue.read_text(encoding="utf-8").replace("\n---\n", "\nauthor: Ruth Abernathy\n---\n", 1),
+                     encoding="utf-8")
+    result = send(["--to", "me@localhost", "--smtp", f"127.0.0.1:{controller.port}"])
+    assert result.exit_code == 0, result.output
+    built = (tagged / "out" / SLUG / "email.txt").read_text(encoding="utf-8")
+    assert "\nFrom Ruth Abernathy" in built
+    _, text, _ = parts(handler.messages[0][2])
+    assert "\nFrom Ruth Abernathy" in text and ">From" not in text
+    assert text == mime(sample_text(built, email="me@localhost", link=PAGE, escape=False))
+
+
 def test_defaults_come_from_settings(tagged: Path, inbox: tuple[Inbox, Controller]) -> None:
     handler, controller = inbox
     cfg = tagged / "newsletter.yaml"

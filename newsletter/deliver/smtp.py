@@ -7,12 +7,14 @@ reply, and we never echo the credentials).
 
 from __future__ import annotations
 
+import email.utils
 import smtplib
 import socket
 import ssl
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 
+from newsletter.deliver.eml import POLICY
 from newsletter.errors import NewsletterError, Problem
 
 SECURITY = ("none", "starttls", "ssl")
@@ -70,7 +72,14 @@ def send_message(msg: EmailMessage, recipients: list[str], target: SmtpTarget) -
                 client.ehlo()
             if target.user:
                 client.login(target.user, target.password)
-            client.send_message(msg, to_addrs=recipients)
+            # Not send_message: it writes the message with a generator that turns a line starting
+            # "From " (the byline "From Ruth ...") into ">From ", as for an mbox file.
+            sender = email.utils.parseaddr(str(msg["From"]))[1]
+            if sender.isascii() and all(r.isascii() for r in recipients):
+                client.sendmail(sender, recipients, msg.as_bytes(policy=POLICY))
+            else:  # as send_message does for an address that isn't ASCII
+                client.sendmail(sender, recipients, msg.as_bytes(policy=POLICY.clone(utf8=True)),
+                                mail_options=("SMTPUTF8", "BODY=8BITMIME"))
     except ConnectionRefusedError:
         raise _fail(target, "connection refused", "is the server running, and is the port right?") from None
     except ssl.SSLCertVerificationError as e:
