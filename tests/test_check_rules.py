@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import pytest
+
 from check_helpers import GOOD_ISSUE, build_issue, run_rule, severe
 
 from newsletter.checks import (accessibility, deliverability, inbox, links, plaintext, responsive, size,
@@ -331,6 +333,29 @@ def test_plaintext_has_every_link_the_unsubscribe_url_and_the_address(workspace:
     assert any("no unsubscribe link" in m for m in rules_of(run_rule(plaintext, ws, r, text=no_unsub), "error"))
     no_address = r.text.replace("1 Test Street, Testville", "")
     assert any("postal address" in m for m in rules_of(run_rule(plaintext, ws, r, text=no_address), "error"))
+
+
+@pytest.mark.parametrize("esp", ["mailchimp", "sendgrid", "mailgun", "buttondown", "postmark", "generic"])
+def test_plaintext_judges_our_own_tags_as_a_reader_sees_them(workspace: Path, esp: str) -> None:
+    """Mailchimp's placeholder form has '**' in it, and Buttondown's and Postmark's are long:
+    the text part was flagged for Markdown residue or an over-long line the editor can't fix."""
+    issue = GOOD_ISSUE.replace("Good morning. This is the intro.",
+                               "Good morning, %%first_name|reader%%, and welcome back to the tide tables for this week.")
+    ws, r = build_issue(workspace, issue, settings_extra=f"esp: {esp}\n")
+    assert run_rule(plaintext, ws, r) == []
+    # Residue and long lines of the content itself are still found.
+    found = run_rule(plaintext, ws, r, text=r.text + "\nSee **this** now, %%first_name|reader%%.\n" + "word " * 20 + "\n")
+    assert [f.message.split(":")[0] for f in found] == ["Markdown residue in the plain-text part",
+                                                        f"line {len(r.text.split(chr(10))) + 2} of the text part is 100 characters (over 78)"]
+
+
+def test_plaintext_carries_a_linked_images_link_and_a_mailto_address_once(workspace: Path) -> None:
+    issue = GOOD_ISSUE + ("\n![A tug at the quay](https://dispatch.example/tug.jpg){link=\"https://dispatch.example/tug\"}\n"
+                          "\nWrite to [desk@dispatch.example](mailto:desk@dispatch.example).\n")
+    ws, r = build_issue(workspace, issue)
+    assert "[Image: A tug at the quay] <https://dispatch.example/tug>" in r.text
+    assert "Write to desk@dispatch.example." in r.text and "<mailto:" not in r.text
+    assert run_rule(plaintext, ws, r) == []
 
 
 # ---- deliverability --------------------------------------------------------------------------

@@ -90,7 +90,11 @@ class TextRenderer:
             elif isinstance(node, m.Link):
                 label = self.inlines(node.children)
                 url = self.link_url(node.url)
-                out.append(f"<{url}>" if label.strip() in (node.url, url) else f"{label} <{url}>")
+                if label.strip() in (node.url, url) or (url.startswith("mailto:") and label.strip() == url[7:]):
+                    # The address alone: "desk@example.com <mailto:desk@example.com>" says it twice.
+                    out.append(label.strip() if url.startswith("mailto:") else f"<{url}>")
+                else:
+                    out.append(f"{label} <{url}>")
         return "".join(out)
 
     def block(self, block: m.Block, indent: str = "") -> str:
@@ -120,10 +124,15 @@ class TextRenderer:
 
     def figure(self, fig: m.Figure, indent: str = "") -> str:
         lines = []
+        # A linked image's link, as the HTML has it (both parts carry the same links).
+        link = f"<{self.link_url(fig.link)}>" if fig.link else ""
         if not fig.decorative and fig.alt:
-            lines.append(wrap(f"[Image: {fig.alt}]", indent=indent))
+            lines.append(wrap(f"[Image: {fig.alt}] {link}".rstrip(), indent=indent))
+            link = ""
         if fig.caption:
             lines.append(wrap(fig.caption, indent=indent))
         if fig.credit:
             lines.append(wrap(f"Photo: {fig.credit}", indent=indent))
+        if link:  # a decorative image's
+            lines.append(wrap(link, indent=indent))
         return "\n".join(lines)
