@@ -148,6 +148,39 @@ def test_package_version_change_rebuilds_everything(ws_root: Path, monkeypatch: 
     assert _rebuilt(before, _inodes(ws_root)) == _slugs(ws_root)
 
 
+def test_a_change_to_the_packages_files_rebuilds_everything(ws_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A git pull into an editable install changes the code, not the version: the cache must
+    not keep outputs (and findings) the old code made."""
+    from newsletter import cache as cache_module
+
+    _build(ws_root)
+    before = _inodes(ws_root)
+    assert all(o.cached for o in _build(ws_root))
+    real = cache_module.code_stamp
+    monkeypatch.setattr(cache_module, "code_stamp", lambda folder: real(folder) + "-changed")
+    outcomes = _build(ws_root)
+    assert not any(o.cached for o in outcomes)
+    assert _rebuilt(before, _inodes(ws_root)) == _slugs(ws_root)
+
+
+def test_code_stamp_follows_the_files_not_their_bytecode(tmp_path: Path) -> None:
+    from newsletter.cache import code_stamp
+
+    (tmp_path / "pkg" / "sub").mkdir(parents=True)
+    (tmp_path / "pkg" / "a.py").write_text("x = 1\n", encoding="utf-8")
+    (tmp_path / "pkg" / "sub" / "data.json").write_text("{}", encoding="utf-8")
+    first = code_stamp(tmp_path / "pkg")
+    (tmp_path / "pkg" / "__pycache__").mkdir()
+    (tmp_path / "pkg" / "__pycache__" / "a.cpython-311.pyc").write_bytes(b"\0")
+    assert code_stamp(tmp_path / "pkg") == first
+    os.utime(tmp_path / "pkg" / "sub" / "data.json", ns=(1, 1))
+    assert code_stamp(tmp_path / "pkg") != first
+    second = code_stamp(tmp_path / "pkg")
+    (tmp_path / "pkg" / "a.py").write_text("x = 22\n", encoding="utf-8")
+    os.utime(tmp_path / "pkg" / "a.py", ns=(1, 1))
+    assert code_stamp(tmp_path / "pkg") not in (first, second)  # same time, another size
+
+
 def test_deleted_issue_removes_its_output_on_a_full_build(ws_root: Path) -> None:
     _build(ws_root)
     gone = ws_root / "issues" / "2026-06-03-story-3.md"

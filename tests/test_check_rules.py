@@ -9,7 +9,7 @@ import pytest
 
 from check_helpers import GOOD_ISSUE, build_issue, run_rule, severe
 
-from newsletter.checks import (accessibility, deliverability, inbox, links, plaintext, responsive, size,
+from newsletter.checks import (accessibility, deliverability, inbox, links, plaintext, responsive, sections, size,
                                structure)
 
 
@@ -356,6 +356,29 @@ def test_plaintext_carries_a_linked_images_link_and_a_mailto_address_once(worksp
     assert "[Image: A tug at the quay] <https://dispatch.example/tug>" in r.text
     assert "Write to desk@dispatch.example." in r.text and "<mailto:" not in r.text
     assert run_rule(plaintext, ws, r) == []
+
+
+# ---- sections --------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(("title", "meant"), [
+    ("Know Mroe", "Know More"), ("Room for Disagrement", "Room for Disagreement"), ("Notible", "Notable"),
+    ("The News:", "The News"), ("Step back.", "Step Back"), ("Ruths View", "Ruth's View"),
+    ("Reed's View:", "Reed's View"), ("The View Form Lagos", "The View From Lagos"), ("The Scoops", "The Scoop"),
+])
+def test_sections_a_near_miss_of_a_label_is_a_warning_at_its_line(workspace: Path, title: str, meant: str) -> None:
+    ws, r = build_issue(workspace, GOOD_ISSUE.replace("## The News", f"## {title}"))
+    [finding] = run_rule(sections, ws, r)
+    assert (finding.severity, finding.file, finding.line) == ("warning", str(ws.issues_dir / "2026-06-02-tides.md"), 12)
+    assert finding.message.startswith(f"'## {title}' is read as a section of your own, not as '{meant}'")
+    assert finding.hint == f"did you mean '## {meant}'?"
+
+
+@pytest.mark.parametrize("title", ["The News", "Know More", "Ruth's View", "The View From Lagos", "The Newsroom",
+                                   "Notable links", "What we are watching", "The Very Famous Lagos", "Overview"])
+def test_sections_labels_and_labels_of_your_own_pass(workspace: Path, title: str) -> None:
+    ws, r = build_issue(workspace, GOOD_ISSUE.replace("## The News", f"## {title}"))
+    assert run_rule(sections, ws, r) == []
 
 
 # ---- deliverability --------------------------------------------------------------------------
