@@ -10,10 +10,12 @@ import pytest
 from check_helpers import GOOD_ISSUE, build_issue, run_rule
 from click.testing import CliRunner
 
-from newsletter.build import render_issue
+from newsletter.build import BuildResult, render_issue
 from newsletter.checks import spam
+from newsletter.checks.context import CheckContext
 from newsletter.cli import cli
-from newsletter.workspace import open_workspace
+from newsletter.render.jinja import search_path
+from newsletter.workspace import Workspace, open_workspace
 
 pytestmark = pytest.mark.slow
 GTUBE = "XJS*C4JDBQADN1.NSBN3*2IDNEN*GTUBE-STANDARD-ANTI-UBE-TEST-EMAIL*C.34X"
@@ -41,6 +43,25 @@ def test_spam_score_over_5_is_an_error(workspace: Path) -> None:
     found = run_rule(spam, ws, r)
     assert score_finding(found).severity == "error"  # type: ignore[attr-defined]
     assert any("GTUBE" in f.message for f in found)
+
+
+def test_the_scored_copy_is_addressed_to_a_reader_so_sums_of_money_are_news(workspace: Path) -> None:
+    """The .eml goes to 'undisclosed-recipients' (the service fills in each reader), and
+    SpamAssassin's UNDISC_MONEY (+1.0, a warning here) fired on every issue naming a sum."""
+    money = GOOD_ISSUE + "\nThe council approved $1.4 million for the sea wall, and $186,000 for the quay.\n"
+    ws, r = build_issue(workspace, money)
+    assert r.eml is not None and b"\r\nTo: undisclosed-recipients:;\r\n" in r.eml
+    scored = spam.message_bytes(spam_context(ws, r))
+    assert b"\r\nTo: reader@example.com\r\n" in scored and b"undisclosed" not in scored
+    assert scored.replace(b"reader@example.com", b"undisclosed-recipients:;") == r.eml  # nothing else changed
+    _total, _required, hits = spam.score(scored)
+    assert "UNDISC_MONEY" not in [rule for _, rule, _ in hits]
+    _total, _required, hits = spam.score(r.eml)  # the rule this is about, on the file as written
+    assert "UNDISC_MONEY" in [rule for _, rule, _ in hits]
+
+
+def spam_context(ws: Workspace, r: BuildResult) -> CheckContext:
+    return CheckContext(r, ws.settings, search_path(ws.templates_dir))
 
 
 def test_text_part_that_differs_from_the_html_is_flagged(workspace: Path) -> None:

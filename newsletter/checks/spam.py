@@ -1,7 +1,8 @@
 """--spam: score the message with SpamAssassin, offline (``spamassassin -L -t``).
 
 The message is the issue's .eml (text and HTML as multipart/alternative) as the build made it;
-when there is none, one is composed here the same way. A score over 5 is an error, over 1 a
+when there is none, one is composed here the same way. It is addressed to a sample reader, as
+the email service sends it, not to the file's "undisclosed-recipients". A score over 5 is an error, over 1 a
 warning; every rule hit is reported, and MPART_ALT_DIFF (the two parts differ) is a warning.
 """
 
@@ -22,14 +23,25 @@ _HIT = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s+([A-Z0-9_]+)\s+(.*)$")
 ALWAYS_WARN = {"MPART_ALT_DIFF", "MPART_ALT_DIFF_COUNT", "HTML_MESSAGE_TOO_BIG"}
 
 
-def message_bytes(ctx: CheckContext) -> bytes:
-    """The issue's message file as the build made it, or composed the same way."""
-    if ctx.result.eml:
-        return ctx.result.eml
-    from newsletter.deliver.eml import build_eml
+#: The .eml's To, which the email service replaces with each reader's address.
+_UNDISCLOSED = b"\r\nTo: undisclosed-recipients:;\r\n"
+#: Who the scored copy is addressed to, as a reader's copy is: SpamAssassin counts a message to
+#: undisclosed recipients that mentions sums of money as spam (UNDISC_MONEY), and news does.
+SAMPLE_TO = b"\r\nTo: reader@example.com\r\n"
 
-    return build_eml(html=ctx.html, text=ctx.text, issue=ctx.issue, settings=ctx.settings,
-                     unsubscribe_url=ctx.links.unsubscribe)
+
+def message_bytes(ctx: CheckContext) -> bytes:
+    """The issue's message file as the build made it (or composed the same way), addressed
+    to a reader as the email service sends it."""
+    message = ctx.result.eml
+    if not message:
+        from newsletter.deliver.eml import build_eml
+
+        message = build_eml(html=ctx.html, text=ctx.text, issue=ctx.issue, settings=ctx.settings,
+                            unsubscribe_url=ctx.links.unsubscribe)
+    head, sep, body = message.partition(b"\r\n\r\n")
+    head = (b"\r\n" + head + b"\r\n").replace(_UNDISCLOSED, SAMPLE_TO, 1)[2:-2]
+    return head + sep + body
 
 
 def score(message: bytes, executable: str = "spamassassin") -> tuple[float, float, list[tuple[float, str, str]]]:
