@@ -193,10 +193,8 @@ def load_settings(path: Path) -> Settings:
         node, (lines, problems), data = yamlsafe.read(text, yamlsafe.SafeLoader, _FAST_LOADER,
                                                       lambda node: _all_key_lines(node, file))
     except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None)
-        line = mark.line + 1 if mark else 0
-        reason = getattr(e, "problem", None) or str(e)
-        raise SettingsError(Problem(file, line, f"invalid YAML: {reason}")) from None
+        line, reason, hint = yamlsafe.explain(text, e)  # in an editor's words, at the line to fix
+        raise SettingsError(Problem(file, line + 1, f"invalid YAML: {reason}", hint)) from None
     except RecursionError:
         raise SettingsError(Problem(file, 1, _TOO_DEEP)) from None
     if data is None:

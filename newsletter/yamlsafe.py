@@ -110,3 +110,79 @@ def read(text: str, loader: type[Any], fast_loader: type[Any] | None,
         finally:
             reader.dispose()
     raise AssertionError("unreachable")  # pragma: no cover
+
+
+# ---- YAML mistakes in an editor's words ------------------------------------------------------
+
+
+def explain(text: str, error: yaml.YAMLError) -> tuple[int, str, str]:
+    """(0-based line, what is wrong, how to fix it) for a YAML error in ``text``.
+
+    PyYAML names its own states ("expected <block end>, but found '<scalar>'") and marks where
+    it gave up, often lines after the mistake: an unclosed quote is found at the next quote
+    mark. The mistakes editors make in front matter and settings are told in their words, at
+    the line to fix; anything else keeps PyYAML's wording."""
+    problem = str(getattr(error, "problem", None) or "cannot be read")
+    context = str(getattr(error, "context", None) or "")
+    mark, context_mark = getattr(error, "problem_mark", None), getattr(error, "context_mark", None)
+    line = mark.line if mark is not None else context_mark.line if context_mark is not None else 0
+    lines = _LINE_BREAK.split(text)  # as PyYAML counts lines
+    lines += [""] * (line + 1 - len(lines))
+    here = lines[line]
+    if "scanning a quoted scalar" in context and context_mark is not None:
+        return context_mark.line, "a quoted value is never closed", "end it with the quote mark it starts with"
+    if problem == "mapping values are not allowed here" and mark is not None:
+        key, _, value = here.partition(":")
+        if 0 <= here.find(":") < mark.column:  # a second ':' on the line: in the value
+            if key.strip() and not key.lstrip().startswith(("-", "#", '"', "'")):
+                return line, "a value with ': ' in it must be in quotes", f"write {key.strip()}: {_quoted(value.strip())}"
+            return line, "a ':' inside a value", "put the value in quotes"
+        # The line's own key ran on from the line above: that one has no ':' of its own, or
+        # this one is indented under it, and so reads as more of its value.
+        above = next((n for n in range(line - 1, -1, -1) if lines[n].strip()), line)
+        if here[:1].isspace() and ":" in lines[above]:
+            return line, "this line is indented, so it reads as more of the value above", "start it at the margin"
+        return above, "a line that isn't 'key: value'", "write key: value, or start the line with '#' for a comment"
+    if problem.startswith("expected <block end>, but found '<scalar>'") and mark is not None:
+        quoted = _last_quoted(text, mark.index)
+        if quoted is not None and quoted.start_mark.line < quoted.end_mark.line:
+            # The quote ran on until the next quote mark, lines below.
+            return (quoted.start_mark.line, "a quoted value is not closed on its line",
+                    "end it with the quote mark it starts with")
+        if quoted is not None:
+            hint = ("inside '...', write an apostrophe twice (It''s), or use double quotes"
+                    if quoted.style == "'" else "put all of the value inside the quotes")
+            return line, "text follows a quoted value", hint
+    if problem.startswith("expected <block end>, but found '<block mapping start>'"):
+        return (line, "this line is indented deeper than the key above it",
+                "line it up with that key; in newsletter.yaml, uncomment the keys it belongs under too")
+    if "'\\t'" in problem and "cannot start any token" in problem:
+        return line, "a tab character: YAML indents with spaces", "replace the tab with spaces"
+    if problem == "could not find expected ':'":
+        start = context_mark.line if context_mark is not None else line  # where the key began
+        return start, "a line that isn't 'key: value'", "write key: value, or start the line with '#' for a comment"
+    return line, problem, ""
+
+
+#: What PyYAML counts as a line break (its marks' line numbers count these).
+_LINE_BREAK = re.compile("\r\n|[\r\n\x85\u2028\u2029]")
+
+
+def _quoted(value: str) -> str:
+    if '"' not in value and "\\" not in value:
+        return f'"{value}"'
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _last_quoted(text: str, before: int) -> Any:
+    """The last quoted scalar PyYAML's scanner reads that ends before ``before``, or None."""
+    last = None
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if token.start_mark.index >= before:
+                break
+            if isinstance(token, yaml.ScalarToken) and token.style in ("'", '"'):
+                last = token
+    except yaml.YAMLError:
+        pass
+    return last

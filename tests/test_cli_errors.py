@@ -23,11 +23,14 @@ def build(workspace: Path, name: str, data: bytes | str) -> tuple[int, str, str]
 
 CASES = [
     ("yaml-unclosed-quote", '---\nsubject: "x\ndate: 2026-06-02\n---\n# S\n',
-     "issues/bad.md:2: invalid YAML in front matter: found unexpected end of stream while scanning a quoted scalar"),
+     "issues/bad.md:2: invalid YAML in front matter: a quoted value is never closed"
+     " (end it with the quote mark it starts with)"),
     ("yaml-bad-indent", "---\nsubject: x\ndate: 2026-06-02\n  bad: [\n---\n# S\n",
-     "issues/bad.md:4: invalid YAML in front matter: mapping values are not allowed here"),
+     "issues/bad.md:4: invalid YAML in front matter: this line is indented, so it reads as more of the value above"
+     " (start it at the margin)"),
     ("yaml-tab", "---\nsubject: x\n\tdate: 2026-06-02\n---\n# S\n",
-     "issues/bad.md:3: invalid YAML in front matter: found character '\\t' that cannot start any token"),
+     "issues/bad.md:3: invalid YAML in front matter: a tab character: YAML indents with spaces"
+     " (replace the tab with spaces)"),
     ("missing-subject", "---\ndate: 2026-06-02\n---\n# S\n",
      "issues/bad.md:2: front matter needs 'subject' (add: subject: \"...\")"),
     ("missing-date", "---\nsubject: x\n---\n# S\n", "issues/bad.md:2: front matter needs 'date' (add: date: YYYY-MM-DD)"),

@@ -69,8 +69,25 @@ def test_author_may_be_a_plain_name() -> None:
         ("subject: s\nsubject: t\ndate: 2026-06-02\n",
          "x.md:3: front-matter key 'subject' is given twice (the first is on line 2; keep one)"),
         ('subject: "open\ndate: 2026-06-02\n',
-         "x.md:2: invalid YAML in front matter: found unexpected end of stream while scanning a quoted scalar"),
-        ("subject: s\n  date: x: y\n", "x.md:3: invalid YAML in front matter: mapping values are not allowed here"),
+         "x.md:2: invalid YAML in front matter: a quoted value is never closed (end it with the quote mark it starts with)"),
+        ("subject: s\n  date: x: y\n", "x.md:3: invalid YAML in front matter: this line is indented, so it reads as"
+         " more of the value above (start it at the margin)"),
+        # The mistakes editors make, in their words and at the line to fix (PyYAML named its
+        # states, "expected <block end>, but found '<scalar>'", at the line where it gave up).
+        ("subject: Dam repairs: Dyer Road closes\ndate: 2026-06-02\n",
+         "x.md:2: invalid YAML in front matter: a value with ': ' in it must be in quotes"
+         " (write subject: \"Dam repairs: Dyer Road closes\")"),
+        ('subject: "Dam repairs\ndate: 2026-06-02\npreheader: "A short line."\n',
+         "x.md:2: invalid YAML in front matter: a quoted value is not closed on its line"
+         " (end it with the quote mark it starts with)"),
+        ('subject: "Four-day week?" Board weighs it\ndate: 2026-06-02\n',
+         "x.md:2: invalid YAML in front matter: text follows a quoted value (put all of the value inside the quotes)"),
+        ("subject: 'It's here'\ndate: 2026-06-02\n",
+         "x.md:2: invalid YAML in front matter: text follows a quoted value"
+         " (inside '...', write an apostrophe twice (It''s), or use double quotes)"),
+        ("subject: s\ndate 2026-06-02\npreheader: p\n",
+         "x.md:3: invalid YAML in front matter: a line that isn't 'key: value'"
+         " (write key: value, or start the line with '#' for a comment)"),
         ("- a list\n", "x.md:2: front matter must be 'key: value' lines"),
     ],
 )

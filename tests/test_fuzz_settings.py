@@ -8,6 +8,7 @@ from the email package, and a ``web_url`` with an unclosed '[' crashed the links
 
 from __future__ import annotations
 
+import re
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -86,3 +87,23 @@ def test_any_text_setting_builds_or_is_refused_cleanly(settings_root: Path, chan
     for page in pages:
         web_page = page.parent.parent.name == "archive" or page.parent.name == "archive"
         assert executable_problems(page.read_text(encoding="utf-8"), web_page=web_page) == [], page
+
+
+#: Pieces of the YAML editors write, broken in the ways they break it.
+_YAML_PIECES = ["subject: ", "date: ", "  ", "\t", ": ", ":", '"', "'", "It's", "x", "[", "]", "{", "}", "- ",
+                "# ", "\n", "\n\n", "\r\n", "\u2028", "\x85", "&a ", "*a", "!!int ", "|", ">", "%", "@", "`"]
+
+
+@given(st.lists(st.sampled_from(_YAML_PIECES), max_size=30).map("".join))
+@settings(max_examples=400, deadline=None)
+def test_every_yaml_mistake_is_explained_at_a_line_of_the_text(text: str) -> None:
+    """explain() turns PyYAML's errors into an editor's words: it must never fail itself, and
+    its line must be one of the text's lines (as PyYAML counts them)."""
+    from newsletter.yamlsafe import SafeLoader, explain
+
+    try:
+        yaml.load(text, Loader=SafeLoader)
+    except yaml.YAMLError as e:
+        line, reason, hint = explain(text, e)
+        lines = len(re.split("\r\n|[\r\n\x85\u2028\u2029]", text))
+        assert 0 <= line < max(lines, 1) + 1 and reason and isinstance(hint, str)

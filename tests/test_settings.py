@@ -113,6 +113,14 @@ def test_unsubscribe_and_preferences_urls_that_are_allowed(tmp_path: Path, value
     ("text", "expected"),
     [
         ("name: [x\n", "newsletter.yaml:2: invalid YAML: expected ',' or ']', but got '<stream end>'"),
+        # Uncommenting a key of init's file without the keys it belongs under.
+        (GOOD + "# theme:\n#   colors:\n      accent: '#123456'\n",
+         "newsletter.yaml:8: invalid YAML: this line is indented deeper than the key above it (line it up with that"
+         " key; in newsletter.yaml, uncomment the keys it belongs under too)"),
+        # An unclosed quote: PyYAML gave up at the next quote mark, three lines on.
+        (GOOD.replace("web_url: https://dispatch.example", 'web_url: "https://dispatch.example') + 'tagline: "x"\n',
+         "newsletter.yaml:4: invalid YAML: a quoted value is not closed on its line"
+         " (end it with the quote mark it starts with)"),
         ("- a\n- b\n", "newsletter.yaml:1: settings must be a mapping of keys to values"),
         # A tagged value PyYAML can't convert raised ValueError (a traceback), not a YAML error.
         (GOOD + "language: !!int \"en\"\n", "newsletter.yaml:6: invalid YAML: the value 'en' can't be read as !!int"),

@@ -97,14 +97,8 @@ def _parse_front_matter(file: str, text: str, first_line: int, problems: list[Pr
         # One parse serves both: the node tree (for line numbers) and the data built from it.
         node, pairs, data = _compose(text)
     except yaml.YAMLError as e:
-        mark = getattr(e, "problem_mark", None) or getattr(e, "context_mark", None)
-        reason = getattr(e, "problem", None) or "cannot be read"
-        context, context_mark = getattr(e, "context", None), getattr(e, "context_mark", None)
-        if context and context_mark is not None and "scanning" in context:
-            # An unclosed quote or bracket: the useful line is where it opened, not the end.
-            mark, reason = context_mark, f"{reason} {context}"
-        line = first_line + mark.line if mark else first_line
-        problems.append(Problem(file, line, f"invalid YAML in front matter: {reason}"))
+        line, reason, hint = yamlsafe.explain(text, e)  # in an editor's words, at the line to fix
+        problems.append(Problem(file, first_line + line, f"invalid YAML in front matter: {reason}", hint))
         return fm
     if data is None:
         data = {}
