@@ -265,7 +265,12 @@ def _build(cls: type, data: dict[str, Any], prefix: str, file: str, lines: dict[
         if not expected(value):
             kind = {"str": "text", "int": "a whole number", "bool": "true or false",
                     "list": "a list of text"}.get(type(default).__name__, type(default).__name__)
-            problems.append(Problem(file, line, f"'{dotted}' must be {kind}, not {value!r}"))
+            # A number or true/false in quotes is text: say so ("200" for reading_wpm).
+            said = value.strip().lower() if isinstance(value, str) else ""
+            quoted = said in ("true", "false") if isinstance(default, bool) else (
+                isinstance(default, int) and said.isdigit())
+            hint = f"write it without quotes: {f.name}: {said}" if quoted else ""
+            problems.append(Problem(file, line, f"'{dotted}' must be {kind}, not {value!r}", hint))
             continue
         kwargs[f.name] = str(value) if isinstance(default, str) else value
     return cls(**kwargs)

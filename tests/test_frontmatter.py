@@ -62,6 +62,8 @@ def test_author_may_be_a_plain_name() -> None:
         ("subject: s\ndate: 2026-06-02\nzzz: t\n",
          "x.md:4: unknown front-matter key 'zzz' (known keys: " + ", ".join(KEYS) + ")"),
         ("subject: s\ndate: 2026-06-02\nnumber: -3\n", "x.md:4: 'number' must be a whole number, not -3"),
+        ('subject: s\ndate: 2026-06-02\nnumber: "119"\n',
+         "x.md:4: 'number' must be a whole number, not '119' (write it without quotes: number: 119)"),
         ("subject: s\ndate: 2026-06-02\nupdated: noon\n",
          "x.md:4: 'updated' is not a real date-time: 'noon' (use e.g. 2026-06-02T14:27:00-04:00)"),
         ("subject: s\ndate: 2026-06-02\nauthor: [1]\n", "x.md:4: 'author' must be {name: ..., email: ...}"),

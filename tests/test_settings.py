@@ -75,6 +75,8 @@ def test_unknown_keys_warn_with_did_you_mean(tmp_path: Path, monkeypatch: pytest
         ("theme:\n  colors:\n    link: '#12345'\n",
          "newsletter.yaml:8: 'theme.colors.link' must be a hex colour like #1F1D1A, not '#12345'"),
         ("reading_wpm: fast\n", "newsletter.yaml:6: 'reading_wpm' must be a whole number, not 'fast'"),
+        ("reading_wpm: '200'\n",
+         "newsletter.yaml:6: 'reading_wpm' must be a whole number, not '200' (write it without quotes: reading_wpm: 200)"),
         ("theme: 3\n", "newsletter.yaml:6: 'theme' must be a mapping of keys to values"),
         ("language: und\n", "newsletter.yaml:6: 'language' must be a language tag such as en or en-GB, not 'und'"),
         ("language: English\n",

@@ -165,7 +165,9 @@ def _parse_front_matter(file: str, text: str, first_line: int, problems: list[Pr
     number = data.get("number")
     if number is not None:
         if isinstance(number, bool) or not isinstance(number, int) or number < 0:
-            problems.append(Problem(file, where("number"), f"'number' must be a whole number, not {number!r}"))
+            quoted = isinstance(number, str) and number.strip().isdigit()
+            problems.append(Problem(file, where("number"), f"'number' must be a whole number, not {number!r}",
+                                    "write it without quotes: number: " + number.strip() if quoted else ""))
         else:
             fm.number = number
 
