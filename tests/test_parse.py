@@ -177,6 +177,21 @@ def test_body_errors(body: str, expected: str) -> None:
     assert errors(body) == [expected]
 
 
+def test_a_headline_without_its_space_is_named_when_it_breaks_the_issue() -> None:
+    # '#School board' is a paragraph: the story's sections then came "before the first story",
+    # and the line that caused it was never mentioned.
+    assert errors("#School board\n\nText.\n\n##The News\n\nMore.\n\n## Know More\n\nx\n") == [
+        "x.md:5: '#School board' is text, not a story headline (put a space after the '#': # School board)",
+        "x.md:9: '##The News' is text, not a section heading (put a space after the '##': ## The News)",
+        "x.md:13: section '## Know More' comes before the first story (start a story with '# Headline' above it)",
+    ]
+    assert errors("#School board\n\nText.\n") == [  # no story at all
+        "x.md:5: '#School board' is text, not a story headline (put a space after the '#': # School board)"]
+    # A hashtag at the start of a paragraph, in an issue that reads well, is just text.
+    story = issue("# S\n\n#SaveTheBay drew a crowd.\n\n#harbour\n")
+    assert [b.inlines[0].text for b in story.items[0].sections[0].blocks] == ["#SaveTheBay drew a crowd.", "#harbour"]
+
+
 def test_a_block_left_open_before_a_story_names_both() -> None:
     body = "# S\n\n::: sponsor Acme\nAd.\n\n# Next story\n\n## The News\n\nText.\n"
     assert errors(body) == [

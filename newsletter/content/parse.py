@@ -70,6 +70,10 @@ def build_issue(src: Source) -> m.Issue:
             _refuse_too_deep(intro_tokens, intro_reader)
             intro = intro_reader.blocks(intro_tokens, 0, len(intro_tokens))
 
+    if problems or not any(isinstance(i, m.Story) for i in items):
+        # '#School board' is a paragraph to Markdown: everything after it then reads as intro
+        # or lands before the first story. Name the line that caused it, when something's wrong.
+        problems += _headlines_without_space(src.path, body.split("\n"), src.body_line)
     if problems:
         raise ContentError(_dedupe(problems))
     assert fm.date is not None
@@ -200,6 +204,25 @@ def story_starts(lines: list[str]) -> list[int]:
         if i and not block and line.startswith("#") and _STORY_LINE.match(line):
             starts.append(i)
     return starts
+
+
+#: A line that looks meant as a headline or section but has no space after its '#' marks.
+_NO_SPACE_HEADING = re.compile(r"(#{1,2})([A-Za-z][^#\n]{0,80})$")
+
+
+def _headlines_without_space(file: str, lines: list[str], first_line: int) -> list[Problem]:
+    out = []
+    fenced = False
+    for n, line in enumerate(lines):
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        found = None if fenced else _NO_SPACE_HEADING.match(line.rstrip())
+        if found is not None:
+            marks, words = found.groups()
+            what = "story headline" if marks == "#" else "section heading"
+            out.append(Problem(file, first_line + n, f"'{line.strip()[:40]}' is text, not a {what}",
+                               f"put a space after the '{marks}': {marks} {words}"))
+    return out
 
 
 def _without_comments(file: str, text: str, first_line: int, problems: list[Problem]) -> str:
