@@ -228,6 +228,31 @@ def test_a_settings_error_is_reported_on_every_issue_and_clears_when_fixed(serve
     assert json.loads(get(server, f"/api/issue/{SLUG}")[2])["errors"] == []
 
 
+def test_settings_warnings_are_on_the_pages_not_only_in_the_terminal(server: PreviewServer, workspace: Path) -> None:
+    """A misspelt key (a silently blank sender name) warned only in the server's terminal, and
+    next to a settings error ('postal_adress': 'postal_address is missing') not even there."""
+    config = workspace / "newsletter.yaml"
+    good = config.read_text(encoding="utf-8")
+    config.write_text(good + "sender_nmae: Desk\n", encoding="utf-8")
+    server.state.apply(plan_rebuild([(Kind.MODIFIED, config)], workspace))
+    data = json.loads(get(server, f"/api/issue/{SLUG}")[2])
+    warning = f"newsletter.yaml:{good.count(chr(10)) + 1}: unknown setting 'sender_nmae'"
+    assert [w for w in data["settings_warnings"] if w.startswith(warning)] and data["errors"] == []
+    assert b"Settings warning" in get(server, "/")[2]
+    address = next(line for line in good.split("\n") if line.startswith("postal_address:"))
+    config.write_text(good.replace(address, address.replace("postal_address", "postal_adress")), encoding="utf-8")
+    server.state.apply(plan_rebuild([(Kind.MODIFIED, config)], workspace))
+    data = json.loads(get(server, f"/api/issue/{SLUG}")[2])
+    assert "required setting 'postal_address' is missing" in data["errors"][0]["message"]
+    assert any("unknown setting 'postal_adress' (did you mean 'postal_address'?)" in w for w in data["settings_warnings"])
+    page = get(server, "/")[2]
+    assert b"Settings error" in page and b"postal_adress" in page
+    config.write_text(good, encoding="utf-8")
+    server.state.apply(plan_rebuild([(Kind.MODIFIED, config)], workspace))
+    data = json.loads(get(server, f"/api/issue/{SLUG}")[2])
+    assert data["settings_warnings"] == [] and data["errors"] == []
+
+
 def test_an_issue_broken_from_the_start_is_listed_and_served_with_its_error(workspace: Path) -> None:
     (workspace / "issues" / "2026-06-09-broken.md").write_text("---\nsubject: [\n---\nBody\n", encoding="utf-8")
     s = PreviewServer(workspace, "127.0.0.1", free_port())

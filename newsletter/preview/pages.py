@@ -81,6 +81,7 @@ def issue_summary(state: PreviewState, entry: Entry) -> dict[str, Any]:
         "sender": {"name": settings.sender.name, "email": settings.sender.email} if settings else None,
         "limit_bytes": GMAIL_CLIP_BYTES,
         "has_eml": (state.root / "out" / entry.slug / "email.eml").is_file(),
+        "settings_warnings": list(state.settings_warnings),
     }
     if r is not None:
         out.update({
@@ -130,5 +131,8 @@ def index_page(state: PreviewState) -> str:
     if state.settings_problems:
         items = "".join(f"<li>{html.escape(str(p))}</li>" for p in state.settings_problems)
         banner = f'<div class="banner error"><strong>Settings error</strong><ul>{items}</ul></div>'
+    if state.settings_warnings:
+        items = "".join(f"<li>{html.escape(w)}</li>" for w in state.settings_warnings)
+        banner += f'<div class="banner warning"><strong>Settings warning</strong><ul>{items}</ul></div>'
     return INDEX.format(title=title, banner=banner, rows="\n".join(rows))
 

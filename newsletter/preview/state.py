@@ -48,6 +48,8 @@ class PreviewState:
         self.log: Log = log or (lambda _msg: None)
         self.settings: Settings | None = None
         self.settings_problems: list[Problem] = []
+        #: Unknown keys and the like: shown on every page, not only in the terminal.
+        self.settings_warnings: list[str] = []
         self.entries: dict[str, Entry] = {}
         # Starts at the clock (ms), so a page left open across a restart of the server
         # never mistakes a new build for the one it shows.
@@ -113,11 +115,16 @@ class PreviewState:
             settings = load_settings(self.root / CONFIG_NAME)
         except NewsletterError as e:
             self.settings_problems = e.problems
+            # A misspelt key often explains the error ('postal_adress' and 'postal_address is missing').
+            self.settings_warnings = list(e.warnings)
+            for warning in e.warnings:
+                self.log(f"Warning: {warning}")
             self._report(e.problems)
             return
         # Keep the last good settings when the file is broken; replace them once it is fixed.
         self.settings = settings
         self.settings_problems = []
+        self.settings_warnings = list(settings.warnings)
         for warning in settings.warnings:
             self.log(f"Warning: {warning}")
 

@@ -127,6 +127,19 @@ def test_index_lists_the_issue_and_links_to_its_preview(pv: Page, server: Previe
             expect(pv.locator("#findings")).to_contain_text(first.message[:40])
 
 
+def test_a_settings_warning_is_listed_with_the_findings(pv: Page, server: PreviewServer, workspace: Path) -> None:
+    from newsletter.preview.plan import Kind, plan_rebuild
+
+    config = workspace / "newsletter.yaml"
+    config.write_text(config.read_text(encoding="utf-8") + "sender_nmae: Desk\n", encoding="utf-8")
+    server.state.apply(plan_rebuild([(Kind.MODIFIED, config)], workspace))
+    open_issue(pv, server)
+    pv.locator("#findings-summary").click()
+    item = pv.locator("#findings li", has_text="unknown setting 'sender_nmae'")
+    expect(item).to_have_count(1)
+    expect(item).to_contain_text("warning \u00b7 settings")
+
+
 def test_mobile_gives_a_375px_frame_without_sideways_scrolling(pv: Page, server: PreviewServer) -> None:
     open_issue(pv, server)
     button(pv, "Mobile").click()
