@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from newsletter.checks.plaintext import as_read, too_long
 from newsletter.preview.variants import (
     apply_views,
     dark,
@@ -82,6 +83,20 @@ def test_text_page_escapes_and_marks_lines_over_78_columns() -> None:
     assert f'<span class="long" title="79 columns">{"x" * 79}</span>' in page
     assert '<span class="long" title="78 columns">' not in page
     assert "78ch" in page
+
+
+def test_text_page_marks_what_the_gate_calls_too_long_and_nothing_else() -> None:
+    """It marked every line over 78 columns, while the gate allows a lone URL and judges a
+    line with the service's tags filled in: the view and `check` disagreed."""
+    url = "<https://dispatch.example/a?utm_source=dispatch&utm_medium=email&utm_campaign=2026-06-02-tides>"
+    tag = "{% if subscriber.metadata.first_name %}{{ subscriber.metadata.first_name }}{% else %}friend{% endif %}"
+    text = f"{url}\n  - {url}\nHello {tag}, and welcome.\n" + "word " * 20 + "\n"
+    page = text_page(text, page="https://dispatch.example/issues/2026-06-02-tides/")
+    assert page.count('class="long"') == 1
+    assert '<span class="long" title="100 columns">' + "word " * 19 + "word </span>" in page
+    lines = text.split("\n")
+    assert too_long(as_read(text, "https://dispatch.example/").split("\n")) == [4]
+    assert len(lines[2]) > 78  # the tag line is long only as written
 
 
 def test_source_page_shows_the_html_escaped() -> None:

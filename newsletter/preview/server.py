@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any, Callable
 from urllib.parse import parse_qs, unquote, urlsplit
 
+from newsletter.content.urls import page_url
 from newsletter.preview.pages import index_page, issue_summary
 from newsletter.preview.state import PreviewState
 from newsletter.preview.variants import (
@@ -182,13 +183,18 @@ class Handler(BaseHTTPRequestHandler):
             views = [v for v in self._query().get("views", [""])[0].split(",") if v in VIEWS]
             body = links_in_new_tabs(apply_views(result.html, views))
         elif name == "text.html":
-            body = text_page(result.text)
+            body = text_page(result.text, page=self._page_url(result))
         elif name == "source.html":
             body = source_page(result.html)
         else:
             self._send(404, b"not found\n", "text/plain; charset=utf-8")
             return
         self._send(200, body.encode("utf-8"), "text/html; charset=utf-8", csp=EMAIL_CSP)
+
+    def _page_url(self, result: Any) -> str:
+        """The issue's web page: what a link tag is filled with when the text view measures lines."""
+        settings = self.server.state.settings
+        return page_url(settings.web_url, result.issue.slug) if settings is not None else ""
 
     def _json(self, data: dict[str, Any]) -> None:
         self._send(200, json.dumps(data).encode(), "application/json")

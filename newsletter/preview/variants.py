@@ -153,12 +153,17 @@ pre {{ margin: 0; padding: 16px; font: 14px/1.45 ui-monospace, Menlo, Consolas, 
 """
 
 
-def text_page(text: str, *, limit: int = 78) -> str:
-    """The plain-text part in a monospace view with a guide at column ``limit``; longer lines marked."""
+def text_page(text: str, *, page: str = "") -> str:
+    """The plain-text part in a monospace view with a guide at column 78, and the lines the
+    quality gate calls too long marked (as read: tags filled in, a lone URL allowed)."""
+    from newsletter.checks.plaintext import SHOULD as limit
+    from newsletter.checks.plaintext import as_read, too_long
+
+    marked = set(too_long(as_read(text, page).split("\n")))
     lines = []
-    for line in text.split("\n"):
+    for n, line in enumerate(text.split("\n"), start=1):
         escaped = html.escape(line)
-        lines.append(f'<span class="long" title="{len(line)} columns">{escaped}</span>' if len(line) > limit else escaped)
+        lines.append(f'<span class="long" title="{len(line)} columns">{escaped}</span>' if n in marked else escaped)
     return TEXT_PAGE.format(title="Plain text", wrap="white-space: pre;", guide=GUIDE.format(n=limit),
                             body="\n".join(lines))
 
