@@ -189,6 +189,12 @@ def test_links_same_text_to_different_urls_is_a_warning(workspace: Path) -> None
     ws, r = build_issue(workspace, issue)
     found = [f for f in run_rule(links, ws, r) if "different URLs" in f.message]
     assert len(found) == 1 and found[0].severity == "warning"
+    # At the issue's line, with the text as written (it was looked up lower-cased: no line).
+    issue = GOOD_ISSUE.replace("[the council minutes]", "[The Tide Report]").replace("[the tide report]", "[The Tide Report]")
+    ws, r = build_issue(workspace, issue)
+    [found] = [f for f in run_rule(links, ws, r) if "different URLs" in f.message]
+    assert (found.file, found.line) == (str(ws.issues_dir / "2026-06-02-tides.md"), 10)
+    assert found.message.startswith("the link text 'The Tide Report' leads to 2 different URLs")
     same = GOOD_ISSUE.replace("(https://dispatch.example/minutes)", "(https://dispatch.example/a)").replace(
         "[the council minutes]", "[the tide report]")
     ws, r = build_issue(workspace, same)

@@ -22,6 +22,7 @@ _SOURCE_HTTP = re.compile(r"(!?)\[[^\]]*\]\(\s*<?(http://[^)\s>]+)|<(http://[^>\
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
     texts: dict[str, set[str]] = defaultdict(set)
+    written: dict[str, str] = {}
     for a in ctx.body.iter("a"):
         href = (a.get("href") or "").strip()
         yield from _link_target(ctx, a, href)
@@ -35,8 +36,10 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
                               "describe the destination: [the full report](...)", content=f"[{text}]", el=a)
         if text and href and not href.startswith("#"):
             texts[text.lower()].add(href)
-    for text, hrefs in texts.items():
+            written.setdefault(text.lower(), text)  # as the issue has it, to find its line
+    for key, hrefs in texts.items():
         if len(hrefs) > 1:
+            text = written[key]
             yield ctx.finding("links", "warning", f"the link text '{text}' leads to {len(hrefs)} different URLs",
                               "use different words for different destinations", content=f"[{text}", html=text)
     decorative = {f.src for f in _figures(ctx.issue) if f.decorative}
