@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from newsletter.cli import cli
 from newsletter.content import model as m
 from newsletter.content.markdown import plain_text
 from newsletter.content.parse import parse_issue_file
+from newsletter.render.context import format_updated
 
 LONG_URL = "https://harbor.example/reports/2026/06/02/" + "a-very-long-path-segment-" * 5 + "end?query=one&two=three"
 
@@ -170,3 +173,16 @@ def test_view_sections_keep_their_name_and_place_in_both_parts(workspace: Path) 
     text = (out / "email.txt").read_text(encoding="utf-8")
     assert "THE VIEW FROM LISBON\n--------------------\n" in text and "ANA'S VIEW\n" in text
     assert re.search(r"(?i)the view from lisbon", html) and re.search(r"(?i)ana(&#39;|&#x27;|'|’)s view", html)
+
+
+@pytest.mark.parametrize(("written", "tz", "shown"), [
+    ("2026-06-02T14:27:00-04:00", "America/New_York", "Updated Jun 2, 2026, 2:27pm EDT"),
+    ("2026-06-02T18:27:00+00:00", "America/New_York", "Updated Jun 2, 2026, 2:27pm EDT"),
+    # Without an offset: the newsroom's own clock (it printed no zone at all).
+    ("2026-06-02T14:27:00", "America/New_York", "Updated Jun 2, 2026, 2:27pm EDT"),
+    ("2026-01-05T09:05:00", "Europe/Lisbon", "Updated Jan 5, 2026, 9:05am WET"),
+    ("2026-06-02T14:27:00-04:00", "", "Updated Jun 2, 2026, 2:27pm UTC-04:00"),
+    ("2026-06-02T14:27:00", "", "Updated Jun 2, 2026, 2:27pm"),
+])
+def test_updated_line(written: str, tz: str, shown: str) -> None:
+    assert format_updated(dt.datetime.fromisoformat(written), tz) == shown

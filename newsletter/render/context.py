@@ -77,10 +77,12 @@ def format_date(d: dt.date) -> str:
 
 
 def format_updated(t: dt.datetime, tz_name: str) -> str:
-    """'Updated Jun 2, 2026, 2:27pm EDT' (zone abbreviation when a timezone is set)."""
-    if tz_name and t.tzinfo is not None:
+    """'Updated Jun 2, 2026, 2:27pm EDT' (zone abbreviation when a timezone is set). A time
+    written without an offset is taken to be in that timezone."""
+    if tz_name:
         try:
-            t = t.astimezone(ZoneInfo(tz_name))
+            zone_info = ZoneInfo(tz_name)
+            t = t.astimezone(zone_info) if t.tzinfo is not None else t.replace(tzinfo=zone_info)
         except (ZoneInfoNotFoundError, ValueError):
             pass
     hour = t.hour % 12 or 12
