@@ -128,7 +128,8 @@ class Settings:
         "Base URL of the web archive; issue pages are <web_url>/<slug>/.", default="", meta={"required": True}
     )
     postal_address: str = _doc(
-        "Postal address for the footer (required by anti-spam law).", default="", meta={"required": True}
+        "Postal address for the footer (required by anti-spam law); the footer prints the newsletter's name "
+        "before it, so start at the street.", default="", meta={"required": True}
     )
     signup_url: str = _doc("Where readers subscribe.", default="")
     footer_reason: str = _doc(
