@@ -167,7 +167,9 @@ def cold_build(tmp: Path, issue: Path, runs: int) -> dict[str, object]:
     issue_path = root / "issues" / issue.name
     slug = issue.stem
     run_process(NEWSLETTER + ["build", "--emit-mjml", "--force", str(issue_path)], cwd=root)
-    mjml_file = root / "out" / slug / "email.mjml"
+    # Kept apart: each timed build below, without --emit-mjml, removes out/<slug>/email.mjml.
+    mjml_file = tmp / "email.mjml"
+    shutil.copyfile(root / "out" / slug / "email.mjml", mjml_file)
     css_file = tmp / "email.css"
     css_file.write_text(inline_css_of(root, issue_path))
     ours_html = (root / "out" / slug / "email.html").read_bytes()
