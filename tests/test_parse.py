@@ -192,6 +192,12 @@ def test_a_headline_without_its_space_is_named_when_it_breaks_the_issue() -> Non
     assert [b.inlines[0].text for b in story.items[0].sections[0].blocks] == ["#SaveTheBay drew a crowd.", "#harbour"]
 
 
+def test_a_refused_link_written_with_entities_is_reported_at_its_own_line() -> None:
+    # The decoded URL isn't in the file, so the paragraph's first line was named.
+    body = "# S\n\nFirst line of the paragraph\nand [a bad link](&#106;avascript:alert(1)) here.\n"
+    assert errors(body) == ["x.md:8: link URL scheme 'javascript:' is not allowed (use https, http, mailto, tel)"]
+
+
 def test_a_block_left_open_before_a_story_names_both() -> None:
     body = "# S\n\n::: sponsor Acme\nAd.\n\n# Next story\n\n## The News\n\nText.\n"
     assert errors(body) == [

@@ -361,7 +361,10 @@ class BlockReader:
         """A link node, or (for a refused URL, reported as a problem) just its text."""
         href = str(tok.attrs.get("href", ""))
         title = str(tok.attrs.get("title", "") or "")
-        at = self.find_line(inline, href[:40], line)
+        # The URL as written may differ from the decoded one ('&#106;avascript:'): then the
+        # link's text finds its line, before the paragraph's first line does.
+        at = (self.find_line(inline, href[:40], 0) or self.find_line(inline, "[" + plain_text(tuple(children))[:30], 0)
+              or line)
         why = url_problem(href)
         if why:
             self.problem(at, why)
