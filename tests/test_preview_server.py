@@ -525,11 +525,7 @@ def test_a_links_folder_that_comes_back_with_its_file_rebuilds_the_issue(workspa
         (workspace / "issues" / f"{SLUG}.md").write_text(MINIMAL_ISSUE.replace("Tide tables", "Live marker"),
                                                          encoding="utf-8")
         _wait_for(lambda: b"Live marker" in get(s, f"/email/{SLUG}/email.html")[2])
-        elsewhere = tmp_path / "kept-drafts"
-        elsewhere.mkdir()
-        (elsewhere / "2026-06-09-linked.md").write_text(MINIMAL_ISSUE.replace("Tide tables", "Back marker"),
-                                                        encoding="utf-8")
-        elsewhere.rename(workspace / "drafts")
+        _drafts_folder(tmp_path, "Back marker").rename(workspace / "drafts")
         _wait_for(lambda: b"Back marker" in get(s, "/email/2026-06-09-linked/email.html")[2])
         assert json.loads(get(s, api)[2])["errors"] == []
     finally:
@@ -559,16 +555,20 @@ def test_a_links_folder_that_appears_is_found_while_another_file_is_written_all_
     writer.start()
     try:
         _live(s, workspace, "Live marker")
-        elsewhere = tmp_path / "kept-drafts"
-        elsewhere.mkdir()
-        (elsewhere / "2026-06-09-linked.md").write_text(MINIMAL_ISSUE.replace("Tide tables", "Busy marker"),
-                                                        encoding="utf-8")
-        elsewhere.rename(outside / "drafts")
+        _drafts_folder(tmp_path, "Busy marker").rename(outside / "drafts")
         _wait_for(lambda: b"Busy marker" in get(s, "/email/2026-06-09-linked/email.html")[2])
     finally:
         quiet.set()
         writer.join()
         s.stop()
+
+
+def _drafts_folder(tmp_path: Path, marker: str) -> Path:
+    """A folder made elsewhere holding the linked issue's file, to be moved into place at once."""
+    folder = tmp_path / "kept-drafts"
+    folder.mkdir()
+    (folder / "2026-06-09-linked.md").write_text(MINIMAL_ISSUE.replace("Tide tables", marker), encoding="utf-8")
+    return folder
 
 
 def _live(s: PreviewServer, workspace: Path, marker: str) -> None:
