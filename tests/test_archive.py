@@ -163,6 +163,20 @@ def test_subject_placeholders_show_their_fallback_in_the_listing(workspace: Path
     assert entry is not None and entry.findtext(f"{ATOM}title") == "Sailor, the tide tables reader"
 
 
+def test_the_index_style_block_has_the_font_stacks_as_css(workspace: Path) -> None:
+    # Autoescape wrote "'Times New Roman'" as "&#39;Times New Roman&#39;", which CSS doesn't
+    # decode inside <style>: the declarations were dropped and the page fell back to the default font.
+    cfg = workspace / "newsletter.yaml"
+    cfg.write_text(cfg.read_text(encoding="utf-8") + "theme:\n  fonts:\n    sans: \"'Open Sans', x; } body { color: red } </style><script>1</script>\"\n",
+                   encoding="utf-8")
+    assert CliRunner().invoke(cli, ["build"], catch_exceptions=False).exit_code == 0
+    index = (workspace / "out" / "archive" / "index.html").read_text(encoding="utf-8")
+    style = index.split("<style>", 1)[1].split("</style>", 1)[0]
+    assert "font-family: Georgia, 'Times New Roman', Times, serif;" in style
+    assert "font-family: 'Open Sans', x  body  color: red  /stylescript1/script;" in style
+    assert "&#39;" not in style and "<script" not in index
+
+
 def test_subject_placeholders_show_their_fallback_in_the_pages_title(workspace: Path) -> None:
     # The page's <title> and MRML's aria-label copy of it showed '%%first_name|Sailor%%'.
     issue = workspace / "issues" / "2026-06-02-tides.md"
