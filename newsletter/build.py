@@ -83,6 +83,7 @@ def render_issue(ws: Workspace, path: Path, *, issue: m.Issue | None = None, ext
     from newsletter.content.parse import parse_issue_file
     from newsletter.deliver.utm import link_tagger
     from newsletter.render.context import build_context
+    from newsletter.render.cssbraces import check_theme_css
     from newsletter.render.jinja import get_environment
     from newsletter.render.theme import search_path
     from newsletter.render.mjml import (INLINE_CSS_TEMPLATE, MAIN_TEMPLATE, TEXT_TEMPLATE, compile_mjml,
@@ -113,6 +114,7 @@ def render_issue(ws: Workspace, path: Path, *, issue: m.Issue | None = None, ext
         raise
     # 4. Post-process: inline the theme's CSS, fix the doctype, put tags back.
     inline_css = render_template(env, INLINE_CSS_TEMPLATE, context.html)
+    check_theme_css(inline_css, mjml_source, search_path(ws.templates_dir))  # read silently when broken
     steps = StepInput(inline_css=inline_css, vault=context.vault)
     html = run_steps(html, steps)
     # 5. Render the plain-text part from the same model.

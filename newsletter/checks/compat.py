@@ -24,8 +24,9 @@ from newsletter.checks import Finding
 from newsletter.checks.caniemail import client_name, dataset, known_clients, support
 from newsletter.checks.context import CheckContext, file_lines, theme_files
 from newsletter.content import model as m
+from newsletter.render.mjml import INLINE_CSS_TEMPLATE, STYLE_CSS_TEMPLATE
 
-INLINE_CSS, STYLE_CSS = "email.css.j2", "responsive.css.j2"
+INLINE_CSS, STYLE_CSS = INLINE_CSS_TEMPLATE, STYLE_CSS_TEMPLATE
 
 _JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
 _ALLOW = re.compile(r"\{#-?\s*check:\s*allow\s+([\w-]+)")

@@ -17,6 +17,8 @@ from newsletter.errors import Problem, TemplateError
 MAIN_TEMPLATE = "email.mjml.j2"
 TEXT_TEMPLATE = "email.txt.j2"
 INLINE_CSS_TEMPLATE = "email.css.j2"
+#: The stylesheet the theme puts in <mj-style> (media queries, dark mode): never inlined.
+STYLE_CSS_TEMPLATE = "responsive.css.j2"
 
 
 def render_template(env: jinja2.Environment, name: str, context: dict[str, Any]) -> str:
