@@ -66,6 +66,18 @@ def test_a_jinja_error_in_a_workspace_template_names_its_file_and_line(workspace
     assert "'no_such_variable' is undefined" in result.stderr
 
 
+def test_a_missing_include_names_the_including_template_and_line(workspace: Path) -> None:
+    # It named email.mjml.j2 (the template rendered), without a line.
+    (workspace / "templates" / "partials").mkdir(parents=True)
+    (workspace / "templates" / "partials" / "footer.mjml.j2").write_text(
+        '<mj-section>\n<mj-column>\n{% include "partials/socail.mjml.j2" %}\n</mj-column>\n</mj-section>\n',
+        encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build"])
+    assert result.exit_code == 1
+    assert result.stderr == ("Error: templates/partials/footer.mjml.j2:3: template 'partials/socail.mjml.j2' not found"
+                             " in the workspace templates/ or the theme\n")
+
+
 @pytest.mark.parametrize("name, text, error", [
     ("email.txt.j2", "{{ 1/0 }}\n", "templates/email.txt.j2:1: template error: ZeroDivisionError: division by zero"),
     ("email.mjml.j2", '{% extends "email.mjml.j2" %}\n',

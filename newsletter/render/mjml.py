@@ -28,7 +28,10 @@ def render_template(env: jinja2.Environment, name: str, context: dict[str, Any])
     except jinja2.TemplateSyntaxError as e:
         raise TemplateError(Problem(e.filename or e.name or name, e.lineno or 0, f"template syntax error: {e.message}")) from None
     except jinja2.TemplateNotFound as e:
-        raise TemplateError(Problem(name, 0, f"template '{e.name}' not found in the workspace templates/ or the theme")) from None
+        # An include or import names it: point at that line (the template rendered, when none does).
+        file, line = _template_frame(e, env)
+        raise TemplateError(Problem(file or name, line, f"template '{e.name}' not found in the workspace templates/ "
+                                    "or the theme")) from None
     except jinja2.UndefinedError as e:
         file, line = _template_frame(e, env)
         raise TemplateError(Problem(file or name, line, f"template error: {e.message}")) from None
