@@ -85,11 +85,12 @@ def render_issue(ws: Workspace, path: Path, *, issue: m.Issue | None = None, ext
     from newsletter.render.context import build_context
     from newsletter.render.cssbraces import check_theme_css
     from newsletter.render.jinja import get_environment
-    from newsletter.render.theme import search_path
+    from newsletter.render.theme import check_workspace_templates, search_path
     from newsletter.render.mjml import (INLINE_CSS_TEMPLATE, MAIN_TEMPLATE, TEXT_TEMPLATE, compile_mjml,
                                         render_template)
     from newsletter.steps import StepInput, run_steps
 
+    check_workspace_templates(ws.templates_dir)  # a broken templates/ must not mean the default look
     # 1. Read the issue file into the content model.
     issue = parse_issue_file(path) if issue is None else issue
     # 2. Build what the templates see (escaped content, links, tag tokens).

@@ -66,8 +66,10 @@ def run_batch(
     With ``archive``, each issue's web page (out/archive/<slug>/index.html) is built and
     cached with it; write the index afterwards with ``update_archive_index``."""
     from newsletter.build import IssueOutcome
-    from newsletter.render.theme import search_path
+    from newsletter.render.theme import check_workspace_templates, search_path
 
+    # Before the cache: its key can't tell a broken templates/ from none (both mean the theme).
+    check_workspace_templates(ws.templates_dir)
     cache = BuildCache(ws).load()
     fingerprint = workspace_fingerprint(ws, search_path(ws.templates_dir), {"emit_mjml": emit_mjml})
     required = (f"{ARCHIVE_DIR}/{{slug}}/index.html",) if archive else ()

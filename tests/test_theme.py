@@ -390,3 +390,29 @@ def test_the_theme_draws_no_images_or_logos_of_its_own(repo_ws: Workspace) -> No
         result = render_issue(repo_ws, issue)
         from_issue = {m.group(1) for m in re.finditer(r"!\[[^\]]*\]\(([^\s)]+)", result.issue.source)}
         assert {img.get("src") for img in outline(result).images} == from_issue
+
+
+@pytest.mark.parametrize("kind", ["dangling link", "file"])
+def test_a_templates_path_that_isnt_a_folder_is_an_error_not_the_default_look(workspace: Path, kind: str) -> None:
+    """A broken link (or a file) named templates/ built with the default theme, exit 0: the
+    newsroom's own look was lost without a word. Also when the issue was already built."""
+    from click.testing import CliRunner
+
+    from newsletter.cli import cli
+
+    assert CliRunner().invoke(cli, ["build"]).exit_code == 0  # cached from here on
+    templates = workspace / "templates"
+    if templates.exists():
+        shutil.rmtree(templates)
+    if kind == "file":
+        templates.write_text("notes", encoding="utf-8")
+        expected = "Error: templates: is a file, not a folder of templates (move it away: the workspace's templates go in the folder templates/)\n"
+    else:
+        templates.symlink_to(workspace / "brand-templatez")
+        expected = (f"Error: templates: is a link to {workspace / 'brand-templatez'}, which isn't a folder"
+                    " (point it at your templates folder, or remove it to use the default theme)\n")
+    for command in (["build"], ["build", "--force"]):
+        result = CliRunner().invoke(cli, command)
+        assert (result.exit_code, result.stderr) == (1, expected), command
+    result = CliRunner().invoke(cli, ["check"])
+    assert result.exit_code == 1 and "templates: error: is a" in result.stdout

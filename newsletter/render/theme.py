@@ -30,3 +30,20 @@ def search_path(workspace_templates: Path | None) -> list[Path]:
     if not dirs or dirs[0].resolve() != theme.resolve():
         dirs.append(theme)
     return dirs
+
+
+def check_workspace_templates(folder: Path) -> None:
+    """Raise TemplateError when the workspace's templates/ is there but isn't a folder: a file,
+    or a link whose folder is gone. The theme would otherwise be used in its place, the
+    newsroom's own look lost without a word."""
+    from newsletter.errors import Problem, TemplateError
+
+    if folder.is_dir() or not (folder.is_symlink() or folder.exists()):
+        return
+    if folder.is_symlink():
+        import os
+
+        raise TemplateError(Problem(str(folder), 0, f"is a link to {os.readlink(folder)}, which isn't a folder",
+                                    "point it at your templates folder, or remove it to use the default theme"))
+    raise TemplateError(Problem(str(folder), 0, "is a file, not a folder of templates",
+                                "move it away: the workspace's templates go in the folder templates/"))
