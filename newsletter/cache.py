@@ -255,8 +255,8 @@ class BuildCache:
             return None
         try:
             summary = _decode_summary(entry["summary"], self._finding)
-        except (TypeError, ValueError, KeyError, ImportError, AttributeError):
-            return None
+        except (TypeError, ValueError, KeyError, ImportError, AttributeError, ArithmeticError, RecursionError):
+            return None  # rebuilt, never trusted
         if any(r.format(slug=summary.slug) not in summary.outputs for r in required):
             return None
         return summary if self._intact(entry, summary.outputs) else None
@@ -370,17 +370,46 @@ def _decode_summary(data: dict[str, Any], finding: Any = None) -> IssueSummary:
     issue = _decode(data.get("issue"))
     if issue is not None and f"{type(issue).__module__}:{type(issue).__qualname__}" != "newsletter.content.model:Issue":
         raise ValueError("the cached issue is not an issue")
+    if issue is not None:
+        _check_issue(issue)
     own = getattr(issue, "path", None)
+    findings = [_with_issue(finding(x), own) for x in data["findings"]]
+    for f in findings:
+        _check_finding(f)
     return IssueSummary(
         slug=str(data["slug"]),
-        html_bytes=int(data["html_bytes"]),
-        words=int(data["words"]),
-        reading_minutes=int(data["reading_minutes"]),
+        html_bytes=_whole(data["html_bytes"]),
+        words=_whole(data["words"]),
+        reading_minutes=_whole(data["reading_minutes"]),
         warnings=[str(w) for w in data["warnings"]],
-        findings=[_with_issue(finding(x), own) for x in data["findings"]],
+        findings=findings,
         outputs={str(k): str(v) for k, v in outputs.items()},
         issue=issue,
     )
+
+
+# What a cached entry is used for (the report, the archive index and feed) is checked for its
+# type here: an entry edited by hand must be rebuilt, not end a later build in a traceback.
+
+def _whole(value: Any) -> int:
+    if type(value) is not int or value < 0:
+        raise ValueError(f"{value!r} is not a count")
+    return value
+
+
+def _check_issue(issue: Any) -> None:
+    """The cached issue's front matter, as the archive's index and feed read it."""
+    if (type(issue.date) is not dt.date or not (issue.updated is None or type(issue.updated) is dt.datetime)
+            or not all(type(getattr(issue, name)) is str for name in ("path", "slug", "subject", "preheader"))
+            or not (issue.number is None or type(issue.number) is int)):
+        raise ValueError("the cached issue's fields have the wrong types")
+
+
+def _check_finding(finding: Any) -> None:
+    if type(finding).__name__ == "Finding" and not (
+            all(type(getattr(finding, name)) is str for name in ("rule", "severity", "message", "file", "hint"))
+            and type(finding.line) is int and (finding.issue is None or type(finding.issue) is str)):
+        raise ValueError("a cached finding's fields have the wrong types")
 
 
 def _with_issue(finding: Any, issue: Any) -> Any:

@@ -537,3 +537,40 @@ def test_a_tampered_cache_entry_is_rebuilt_and_never_imports_what_it_names(
     assert "out/2026-06-01-story-1/email.html" in result.output
     rebuilt = json.loads(cache_file.read_text())["issues"]["issues/2026-06-01-story-1.md"]["summary"]["issue"]
     assert rebuilt["__dataclass__"] == "newsletter.content.model:Issue"  # rebuilt, not taken from the cache
+
+
+@pytest.mark.parametrize("tamper", ["date as text", "huge count", "count as true", "finding line as text",
+                                    "updated as a number"])
+def test_a_cache_entry_with_wrongly_typed_fields_is_rebuilt(ws_root: Path, tamper: str,
+                                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    # A date as text ended every later build in a TypeError from the archive's index; 1e400
+    # words in an OverflowError; 'true' words and a finding's line "x" were kept as if valid.
+    _build(ws_root, archive=True)
+    monkeypatch.chdir(ws_root)
+    cache_file = ws_root / "out" / CACHE_NAME
+    data = json.loads(cache_file.read_text())
+    entry = data["issues"]["issues/2026-06-01-story-1.md"]["summary"]
+    fields = entry["issue"]["fields"]
+    if tamper == "date as text":
+        fields["date"] = "2026-06-01"
+    elif tamper == "updated as a number":
+        fields["updated"] = 7
+    elif tamper == "huge count":
+        text = json.dumps(data, separators=(",", ":"))
+        assert f'"reading_minutes":{entry["reading_minutes"]}' in text
+        cache_file.write_text(text.replace(f'"reading_minutes":{entry["reading_minutes"]}', '"reading_minutes":1e400', 1))
+    elif tamper == "count as true":
+        entry["words"] = True
+    else:
+        [index, *_] = entry["findings"]
+        data["findings"][index]["fields"]["line"] = "x"
+    if tamper != "huge count":
+        cache_file.write_text(json.dumps(data))
+    result = CliRunner().invoke(cli, ["build"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "out/2026-06-01-story-1/email.html" in result.output
+    saved = json.loads(cache_file.read_text())
+    rebuilt = saved["issues"]["issues/2026-06-01-story-1.md"]["summary"]
+    assert rebuilt["issue"]["fields"]["date"] == {"__date__": "2026-06-01"}
+    assert type(rebuilt["words"]) is int and type(rebuilt["reading_minutes"]) is int
+    assert all(type(f["fields"]["line"]) is int for f in saved["findings"])
