@@ -406,7 +406,8 @@ def _check_issue(issue: Any) -> None:
 
 
 def _check_finding(finding: Any) -> None:
-    if type(finding).__name__ == "Finding" and not (
+    kind: Any = type(finding)
+    if _class_name(kind) == "newsletter.checks:Finding" and not (
             all(type(getattr(finding, name)) is str for name in ("rule", "severity", "message", "file", "hint"))
             and type(finding.line) is int and (finding.issue is None or type(finding.issue) is str)):
         raise ValueError("a cached finding's fields have the wrong types")

@@ -30,8 +30,8 @@ every key below, commented.
   (`unsubscribe_url` and `preferences_url` may also be `mailto:` or one service tag), sender
   addresses that aren't addresses, a `language` that isn't a language tag (`en`, `en-GB`), an
   unknown `timezone` (with a did-you-mean), an unknown email service profile, numbers out of
-  range and a key given twice are errors naming the line. Every problem in the file is
-  reported at once.
+  range, a font stack with `{ } ; < >` or `\\` in it, and a key given twice are errors naming
+  the line. Every problem in the file is reported at once.
 - Nested keys are written as YAML mappings: `theme.colors.text` is
 
   ```yaml

@@ -167,14 +167,21 @@ def test_the_index_style_block_has_the_font_stacks_as_css(workspace: Path) -> No
     # Autoescape wrote "'Times New Roman'" as "&#39;Times New Roman&#39;", which CSS doesn't
     # decode inside <style>: the declarations were dropped and the page fell back to the default font.
     cfg = workspace / "newsletter.yaml"
-    cfg.write_text(cfg.read_text(encoding="utf-8") + "theme:\n  fonts:\n    sans: \"'Open Sans', x; } body { color: red } </style><script>1</script>\"\n",
+    cfg.write_text(cfg.read_text(encoding="utf-8") + "theme:\n  fonts:\n    sans: \"'Open Sans', \\\"Gill Sans\\\", sans-serif\"\n",
                    encoding="utf-8")
     assert CliRunner().invoke(cli, ["build"], catch_exceptions=False).exit_code == 0
     index = (workspace / "out" / "archive" / "index.html").read_text(encoding="utf-8")
     style = index.split("<style>", 1)[1].split("</style>", 1)[0]
     assert "font-family: Georgia, 'Times New Roman', Times, serif;" in style
-    assert "font-family: 'Open Sans', x  body  color: red  /stylescript1/script;" in style
-    assert "&#39;" not in style and "<script" not in index
+    assert "font-family: 'Open Sans', \"Gill Sans\", sans-serif;" in style
+    assert "&#39;" not in style and "&#34;" not in style and "&quot;" not in style
+
+
+def test_the_css_filter_drops_what_would_end_a_declaration_rule_or_block() -> None:
+    from newsletter.render.jinja import css_value
+
+    assert css_value("x; } body { color: red } </style><script>1</script>") == "x  body  color: red  /stylescript1/script"
+    assert css_value("Georgia, 'Times New Roman', serif") == "Georgia, 'Times New Roman', serif"
 
 
 def test_subject_placeholders_show_their_fallback_in_the_pages_title(workspace: Path) -> None:

@@ -86,6 +86,13 @@ def test_unknown_keys_warn_with_did_you_mean(tmp_path: Path, monkeypatch: pytest
         ("esp: mailchimpp\n", "newsletter.yaml:6: unknown email service profile 'mailchimpp' (did you mean 'mailchimp'?)"),
         ("signup_url: example.com/join\n", "newsletter.yaml:6: 'signup_url' must be an http(s) URL, not 'example.com/join'"),
         ("smtp:\n  security: tls\n", "newsletter.yaml:7: 'smtp.security' must be none, starttls or ssl"),
+        # A font stack goes into stylesheets: a '}' there ended the rule (and broke the email's CSS).
+        ("theme:\n  fonts:\n    sans: 'Arial; } body { color: red'\n",
+         "newsletter.yaml:8: 'theme.fonts.sans' can't contain ';': it is a list of font names"
+         " (e.g. Georgia, 'Times New Roman', serif)"),
+        ("theme:\n  fonts:\n    serif: Georgia</style>\n",
+         "newsletter.yaml:8: 'theme.fonts.serif' can't contain '<': it is a list of font names"
+         " (e.g. Georgia, 'Times New Roman', serif)"),
         # Both reach the email's footer as links: only web and mail links, or the service's tag.
         ("unsubscribe_url: 'javascript:alert(1)'\n", "newsletter.yaml:6: 'unsubscribe_url' must be an http(s) or "
          "mailto: URL, or an email-service tag, not 'javascript:alert(1)'"),
