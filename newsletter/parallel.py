@@ -293,11 +293,15 @@ def _remove_stale(ws: Workspace, cache: BuildCache, current: set[str], outcomes:
     """Remove out/<slug>/ folders no issue produces any more, unless some issue still uses the slug.
 
     ``replaced`` holds slugs that an issue just stopped producing (its subject or date changed).
-    On a full build, issues whose file is gone are forgotten and their folders removed too.
+    On a full build, issues whose file is gone are forgotten and their folders removed too; an
+    issue built by name from outside issues/ keeps its output while its file is there.
     """
     stale = set(replaced)
     if full:
         for name in [n for n in cache.entries if n not in current]:
+            path = Path(name) if os.path.isabs(name) else ws.root / name
+            if path.is_file():  # an issue built by name from elsewhere (drafts/x.md): still there
+                continue
             stale.add(cache.slug_of(name))
             cache.forget(name)
     in_use = {cache.slug_of(name) for name in cache.entries}

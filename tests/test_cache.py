@@ -148,6 +148,21 @@ def test_package_version_change_rebuilds_everything(ws_root: Path, monkeypatch: 
     assert _rebuilt(before, _inodes(ws_root)) == _slugs(ws_root)
 
 
+def test_a_full_build_keeps_the_output_of_an_issue_built_by_name_from_elsewhere(ws_root: Path) -> None:
+    """'build drafts/x.md' then 'build': the draft's out/x/ was removed as if its file were gone."""
+    drafts = ws_root / "drafts"
+    drafts.mkdir()
+    draft = drafts / "2026-09-01-draft.md"
+    draft.write_text((ws_root / "issues" / "2026-06-01-story-1.md").read_text(), encoding="utf-8")
+    _build(ws_root, paths=[draft])
+    _build(ws_root)
+    assert (ws_root / "out/2026-09-01-draft/email.html").exists()
+    assert all(o.cached for o in _build(ws_root, paths=[draft]))
+    draft.unlink()  # and once the file is gone, the next full build removes it
+    _build(ws_root)
+    assert not (ws_root / "out/2026-09-01-draft").exists()
+
+
 def test_a_change_to_the_packages_files_rebuilds_everything(ws_root: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """A git pull into an editable install changes the code, not the version: the cache must
     not keep outputs (and findings) the old code made."""
