@@ -199,6 +199,20 @@ def test_subject_placeholders_show_their_fallback_in_the_pages_title(workspace: 
     assert "<title>%%first_name|Sailor%%, tides" in email  # the email's, as written (docs/sending.md)
 
 
+def test_a_correction_moves_an_entrys_updated_time_not_its_published_one(archive_ws: Path) -> None:
+    # <published> was the 'updated:' time: a correction days later moved the publication date.
+    cfg = archive_ws / "newsletter.yaml"
+    cfg.write_text(cfg.read_text(encoding="utf-8") + "timezone: America/New_York\n", encoding="utf-8")
+    issue = next(p for p in (archive_ws / "issues").glob("*.md") if "2026-06-02" in p.name)
+    issue.write_text(issue.read_text(encoding="utf-8").replace("\n---\n", "\nupdated: 2026-06-04T09:30\n---\n", 1),
+                     encoding="utf-8")
+    assert CliRunner().invoke(cli, ["build"], catch_exceptions=False).exit_code == 0
+    feed = ET.parse(archive_ws / "out" / "archive" / "feed.xml").getroot()
+    entry = next(e for e in feed.findall(f"{ATOM}entry") if "2026-06-02" in (e.findtext(f"{ATOM}id") or ""))
+    assert entry.findtext(f"{ATOM}published") == "2026-06-02T06:00:00-04:00"
+    assert entry.findtext(f"{ATOM}updated") == "2026-06-04T09:30:00-04:00"  # without an offset: New York's clock
+
+
 @pytest.mark.parametrize("break_what", ["an issue", "a template"])
 def test_a_failed_build_leaves_the_archive_index_and_feed_as_they_were(archive_ws: Path, break_what: str) -> None:
     # They were rewritten without the issues that failed: a broken template emptied the feed.

@@ -21,7 +21,7 @@ from newsletter.build import BuildResult, render_issue
 from newsletter.content import model as m
 from newsletter.content.parse import parse_issue_file
 from newsletter.content.urls import page_url
-from newsletter.deliver.eml import issue_datetime
+from newsletter.deliver.eml import issue_datetime, published_datetime
 from newsletter.deliver.esp import PLACEHOLDER, clean_fallback, has_tag, is_link_tag, replace_tags
 from newsletter.errors import NewsletterError
 from newsletter.output import write_atomic
@@ -104,7 +104,10 @@ def web_page(email_html: str, settings: Settings, issue: m.Issue) -> str:
 class Entry:
     issue: m.Issue
     url: str
+    #: Its 'updated' time, or when it was published.
     updated: dt.datetime
+    #: 06:00 on its date: a correction days later changes 'updated' only.
+    published: dt.datetime
 
     @property
     def date(self) -> str:
@@ -203,7 +206,9 @@ def write_index(ws: Workspace, issues: list[m.Issue]) -> list[Path]:
     Only the issues' front matter is used (subject, date, preheader, author, slug), so the
     build passes the cached issues' headers here without parsing every issue again."""
     folder = ws.out_dir / ARCHIVE_DIR
-    entries = [Entry(i, page_url(ws.settings.web_url, i.slug), issue_datetime(i, ws.settings.timezone)) for i in issues]
+    tz = ws.settings.timezone
+    entries = [Entry(i, page_url(ws.settings.web_url, i.slug), issue_datetime(i, tz), published_datetime(i, tz))
+               for i in issues]
     entries.sort(key=_sort_key, reverse=True)
     env = get_environment(ws.templates_dir)
     base = ws.settings.web_url.rstrip("/") + "/"

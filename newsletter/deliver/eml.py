@@ -36,18 +36,26 @@ _BODY_POLICY = policy.SMTP.clone(max_line_length=76)
 
 
 def issue_datetime(issue: m.Issue, tz_name: str = "") -> dt.datetime:
-    """When the issue is dated: its 'updated' time, else 06:00 on its date in the
-    newsletter's timezone (UTC when none is set). Deterministic."""
+    """When the issue is dated: its 'updated' time (one without an offset in the newsletter's
+    timezone, as its 'Updated' line reads it), else its publication time. Deterministic."""
     if issue.updated is not None:
         t = issue.updated
-        return t if t.tzinfo is not None else t.replace(tzinfo=dt.timezone.utc)
-    tz: dt.tzinfo = dt.timezone.utc
+        return t if t.tzinfo is not None else t.replace(tzinfo=_zone(tz_name))
+    return published_datetime(issue, tz_name)
+
+
+def published_datetime(issue: m.Issue, tz_name: str = "") -> dt.datetime:
+    """06:00 on the issue's date in the newsletter's timezone (UTC when none is set)."""
+    return dt.datetime.combine(issue.date, dt.time(6, 0), tzinfo=_zone(tz_name))
+
+
+def _zone(tz_name: str) -> dt.tzinfo:
     if tz_name:
         try:
-            tz = ZoneInfo(tz_name)
+            return ZoneInfo(tz_name)
         except (ZoneInfoNotFoundError, ValueError):
             pass
-    return dt.datetime.combine(issue.date, dt.time(6, 0), tzinfo=tz)
+    return dt.timezone.utc
 
 
 def message_id(slug: str, sender_email: str) -> str:
