@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from conftest import REPO
 
 from newsletter.cli import cli
 from newsletter.deliver.esp import ANY_TAG
@@ -233,3 +234,21 @@ def test_a_failed_build_leaves_the_archive_index_and_feed_as_they_were(archive_w
 def test_one_issue_is_counted_in_the_singular(workspace: Path) -> None:
     result = CliRunner().invoke(cli, ["build"])
     assert result.exit_code == 0 and "out/archive/index.html  web archive of 1 issue, with feed.xml" in result.stdout
+
+
+def test_a_feed_template_that_writes_malformed_xml_is_an_error_and_the_last_feed_stays(archive_ws: Path) -> None:
+    feed = archive_ws / "out" / "archive" / "feed.xml"
+    index = archive_ws / "out" / "archive" / "index.html"
+    before = feed.read_bytes(), index.read_bytes()
+    source = (REPO / "templates" / "archive" / "feed.xml.j2").read_text(encoding="utf-8")
+    override = archive_ws / "templates" / "archive" / "feed.xml.j2"
+    override.parent.mkdir(parents=True, exist_ok=True)
+    override.write_text(source.replace("</feed>", "</fed>"), encoding="utf-8")
+    line = source.split("\n").index("</feed>") + 1
+    issue = next((archive_ws / "issues").glob("*.md"))
+    issue.write_text(issue.read_text(encoding="utf-8").replace("subject: \"", "subject: \"Changed: ", 1), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: templates/archive/feed.xml.j2:{line}: the feed it writes is not well-formed"
+                                    " XML: mismatched tag")
+    assert (feed.read_bytes(), index.read_bytes()) == before  # both or neither

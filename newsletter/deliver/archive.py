@@ -23,11 +23,12 @@ from newsletter.content.parse import parse_issue_file
 from newsletter.content.urls import page_url
 from newsletter.deliver.eml import issue_datetime, published_datetime
 from newsletter.deliver.esp import PLACEHOLDER, clean_fallback, has_tag, is_link_tag, replace_tags
-from newsletter.errors import NewsletterError
-from newsletter.output import write_atomic
+from newsletter.errors import NewsletterError, Problem, TemplateError
+from newsletter.output import write_all_atomic, write_atomic
 from newsletter.render.context import format_date
 from newsletter.render.jinja import get_environment
 from newsletter.render.mjml import render_template
+from newsletter.render.theme import search_path
 from newsletter.settings import Settings, Utm
 from newsletter.workspace import Workspace
 
@@ -218,11 +219,33 @@ def write_index(ws: Workspace, issues: list[m.Issue]) -> list[Path]:
         "updated": _rfc3339(newest), "colors": ws.settings.theme.colors, "fonts": ws.settings.theme.fonts,
         "rfc3339": _rfc3339, "no_tags": _no_tags,
     }
-    index = folder / "index.html"
-    write_atomic(index, render_template(env, INDEX_TEMPLATE, context))
-    feed = folder / "feed.xml"
-    write_atomic(feed, render_template(env, FEED_TEMPLATE, context))
+    index, feed = folder / "index.html", folder / "feed.xml"
+    index_html = render_template(env, INDEX_TEMPLATE, context)
+    feed_xml = render_template(env, FEED_TEMPLATE, context)
+    _well_formed(feed_xml, ws)
+    write_all_atomic([(index, index_html), (feed, feed_xml)])  # both or neither
     return [index, feed]
+
+
+def _well_formed(feed_xml: str, ws: Workspace) -> None:
+    """A feed reader refuses a feed that isn't XML: a template of the workspace's own that
+    writes one is an error, and the last good feed stays."""
+    import xml.etree.ElementTree as ET
+
+    try:
+        ET.fromstring(feed_xml.encode("utf-8"))
+    except ET.ParseError as e:
+        template = next((d / FEED_TEMPLATE for d in search_path(ws.templates_dir) if (d / FEED_TEMPLATE).is_file()),
+                        Path(FEED_TEMPLATE))
+        line = e.position[0]
+        text = feed_xml.split("\n")[line - 1].strip() if 0 < line <= feed_xml.count("\n") + 1 else ""
+        try:  # the template line that reads the same, when one does
+            at = [t.strip() for t in template.read_text(encoding="utf-8").split("\n")].index(text) + 1 if text else 0
+        except (OSError, ValueError):
+            at = 0
+        raise TemplateError(Problem(str(template), at, f"the feed it writes is not well-formed XML: {e} "
+                                    f"(feed.xml line {line}: {text[:60]!r})",
+                                    "feed readers refuse it; the last good feed.xml is kept")) from None
 
 
 def _rfc3339(t: dt.datetime) -> str:
