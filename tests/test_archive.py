@@ -252,3 +252,12 @@ def test_a_feed_template_that_writes_malformed_xml_is_an_error_and_the_last_feed
     assert result.stderr.startswith(f"Error: templates/archive/feed.xml.j2:{line}: the feed it writes is not well-formed"
                                     " XML: mismatched tag")
     assert (feed.read_bytes(), index.read_bytes()) == before  # both or neither
+
+
+def test_a_pages_footer_has_no_separator_left_by_the_links_it_drops(archive_ws: Path) -> None:
+    # The separator before "Forwarded to you?" stayed after the page dropped the inbox links.
+    page = next((archive_ws / "out" / "archive").glob("2026-*/index.html")).read_text(encoding="utf-8")
+    footer = re.findall(r"<p class=\"nl-footer-p\"[^>]*>(.*?)</p>", page)
+    assert any(p.startswith("Forwarded to you? <a") for p in footer), footer
+    email = next((archive_ws / "out").glob("2026-*/email.html")).read_text(encoding="utf-8")
+    assert "Manage preferences</a> &nbsp;|&nbsp; Forwarded to you?" in email.replace("\xa0", "&nbsp;")
