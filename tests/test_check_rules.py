@@ -440,6 +440,14 @@ def test_inbox_default_preheader_points_at_the_sentence_it_came_from(workspace: 
     assert found and "The lede sentence comes first." in lines[found[0].line - 1]
 
 
+def test_inbox_no_preheader_points_at_the_subject(workspace: Path) -> None:
+    # It had no line, so an editor's --strict build failed on a finding with nowhere to go.
+    issue = '---\nsubject: "Tide tables for the week"\ndate: 2026-06-02\n---\n# The first story\n'
+    ws, r = build_issue(workspace, issue)
+    [found] = [f for f in run_rule(inbox, ws, r) if f.message.startswith("no preheader")]
+    assert (found.file, found.line) == (str(ws.issues_dir / "2026-06-02-tides.md"), 2)
+
+
 def test_template_syntax_typed_in_the_issue_points_at_the_issue_line(workspace: Path) -> None:
     """Text such as "{{ price }}" reaches both parts as typed (content is never a template), and an
     email service may act on it when it sends; the finding names the issue's line, not a template."""

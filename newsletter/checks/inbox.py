@@ -24,9 +24,9 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
     # A preheader not given in front matter is the first sentence of the body: point there.
     where = lines.get("preheader", 0) if issue.preheader_given else ctx.issue_line(pre[:30])
     hint = "set 'preheader:' in the front matter" if not issue.preheader_given else "rewrite 'preheader:'"
-    if not pre:
+    if not pre:  # at the subject, which the preheader goes under
         yield ctx.issue_finding("inbox", "warning", "no preheader: the inbox shows the first text of the body",
-                                "add 'preheader:' to the front matter", where)
+                                "add 'preheader:' to the front matter", where or lines.get("subject", 0))
     elif not PREHEADER_MIN <= len(pre) <= PREHEADER_MAX:
         yield ctx.issue_finding("inbox", "warning", f"preheader is {len(pre)} characters; "
                                 f"{PREHEADER_MIN}-{PREHEADER_MAX} fill the inbox preview", hint, where)
