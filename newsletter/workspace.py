@@ -36,6 +36,14 @@ class Workspace:
     def out_for(self, slug: str) -> Path:
         return self.out_dir / slug
 
+    def issue_arg(self, path: Path) -> Path:
+        """An ISSUE named on the command line: from the current folder, as typed; a relative
+        path that isn't there is looked for in the workspace (``-C ws issues/x.md``)."""
+        if path.is_absolute() or path.exists() or path.is_symlink():
+            return path
+        inside = self.root / path
+        return inside if inside.exists() or inside.is_symlink() else path
+
 
 def issue_files_in(folder: Path) -> list[Path]:
     """Every issue file in ``folder`` (a workspace's issues/), sorted by name (dated names sort

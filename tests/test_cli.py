@@ -173,6 +173,22 @@ def test_workspace_option_naming_a_missing_folder(tmp_path: Path, monkeypatch: p
         1, "Error: nowhere: no such folder (-C names an existing workspace folder)\n")
 
 
+def test_an_issue_path_with_workspace_option_is_found_in_the_workspace(workspace: Path, tmp_path: Path,
+                                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    """'newsletter build -C ws issues/x.md' from elsewhere said 'file not found' (paths were only
+    read from the current folder)."""
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    monkeypatch.chdir(elsewhere)
+    result = run("build", "-C", str(workspace), "issues/2026-06-02-tides.md")
+    assert result.exit_code == 0, result.output
+    assert (workspace / "out" / "2026-06-02-tides" / "email.html").is_file()
+    result = run("check", "-C", str(workspace), "issues/2026-06-02-tides.md")
+    assert result.exit_code == 0, result.output
+    missing = run("build", "-C", str(workspace), "issues/nope.md")
+    assert (missing.exit_code, missing.stderr) == (1, "Error: issues/nope.md: file not found\n")
+
+
 def test_workspace_option_naming_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """An error like a missing folder's (exit 1, one line), not click's usage error (exit 2)."""
     monkeypatch.chdir(tmp_path)

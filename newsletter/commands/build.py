@@ -21,6 +21,7 @@ def run_build(issues: list[Path], *, workspace: Path | None, emit_mjml: bool = F
         raise ContentError(Problem(str(ws.issues_dir), 0, "no issues to build", "create one with 'newsletter new \"Headline\"'"))
     from newsletter.parallel import TerminalProgress
 
+    issues = [ws.issue_arg(p) for p in issues]
     outcomes = build(ws, issues or None, emit_mjml=emit_mjml, force=force, jobs=jobs, progress=TerminalProgress(),
                      archive=not issues)
     errors: list[NewsletterError] = []

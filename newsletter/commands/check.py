@@ -43,7 +43,7 @@ def run_check(issues: list[Path], *, workspace: Path | None, fmt: str = "text", 
     per_issue: list[tuple[str, list[Finding]]] = []
     try:
         ws = open_workspace(workspace)
-        paths = issues or ws.issue_files()
+        paths = [ws.issue_arg(p) for p in issues] or ws.issue_files()
         if not paths:
             raise ContentError(Problem(str(ws.issues_dir), 0, "no issues to check",
                                        "create one with 'newsletter new \"Headline\"'"))

@@ -67,7 +67,7 @@ def parse_server(value: str, security: str) -> tuple[str, int]:
 
 def find_issue(ws: Workspace, issue: str) -> Path:
     """ISSUE as a path to the file, or its slug / file name in issues/."""
-    path = Path(issue)
+    path = ws.issue_arg(Path(issue))
     if path.is_file():
         return path
     for candidate in ws.issue_files():
