@@ -75,7 +75,8 @@ def compile_mjml(mjml_source: str, search_dirs: list[Path]) -> str:
 
 def locate_mjml_error(message: str, mjml_source: str, search_dirs: list[Path]) -> Problem:
     """Map an MRML error (byte offsets into the rendered MJML) to a template file and line."""
-    hint = "the quoted line is the MJML the theme templates produced; build --emit-mjml writes all of it"
+    hint = ("the quoted line is where MRML stopped in the MJML the templates produced, sometimes just after the "
+            "mistake; build --emit-mjml writes all of it")
     match = _POSITION.search(message)
     # MRML gives no position for unbalanced tags: find the first one ourselves.
     guess = None if match else _unbalanced_tag(mjml_source)
