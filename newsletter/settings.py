@@ -7,7 +7,7 @@ them together; unknown keys only warn, with a did-you-mean.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
 from typing import Any, Callable
 
@@ -279,7 +279,29 @@ def _build(cls: type, data: dict[str, Any], prefix: str, file: str, lines: dict[
     return cls(**kwargs)
 
 
+def _text_values(obj: Any, prefix: str = "") -> list[tuple[str, str]]:
+    """(dotted key, text) for every text setting, list items included."""
+    out: list[tuple[str, str]] = []
+    for f in fields(obj):
+        value = getattr(obj, f.name)
+        if is_dataclass(value):
+            out += _text_values(value, f"{prefix}{f.name}.")
+        elif isinstance(value, str):
+            out.append((prefix + f.name, value))
+        elif isinstance(value, list):
+            out += [(prefix + f.name, v) for v in value if isinstance(v, str)]
+    return out
+
+
 def _validate(s: Settings, file: str, lines: dict[str, int], problems: list[Problem]) -> None:
+    from newsletter.content.source import CONTROL_CHARS, control_problem
+
+    # As in an issue file: XML (the feed, MJML) can't carry them, and no one means to type them.
+    for key, text in _text_values(s):
+        bad = CONTROL_CHARS.search(text)
+        if bad is not None:
+            found = control_problem(file, lines.get(key, 0), bad.group(0))
+            problems.append(Problem(found.file, found.line, f"'{key}' {found.message}", found.hint))
     def need(key: str, value: str) -> None:
         if not value.strip():
             parent = key.rsplit(".", 1)[0]

@@ -261,3 +261,12 @@ def test_a_pages_footer_has_no_separator_left_by_the_links_it_drops(archive_ws: 
     assert any(p.startswith("Forwarded to you? <a") for p in footer), footer
     email = next((archive_ws / "out").glob("2026-*/email.html")).read_text(encoding="utf-8")
     assert "Manage preferences</a> &nbsp;|&nbsp; Forwarded to you?" in email.replace("\xa0", "&nbsp;")
+
+
+def test_a_first_build_that_fails_says_the_archive_is_not_written_yet(workspace: Path) -> None:
+    issue = workspace / "issues" / "2026-06-02-tides.md"
+    issue.write_text(issue.read_text(encoding="utf-8").replace("subject:", "subject: [", 1), encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build"])
+    assert result.exit_code == 1
+    assert "out/archive/index.html  web archive not written yet: an issue failed to build" in result.stdout
+    assert not (workspace / "out" / "archive" / "index.html").exists()

@@ -86,6 +86,12 @@ def test_unknown_keys_warn_with_did_you_mean(tmp_path: Path, monkeypatch: pytest
         ("esp: mailchimpp\n", "newsletter.yaml:6: unknown email service profile 'mailchimpp' (did you mean 'mailchimp'?)"),
         ("signup_url: example.com/join\n", "newsletter.yaml:6: 'signup_url' must be an http(s) URL, not 'example.com/join'"),
         ("smtp:\n  security: tls\n", "newsletter.yaml:7: 'smtp.security' must be none, starttls or ssl"),
+        # As in an issue file: the feed (XML) can't carry a control character; found by the
+        # settings fuzz test once the feed was checked for being well-formed.
+        ("tagline: \"A\\x00B\"\n", "newsletter.yaml:6: 'tagline' contains the invisible control character U+0000"
+         " (delete it: it often comes with text pasted from a PDF or a terminal)"),
+        ("check:\n  targets: [\"gmail\\x1b\"]\n", "newsletter.yaml:7: 'check.targets' contains the invisible control"
+         " character U+001B (delete it: it often comes with text pasted from a PDF or a terminal)"),
         # A font stack goes into stylesheets: a '}' there ended the rule (and broke the email's CSS).
         ("theme:\n  fonts:\n    sans: 'Arial; } body { color: red'\n",
          "newsletter.yaml:8: 'theme.fonts.sans' can't contain ';': it is a list of font names"

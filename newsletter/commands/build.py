@@ -43,8 +43,9 @@ def run_build(issues: list[Path], *, workspace: Path | None, emit_mjml: bool = F
     if not issues and errors:
         # The index and feed list the issues that built: with one missing they would drop it
         # (a broken template, all of them) until the next good build. The last good ones stay.
-        click.echo(f"{display_path(ws.out_dir / 'archive' / 'index.html')}  web archive left as it was: "
-                   "an issue failed to build")
+        index = ws.out_dir / "archive" / "index.html"
+        state = "left as it was" if index.exists() else "not written yet"
+        click.echo(f"{display_path(index)}  web archive {state}: an issue failed to build")
     elif not issues:
         from newsletter.parallel import update_archive_index  # the pages were built (or cached) with the issues
 
