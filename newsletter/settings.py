@@ -351,7 +351,8 @@ def _validate(s: Settings, file: str, lines: dict[str, int], problems: list[Prob
         bad = _NOT_IN_FONT.search(getattr(s.theme.fonts, key))
         if bad is not None:
             problems.append(Problem(file, lines.get(f"theme.fonts.{key}", 0), f"'theme.fonts.{key}' can't contain "
-                                    f"{bad.group(0)!r}: it is a list of font names", "e.g. Georgia, 'Times New Roman', serif"))
+                                    f"{bad.group(0)!r}: it is a list of font names",
+                                    "e.g. Georgia, 'Times New Roman', serif"))
     for key in ("web_url", "signup_url"):
         value = getattr(s, key)
         if value and not value.startswith(("https://", "http://")):

@@ -135,7 +135,8 @@ def explain(text: str, error: yaml.YAMLError) -> tuple[int, str, str]:
         key, _, value = here.partition(":")
         if 0 <= here.find(":") < mark.column:  # a second ':' on the line: in the value
             if key.strip() and not key.lstrip().startswith(("-", "#", '"', "'")):
-                return line, "a value with ': ' in it must be in quotes", f"write {key.strip()}: {_quoted(value.strip())}"
+                return (line, "a value with ': ' in it must be in quotes",
+                        f"write {key.strip()}: {_quoted(value.strip())}")
             return line, "a ':' inside a value", "put the value in quotes"
         # The line's own key ran on from the line above: that one has no ':' of its own, or
         # this one is indented under it, and so reads as more of its value.

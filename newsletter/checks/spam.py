@@ -2,8 +2,9 @@
 
 The message is the issue's .eml (text and HTML as multipart/alternative) as the build made it;
 when there is none, one is composed here the same way. It is addressed to a sample reader, as
-the email service sends it, not to the file's "undisclosed-recipients". A score over 5 is an error, over 1 a
-warning; every rule hit is reported, and MPART_ALT_DIFF (the two parts differ) is a warning.
+the email service sends it, not to the file's "undisclosed-recipients". A score over 5 is an
+error, over 1 a warning; every rule hit is reported, and MPART_ALT_DIFF (the two parts
+differ) is a warning.
 """
 
 from __future__ import annotations

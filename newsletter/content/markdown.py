@@ -391,7 +391,8 @@ class BlockReader:
         known = {"src", "alt", "title", "credit", "class", "link"}
         for key in tok.attrs:
             if key not in known:
-                self.problem(line, f"unknown image attribute '{key}'", "images take {credit=\"...\"}, {link=\"https://...\"} and {.decorative}")
+                self.problem(line, f"unknown image attribute '{key}'",
+                             "images take {credit=\"...\"}, {link=\"https://...\"} and {.decorative}")
         link = str(tok.attrs.get("link", ""))
         if link and url_problem(link):
             self.problem(line, url_problem(link) or "")

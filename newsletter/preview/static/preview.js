@@ -138,7 +138,9 @@
 
   function renderFindings(s) {
     const items = [];
-    for (const w of s.settings_warnings || []) items.push({ severity: "warning", rule: "settings", message: w, file: "", line: 0 });
+    for (const w of s.settings_warnings || []) {
+      items.push({ severity: "warning", rule: "settings", message: w, file: "", line: 0 });
+    }
     for (const w of s.warnings || []) items.push({ severity: "warning", rule: "build", message: w, file: "", line: 0 });
     for (const f of s.findings || []) items.push(f);
     items.sort((a, b) => rank(a.severity) - rank(b.severity));
