@@ -106,16 +106,17 @@ def render_issue(ws: Workspace, path: Path, *, issue: m.Issue | None = None, ext
     context = build_context(issue, ws.settings, link_url=link_url if tagger is not None else None,
                             text_part=text_part)
     env = get_environment(ws.templates_dir)
+    template_dirs = search_path(ws.templates_dir)
     # 3. Render the theme to MJML and compile it with MRML.
     mjml_source = render_template(env, MAIN_TEMPLATE, context.html)
     try:
-        html = compile_mjml(mjml_source, search_path(ws.templates_dir))
+        html = compile_mjml(mjml_source, template_dirs)
     except TemplateError as e:  # kept for --emit-mjml: the error quotes a line of it
         e.rejected_mjml = (issue.slug, context.vault.restore(mjml_source))
         raise
     # 4. Post-process: inline the theme's CSS, fix the doctype, put tags back.
     inline_css = render_template(env, INLINE_CSS_TEMPLATE, context.html)
-    check_theme_css(inline_css, mjml_source, search_path(ws.templates_dir))  # read silently when broken
+    check_theme_css(inline_css, mjml_source, template_dirs)  # read silently when broken
     steps = StepInput(inline_css=inline_css, vault=context.vault)
     html = run_steps(html, steps)
     # 5. Render the plain-text part from the same model.

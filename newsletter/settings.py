@@ -158,8 +158,9 @@ class Settings:
 
 
 _COLOR = re.compile(r"^#(?:[0-9a-fA-F]{3}|[0-9a-fA-F]{6})$")
-#: What would end a font stack's CSS declaration, its rule or a <style> block.
-_NOT_IN_FONT = re.compile(r"[{};<>\\\r\n]")
+#: What would end a CSS declaration, its rule or a <style> block: a font stack can't hold it
+#: (and the templates' ``css`` filter drops it from any value).
+NOT_IN_CSS = re.compile(r"[{};<>\\\r\n]")
 _LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{2,8})*$")  # BCP 47, loosely: en, en-GB, zh-Hant-TW
 _EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\".]+$")
 
@@ -348,7 +349,7 @@ def _validate(s: Settings, file: str, lines: dict[str, int], problems: list[Prob
             problems.append(Problem(file, lines.get(key, 0), f"'{key}' must be from {low} to {high}, not {value}"))
     # A font stack is written into stylesheets: these would end its declaration, rule or block.
     for key in ("sans", "serif", "mono"):
-        bad = _NOT_IN_FONT.search(getattr(s.theme.fonts, key))
+        bad = NOT_IN_CSS.search(getattr(s.theme.fonts, key))
         if bad is not None:
             problems.append(Problem(file, lines.get(f"theme.fonts.{key}", 0), f"'theme.fonts.{key}' can't contain "
                                     f"{bad.group(0)!r}: it is a list of font names",

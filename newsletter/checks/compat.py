@@ -26,8 +26,6 @@ from newsletter.checks.context import CheckContext, file_lines, theme_files
 from newsletter.content import model as m
 from newsletter.render.mjml import INLINE_CSS_TEMPLATE, STYLE_CSS_TEMPLATE
 
-INLINE_CSS, STYLE_CSS = INLINE_CSS_TEMPLATE, STYLE_CSS_TEMPLATE
-
 _JINJA_COMMENT = re.compile(r"\{#.*?#\}", re.S)
 _ALLOW = re.compile(r"\{#-?\s*check:\s*allow\s+([\w-]+)")
 _JINJA_EXPR = re.compile(r"\{\{.*?\}\}|\{%.*?%\}")
@@ -205,9 +203,9 @@ def _theme_uses(files: tuple[tuple[str, float], ...]) -> tuple[tuple[Use, ...], 
         text = "\n".join(file_lines(Path(path)))
         allowed.update(_ALLOW.findall(text))
         name = Path(path).name
-        if name == INLINE_CSS:
+        if name == INLINE_CSS_TEMPLATE:
             out += css_uses(text, path, required=True)
-        elif name == STYLE_CSS:
+        elif name == STYLE_CSS_TEMPLATE:
             out += css_uses(text, path, required=False)
         elif name.endswith(".mjml.j2"):
             out += html_uses(text, path)
@@ -216,7 +214,8 @@ def _theme_uses(files: tuple[tuple[str, float], ...]) -> tuple[tuple[Use, ...], 
 
 def theme_uses(search_dirs: list[Path]) -> tuple[tuple[Use, ...], frozenset[str]]:
     """What the theme uses, and the features it accepts degrading (``check: allow`` comments)."""
-    paths = [p for p in theme_files(search_dirs) if p.name in (INLINE_CSS, STYLE_CSS) or p.name.endswith(".mjml.j2")]
+    paths = [p for p in theme_files(search_dirs)
+             if p.name in (INLINE_CSS_TEMPLATE, STYLE_CSS_TEMPLATE) or p.name.endswith(".mjml.j2")]
     return _theme_uses(tuple((str(p), p.stat().st_mtime) for p in paths))
 
 

@@ -323,15 +323,12 @@ def _split(tokens: Sequence[Token], reader: BlockReader, first_number: int = 1) 
     return intro, items
 
 
-#: A line that closes a ':::' block: the marker and nothing but spaces or tabs.
-_CLOSING_LINE = re.compile(r" {0,3}:{3,}[ \t]*")
-
-
 def _closed(tok: Token, reader: BlockReader) -> bool:
     """Whether a ':::' block has its closing line: markdown-it-container ends one that has none
     at the end of the text, without a word."""
     end = tok.map[1] if tok.map else 0
-    return end < len(reader.lines) and _CLOSING_LINE.fullmatch(reader.lines[end]) is not None
+    marker = _CONTAINER_LINE.match(reader.lines[end]) if end < len(reader.lines) else None
+    return marker is not None and not marker.group(2).strip(" \t")  # only spaces or tabs after it
 
 
 def _callout(tok: Token, blocks: list[m.Block], reader: BlockReader) -> m.Callout | None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
@@ -17,6 +16,7 @@ import jinja2
 from markupsafe import Markup
 
 from newsletter.render.text import wrap
+from newsletter.settings import NOT_IN_CSS
 from newsletter.render.theme import search_path
 
 
@@ -109,15 +109,10 @@ def environment(dirs: tuple[Path, ...]) -> jinja2.Environment:
     return env
 
 
-#: What can't be in a value written into a <style> block: it would end the declaration, the
-#: rule or the block itself.
-_NOT_IN_CSS = re.compile(r"[<>{};\\\r\n]")
-
-
 def css_value(value: object) -> Markup:
     """A setting (a font stack) for a CSS declaration in an HTML page's <style> block. Autoescape
     would write its quotes as '&#39;', which CSS doesn't decode: the declaration is then dropped."""
-    return Markup(_NOT_IN_CSS.sub("", str(value)))
+    return Markup(NOT_IN_CSS.sub("", str(value)))
 
 
 def get_environment(workspace_templates: Path | None) -> jinja2.Environment:
