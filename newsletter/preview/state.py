@@ -1,9 +1,9 @@
 """What the preview server knows: the last good build of every issue, the current errors,
 and an epoch counter that goes up whenever anything a page shows has changed.
 
-Builds run in-process with the same two calls `newsletter build` makes (render_issue,
-write_issue). A failed build never replaces a good one: the page keeps showing the last
-good email and an overlay with the error.
+Builds run in-process with the calls `newsletter build` makes (render_issue, then the
+.eml, the quality gate and the files written by add_extras). A failed build never replaces
+a good one: the page keeps showing the last good email and an overlay with the error.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from newsletter.build import BuildResult, add_extras, render_issue, write_issue
+from newsletter.build import BuildResult, add_extras, render_issue
 from newsletter.content.model import Issue
 from newsletter.errors import NewsletterError, Problem
 from newsletter.preview.plan import Plan
@@ -151,11 +151,6 @@ class PreviewState:
             self._report(problems)
             return
         full, problems = _complete(ws, lean)
-        if full is not None:
-            try:
-                write_issue(ws, full)
-            except NewsletterError as e:
-                problems = e.problems
         self._record(path, full if not problems else None, problems, reload_frame=bool(problems))
         if problems:
             self._report(problems)
@@ -189,9 +184,10 @@ class PreviewState:
 
 
 def _complete(ws: Workspace, lean: BuildResult) -> tuple[BuildResult | None, list[Problem]]:
-    """The first pass's result with the .eml and the findings (a copy: the first is being served)."""
+    """The first pass's result with the .eml and the findings (a copy: the first is being
+    served), and its files written."""
     try:
-        return add_extras(ws, replace(lean, findings=[], eml=None)), []
+        return add_extras(ws, replace(lean, findings=[], eml=None), write=True), []
     except NewsletterError as e:
         return None, e.problems
     except Exception as e:  # noqa: BLE001
