@@ -1,7 +1,7 @@
 """The quality gate: rules run over a built issue, each returning Findings of one shape.
 
-One module per rule family (size, section labels, structure, responsive, links, accessibility, inbox,
-compatibility, plaintext, deliverability; spam and online run only on request). Every finding
+One module per rule family (size, section labels, structure, MJML attributes and nesting, responsive,
+links, accessibility, inbox, compatibility, plaintext, deliverability; spam and online run only on request). Every finding
 points at the line to fix: the issue file when the problem comes from content, the template
 when it comes from the theme, the built out/<slug>/email.html otherwise.
 """
@@ -49,11 +49,11 @@ Rule = Callable[["CheckContext"], Iterable[Finding]]
 
 def default_rules() -> list[Rule]:
     """The offline rules every build runs, in report order."""
-    from newsletter.checks import (accessibility, compat, deliverability, inbox, links, plaintext, responsive,
-                                   sections, size, structure)
+    from newsletter.checks import (accessibility, compat, deliverability, inbox, links, mjml, plaintext,
+                                   responsive, sections, size, structure)
 
-    return [size.check, sections.check, structure.check, responsive.check, links.check, accessibility.check,
-            inbox.check, compat.check, plaintext.check, deliverability.check]
+    return [size.check, sections.check, structure.check, mjml.check, responsive.check, links.check,
+            accessibility.check, inbox.check, compat.check, plaintext.check, deliverability.check]
 
 
 def run_checks(result: BuildResult, settings: Settings, search_dirs: list[Path], *, html_file: Path | None = None,
