@@ -121,7 +121,7 @@ def test_each_slip_is_reported_once_however_many_elements_repeat_it(workspace: P
 
 @pytest.mark.parametrize(("kind", "good", "bad"), [
     ("unit(px,%){1,4}", ["0", "10px", "10.5px", "1,5px", "0 0", "1px 2px 3px 4px", "10px "],
-     ["", "10", "-3px", "10 px", "5PX", "10px  20px", "1px 2px 3px 4px 5px", "0px\n0px", " 5px"]),
+     ["", "10", "-3px", "10 px", "5PX", "10px  20px", "1px 2px 3px 4px 5px", "0px\n0px", " 5px", "0" * 5000 + "x"]),
     ("unit(px,auto)", ["auto", "0", "12px"], ["10", "auto auto", "12%"]),
     ("unitWithNegative(px,em)", ["-1px", "0.5em", "0"], ["-1", "1rem"]),
     ("unit(px,%,)", ["1.5", "20px", "120%"], ["1.5em", "normal"]),

@@ -166,3 +166,48 @@ def test_replace_tags_quick_test_never_changes_the_result(text: str) -> None:
         assert quick == replace_tags(text, value)
     finally:
         esp._TAG_STARTS = saved
+
+
+def _set_esp(workspace: Path, esp: str, extra: str = "") -> None:
+    cfg = workspace / "newsletter.yaml"
+    cfg.write_text(cfg.read_text(encoding="utf-8").split("esp:")[0] + f"esp: {esp}\n{extra}", encoding="utf-8")
+
+
+@pytest.mark.parametrize("esp", ["mailchimp", "sendgrid", "mailgun", "buttondown", "postmark"])
+def test_a_subhead_in_capitals_keeps_its_tags_and_links_as_written(workspace: Path, esp: str) -> None:
+    """The text part writes '### ' subheads in capitals: the words, never a tag or a URL."""
+    _set_esp(workspace, esp, "utm:\n  source: dispatch\n")
+    issue = workspace / "issues" / "2026-06-02-tides.md"
+    issue.write_text(issue.read_text(encoding="utf-8") + (
+        "\n### Notes for %%first_name|you%% on [the Pilot Report](https://reports.example/Pilots/Q2.pdf?id=AbC)\n"
+        "\nMore.\n"), encoding="utf-8")
+    assert CliRunner().invoke(cli, ["build"], catch_exceptions=False).exit_code == 0
+    text = (workspace / "out" / "2026-06-02-tides" / "email.txt").read_text(encoding="utf-8")
+    tag = PROFILES[esp].placeholder("first_name", "you")
+    heading = " ".join(text.split("NOTES FOR", 1)[1].split("\n\n", 1)[0].split())
+    assert heading.startswith(f"{tag} ON THE PILOT REPORT <https://reports.example/Pilots/Q2.pdf?id=AbC&utm_source=dispatch")
+
+
+@pytest.mark.parametrize("esp", ["mailchimp", "generic"])
+def test_a_placeholder_in_a_plain_field_is_its_fallback(workspace: Path, esp: str) -> None:
+    """Alt text, captions, credits, a block's label and the preheader are never personalised:
+    they show the fallback, as headlines do, never the raw %%...%%."""
+    _set_esp(workspace, esp)
+    issue = workspace / "issues" / "2026-06-02-tides.md"
+    source = issue.read_text(encoding="utf-8").replace(
+        'subject: "Tide tables for the week"',
+        'subject: "Tide tables for the week"\npreheader: "A quick note for %%first_name|you%% about the tides."')
+    issue.write_text(source + (
+        '\n![Photo for %%first_name|you%%](https://dispatch.example/a.jpg "Taken for %%first_name|you%%")'
+        '{credit="%%company|Harbor Photo%%"}\n'
+        "\n::: sponsor Sponsor for %%company|you%%\nSupport the dispatch.\n:::\n"), encoding="utf-8")
+    assert CliRunner().invoke(cli, ["build"], catch_exceptions=False).exit_code == 0
+    out = workspace / "out" / "2026-06-02-tides"
+    for name in ("email.html", "email.txt"):
+        written = (out / name).read_text(encoding="utf-8")
+        assert "%%" not in written, name
+    html = (out / "email.html").read_text(encoding="utf-8")
+    assert "A quick note for you about the tides." in html
+    assert 'alt="Photo for you"' in html and "Taken for you" in html and "Harbor Photo" in html
+    text = (out / "email.txt").read_text(encoding="utf-8")
+    assert "[Image: Photo for you]" in text and "SPONSOR FOR YOU" in text.upper()

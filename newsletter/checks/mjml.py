@@ -216,7 +216,8 @@ def _type(kind: str) -> Callable[[str], bool]:
         listed = "|".join(re.escape(u) for u in units if u != "auto")
         negative = "-|" if unit.group(1) == "unitWithNegative" else ""
         pattern = re.compile(rf"((({negative}\d|,|\.){{1,}}({listed})|0{auto})( )?){{{unit.group(3) or '1'}}}")
-        return lambda v: pattern.fullmatch(v) is not None
+        # mjml's pattern backtracks without end on a long run of '0's: no length is that long.
+        return lambda v: len(v) <= 100 and pattern.fullmatch(v) is not None
     if kind.startswith("integer"):
         return lambda v: re.search(r"\d", v) is not None
     return lambda v: True  # string

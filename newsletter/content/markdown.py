@@ -398,9 +398,9 @@ class BlockReader:
             self.problem(line, url_problem(link) or "")
             link = ""
         return m.Figure(
-            src=src, alt=alt, line=line,
-            caption=" ".join(str(tok.attrs.get("title", "") or "").split()),
-            credit=" ".join(str(tok.attrs.get("credit", "")).split()),
+            src=src, alt=with_fallbacks(alt), line=line,
+            caption=with_fallbacks(" ".join(str(tok.attrs.get("title", "") or "").split())),
+            credit=with_fallbacks(" ".join(str(tok.attrs.get("credit", "")).split())),
             decorative=decorative, link=link,
         )
 
@@ -505,6 +505,13 @@ def _merge_text(items: list[m.Inline]) -> list[m.Inline]:
 
 def _has_text(inlines: Sequence[m.Inline]) -> bool:
     return any(not (isinstance(i, m.Text) and not i.text.strip()) for i in inlines)
+
+
+def with_fallbacks(text: str) -> str:
+    """A plain field (an image's alt text, caption or credit, a block's label, the preheader)
+    with each ``%%name|fallback%%`` as its fallback: such fields are attributes or plain text,
+    where no service fills a field in, as headlines are (``plain_text``)."""
+    return _PLACEHOLDER.sub(lambda found: found.group(2) or "", text) if "%%" in text else text
 
 
 def plain_text(inlines: Sequence[m.Inline]) -> str:

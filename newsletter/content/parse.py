@@ -10,7 +10,8 @@ from markdown_it.token import Token
 
 from newsletter.content import model as m
 from newsletter.content.frontmatter import parse_front_matter
-from newsletter.content.markdown import BlockReader, ParseMemo, _close, keep_parse_memo, markdown, parse_memo, plain_text
+from newsletter.content.markdown import (BlockReader, ParseMemo, _close, keep_parse_memo, markdown, parse_memo,
+                                         plain_text, with_fallbacks)
 from newsletter.content.source import Source, parse_source, read_source, strip_comments
 from newsletter.errors import ContentError, Problem
 
@@ -91,7 +92,7 @@ def build_issue(src: Source) -> m.Issue:
         slug=slug,
         subject=fm.subject,
         date=fm.date,
-        preheader=fm.preheader,
+        preheader=with_fallbacks(fm.preheader),
         intro=tuple(intro),
         items=tuple(items),
         number=fm.number,
@@ -354,7 +355,7 @@ def _callout(tok: Token, blocks: list[m.Block], reader: BlockReader) -> m.Callou
                 blocks = [*blocks[:-1], m.Paragraph(_take(last.inlines, tail.start()), last.line)]
     if not blocks:
         reader.problem(line, f"'::: {kind}' block is empty", f"write its text between the '::: {kind}' line and ':::'")
-    return m.Callout(kind, tuple(blocks), line, label.strip(), attribution)
+    return m.Callout(kind, tuple(blocks), line, with_fallbacks(label.strip()), attribution)
 
 
 _TAIL_ATTRIBUTION = re.compile(r"\s(?:—|–|--)\s*(?P<who>[^—–]+?)\s*$")

@@ -74,11 +74,13 @@ class TextRenderer:
         self.placeholder = placeholder
         self.link_url = link_url
 
-    def inlines(self, nodes: Sequence[m.Inline]) -> str:
+    def inlines(self, nodes: Sequence[m.Inline], upper: bool = False) -> str:
+        """The nodes as text; ``upper``: the words in capitals (a subhead), but never a merge
+        tag, a placeholder or a URL, which capitals would break."""
         out: list[str] = []
         for node in nodes:
             if isinstance(node, (m.Text, m.Code)):
-                out.append(node.text)
+                out.append(node.text.upper() if upper else node.text)
             elif isinstance(node, m.Break):
                 out.append("\n")
             elif isinstance(node, m.MergeTag):
@@ -86,7 +88,7 @@ class TextRenderer:
             elif isinstance(node, m.Placeholder):
                 out.append(self.placeholder(node.name, node.fallback))
             elif isinstance(node, (m.Emphasis, m.Strong)):
-                out.append(self.inlines(node.children))
+                out.append(self.inlines(node.children, upper))
             elif isinstance(node, m.Link):
                 label = self.inlines(node.children)
                 url = self.link_url(node.url)
@@ -94,15 +96,14 @@ class TextRenderer:
                     # The address alone: "desk@example.com <mailto:desk@example.com>" says it twice.
                     out.append(label.strip() if url.startswith("mailto:") else f"<{url}>")
                 else:
-                    out.append(f"{label} <{url}>")
+                    out.append(f"{self.inlines(node.children, upper) if upper else label} <{url}>")
         return "".join(out)
 
     def block(self, block: m.Block, indent: str = "") -> str:
         if isinstance(block, m.Paragraph):
             return wrap(self.inlines(block.inlines), indent=indent)
         if isinstance(block, m.Subhead):
-            title = self.inlines(block.inlines).strip()
-            return wrap(title.upper(), indent=indent)
+            return wrap(self.inlines(block.inlines, upper=True).strip(), indent=indent)
         if isinstance(block, m.ListBlock):
             items = []
             for n, item in enumerate(block.items, start=block.start):
