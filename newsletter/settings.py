@@ -215,7 +215,20 @@ def load_settings(path: Path) -> Settings:
     _validate(settings, file, lines, problems)
     if problems:
         raise SettingsError(sorted(problems, key=lambda p: p.line), warnings=warnings)
+    from newsletter.content.urls import ascii_url
+
+    # Every output links the same address: the HTML's serialiser percent-encodes an href
+    # with accents, and the text part and the List-Unsubscribe header must say the same.
+    for key in URL_KEYS:
+        setattr(settings, key, ascii_url(getattr(settings, key)))
     return settings
+
+
+#: Settings that are URLs (or an email-service tag).
+URL_KEYS = ("web_url", "signup_url", "unsubscribe_url", "preferences_url")
+#: The List-Unsubscribe header holds the unsubscribe URL on one line of at most 998
+#: characters (RFC 5322): a URL has no space to fold at.
+MAX_HEADER_URL = 900
 
 
 _TOO_DEEP = "settings are nested too deeply"
@@ -325,6 +338,10 @@ def _validate(s: Settings, file: str, lines: dict[str, int], problems: list[Prob
         if value and not _EMAIL.match(value):
             problems.append(Problem(file, lines.get(key, 0), f"'{key}' must be an email address like desk@example.com, "
                                                              f"not {value!r}"))
+        elif not value.isascii():  # the From header can't carry it, and most services refuse it
+            problems.append(Problem(file, lines.get(key, 0), f"'{key}' must be written in ASCII, not {value!r}",
+                                    "write an accented domain in its xn-- form (what your registrar shows); a "
+                                    "mailbox name with accents needs SMTPUTF8, which most email services refuse"))
     if s.timezone.strip():
         problems.extend(_timezone_problem(s.timezone.strip(), file, lines.get("timezone", 0)))
     for f in fields(Colors):
@@ -367,6 +384,13 @@ def _validate(s: Settings, file: str, lines: dict[str, int], problems: list[Prob
         if value and not (value.startswith(("https://", "http://", "mailto:")) or is_tag(value)):
             problems.append(Problem(file, lines.get(key, 0), f"'{key}' must be an http(s) or mailto: URL, or an "
                                     f"email-service tag, not {value!r}"))
+    from newsletter.content.urls import ascii_url
+
+    if len(ascii_url(s.unsubscribe_url)) > MAX_HEADER_URL:
+        problems.append(Problem(file, lines.get("unsubscribe_url", 0),
+                                f"'unsubscribe_url' is {len(ascii_url(s.unsubscribe_url))} characters long: the "
+                                f"List-Unsubscribe header can hold at most {MAX_HEADER_URL}",
+                                "use your service's shorter link, or its unsubscribe tag"))
 
 
 def _timezone_problem(name: str, file: str, line: int) -> list[Problem]:

@@ -97,6 +97,18 @@ def test_long_unsubscribe_url_is_never_folded_or_encoded(workspace: Path) -> Non
     assert all(len(line) <= 998 for line in data.split(b"\r\n"))
 
 
+def test_an_unsubscribe_url_with_accents_is_one_percent_encoded_line_everywhere(workspace: Path) -> None:
+    cfg = workspace / "newsletter.yaml"
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace(
+        "unsubscribe_url: https://dispatch.example/unsubscribe",
+        "unsubscribe_url: https://dispatch.example/désabonner?liste=café"), encoding="utf-8")
+    out = build(workspace) / SLUG
+    encoded = "https://dispatch.example/d%C3%A9sabonner?liste=caf%C3%A9"
+    assert f"List-Unsubscribe: <{encoded}>".encode() in raw_headers((out / "email.eml").read_bytes())
+    assert f"Unsubscribe: {encoded}" in (out / "email.txt").read_text(encoding="utf-8")
+    assert f'href="{encoded}"' in (out / "email.html").read_text(encoding="utf-8")
+
+
 def test_no_line_over_998_octets_and_bodies_at_76(workspace: Path) -> None:
     issue = workspace / "issues" / f"{SLUG}.md"
     issue.write_text(issue.read_text(encoding="utf-8") + "\n" + ("Long paragraph with ünïcode. " * 400) + "\n",

@@ -355,3 +355,55 @@ def test_long_list_unsubscribe_survives_the_send_unfolded(tagged: Path, inbox: t
     head = handler.messages[0][2].split(b"\r\n\r\n", 1)[0].split(b"\r\n")
     assert f"List-Unsubscribe: <{url}>".encode() in head
     assert b"List-Unsubscribe-Post: List-Unsubscribe=One-Click" in head
+
+
+# ---- refusals and what the server doesn't offer ------------------------------------------
+
+
+class PickyInbox(Inbox):
+    """Refuses one mailbox at RCPT, as a server refuses an address it doesn't know."""
+
+    async def handle_RCPT(self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any) -> str:
+        if address.startswith("nobody@"):
+            return "550 5.1.1 No such user here"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+def test_a_refused_recipient_among_others_is_an_error_naming_it(tagged: Path) -> None:
+    handler = PickyInbox()
+    controller = start(handler)
+    try:
+        result = send(["--to", "me@localhost,nobody@localhost", "--smtp", f"127.0.0.1:{controller.port}"])
+    finally:
+        controller.stop()
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"Error: SMTP 127.0.0.1:{controller.port}: recipient refused: nobody@localhost: 550 5.1.1 No such user "
+        "here (sent to me@localhost only)"]
+    assert [rcpts for _, rcpts, _ in handler.messages] == [["me@localhost"]]
+
+
+def test_a_login_the_server_does_not_offer_says_so(tagged: Path, inbox: tuple[Inbox, Controller]) -> None:
+    handler, controller = inbox
+    result = send(["--to", "me@localhost", "--smtp", f"127.0.0.1:{controller.port}", "--user", "editor"],
+                  env={"NEWSLETTER_SMTP_PASSWORD": PASSWORD})
+    assert result.exit_code == 1
+    assert result.output.strip().splitlines() == [
+        f"Error: SMTP 127.0.0.1:{controller.port}: server does not offer a login (SMTP AUTH) (leave out --user, "
+        "or add --starttls: many servers offer AUTH only over TLS)"]
+    assert handler.messages == []
+
+
+def test_a_server_that_wants_a_login_gets_a_hint_to_give_one(tagged: Path) -> None:
+    handler = Inbox()
+    controller = start(handler, authenticator=Authenticator("editor", PASSWORD), auth_require_tls=False,
+                       auth_required=True)
+    try:
+        result = send(["--to", "me@localhost", "--smtp", f"127.0.0.1:{controller.port}"])
+    finally:
+        controller.stop()
+    assert result.exit_code == 1
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and " refused: 530 " in lines[0]
+    assert lines[0].endswith("(log in with --user NAME (password from NEWSLETTER_SMTP_PASSWORD), over --starttls or --ssl)")

@@ -105,6 +105,14 @@ def test_unknown_keys_warn_with_did_you_mean(tmp_path: Path, monkeypatch: pytest
         ("preferences_url: 'data:text/html,hi'\n", "newsletter.yaml:6: 'preferences_url' must be an http(s) or "
          "mailto: URL, or an email-service tag, not 'data:text/html,hi'"),
         ("check:\n  targets: gmail\n", "newsletter.yaml:7: 'check.targets' must be a list of text, not 'gmail'"),
+        # The From header can't carry it: an encoded-word in an address is invalid.
+        ("unsubscribe_email: zoë@example.com\n", "newsletter.yaml:6: 'unsubscribe_email' must be written in ASCII, "
+         "not 'zoë@example.com' (write an accented domain in its xn-- form (what your registrar shows); a mailbox "
+         "name with accents needs SMTPUTF8, which most email services refuse)"),
+        # One line of List-Unsubscribe can't hold it, and a URL can't be folded.
+        (f"unsubscribe_url: https://x.example/{'u' * 900}\n", "newsletter.yaml:6: 'unsubscribe_url' is 918 characters "
+         "long: the List-Unsubscribe header can hold at most 900 (use your service's shorter link, or its unsubscribe "
+         "tag)"),
         # Numbers out of range: "672 min read", invisible text, a port no server has.
         ("reading_wpm: 0\n", "newsletter.yaml:6: 'reading_wpm' must be from 1 to 2000, not 0"),
         ("theme:\n  fonts:\n    size: 0\n", "newsletter.yaml:8: 'theme.fonts.size' must be from 8 to 72, not 0"),
@@ -287,3 +295,14 @@ def test_a_question_mark_inside_brackets_is_refused_as_pyyaml_refuses_it(tmp_pat
     found = problems(tmp_path, GOOD.replace("sender:\n  email: desk@dispatch.example\n", f"sender: {value}\n"),
                      monkeypatch)
     assert len(found) == 1 and found[0].startswith("newsletter.yaml:2: invalid YAML: expected ',' or ")
+
+
+def test_urls_with_accents_are_written_as_every_client_reads_them(tmp_path: Path) -> None:
+    """The HTML's serialiser percent-encodes an href; the text part and List-Unsubscribe header
+    must say the same, and a header can't carry accents without becoming an encoded-word."""
+    s = load(tmp_path, GOOD.replace("https://dispatch.example", "https://bücher.example/archiv") +
+             "unsubscribe_url: https://dispatch.example/désabonner?liste=café\n"
+             "signup_url: https://dispatch.example/sign up\n")
+    assert s.web_url == "https://xn--bcher-kva.example/archiv"
+    assert s.unsubscribe_url == "https://dispatch.example/d%C3%A9sabonner?liste=caf%C3%A9"
+    assert s.signup_url == "https://dispatch.example/sign%20up"

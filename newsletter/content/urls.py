@@ -26,6 +26,31 @@ def page_url(web_url: str, slug: str) -> str:
     return f"{web_url.rstrip('/')}/{quote(slug, safe='')}/"
 
 
+#: Characters a URL may hold as they are (RFC 3986's unreserved and reserved characters, and '%').
+_URL_SAFE = "/:@!$&'()*+,;=?#[]~-._%"
+
+
+def ascii_url(url: str) -> str:
+    """``url`` with a host that isn't ASCII in its IDNA form (xn--) and every other character
+    that isn't printable ASCII percent-encoded as UTF-8, as a browser sends it. An https
+    URL with accents in it, written into a mail header, would become an RFC 2047
+    encoded-word that no client follows."""
+    if (url.isascii() and " " not in url) or is_tag(url):  # a service's tag is kept as written
+        return url
+    scheme, sep, rest = url.partition("://")
+    if sep:
+        host_end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+        host, rest = rest[:host_end], rest[host_end:]
+        if not host.isascii():
+            try:
+                host = ".".join(part.encode("idna").decode("ascii") if not part.isascii() else part
+                                for part in host.split("."))
+            except UnicodeError:
+                host = quote(host, safe=_URL_SAFE)
+        return f"{scheme}://{host}{quote(rest, safe=_URL_SAFE)}"
+    return quote(url, safe=_URL_SAFE)
+
+
 def _clean(url: str) -> str:
     """Undo the tricks used to hide a scheme: entities, percent-encoding, control and space characters."""
     previous = None

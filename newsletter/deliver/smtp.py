@@ -76,10 +76,14 @@ def send_message(msg: EmailMessage, recipients: list[str], target: SmtpTarget) -
             # "From " (the byline "From Ruth ...") into ">From ", as for an mbox file.
             sender = email.utils.parseaddr(str(msg["From"]))[1]
             if sender.isascii() and all(r.isascii() for r in recipients):
-                client.sendmail(sender, recipients, msg.as_bytes(policy=POLICY))
+                refused = client.sendmail(sender, recipients, msg.as_bytes(policy=POLICY))
             else:  # as send_message does for an address that isn't ASCII
-                client.sendmail(sender, recipients, msg.as_bytes(policy=POLICY.clone(utf8=True)),
-                                mail_options=("SMTPUTF8", "BODY=8BITMIME"))
+                refused = client.sendmail(sender, recipients, msg.as_bytes(policy=POLICY.clone(utf8=True)),
+                                          mail_options=("SMTPUTF8", "BODY=8BITMIME"))
+        if refused:  # some recipients were refused (smtplib raises only when all of them are)
+            got = [r for r in recipients if r not in refused]
+            said = "; ".join(f"{r}: {_reply(*refused[r])}" for r in sorted(refused))
+            raise _fail(target, f"recipient refused: {said}", f"sent to {', '.join(got)} only")
     except ConnectionRefusedError:
         raise _fail(target, "connection refused", "is the server running, and is the port right?") from None
     except ssl.SSLCertVerificationError as e:
@@ -93,18 +97,34 @@ def send_message(msg: EmailMessage, recipients: list[str], target: SmtpTarget) -
         raise _fail(target, f"authentication failed for user '{target.user}': {_reply(e.smtp_code, e.smtp_error)}",
                     "check the user and NEWSLETTER_SMTP_PASSWORD") from None
     except smtplib.SMTPNotSupportedError as e:
-        what = "STARTTLS" if target.security == "starttls" and "STARTTLS" in str(e).upper() else "the command"
-        hint = "try --ssl, or no TLS option" if what == "STARTTLS" else ""
-        raise _fail(target, f"server does not support {what}", hint) from None
+        said = str(e).upper()
+        if "STARTTLS" in said:
+            raise _fail(target, "server does not support STARTTLS", "try --ssl, or no TLS option") from None
+        if "AUTH" in said:
+            raise _fail(target, "server does not offer a login (SMTP AUTH)",
+                        "leave out --user, or add --starttls: many servers offer AUTH only over TLS") from None
+        if "SMTPUTF8" in said:
+            raise _fail(target, "server does not support SMTPUTF8, which an address that isn't ASCII needs",
+                        "use an ASCII address") from None
+        raise _fail(target, "server does not support the command") from None
     except smtplib.SMTPRecipientsRefused as e:
         refused = ", ".join(sorted(e.recipients))
         raise _fail(target, f"recipient refused: {refused}") from None
     except smtplib.SMTPSenderRefused as e:
-        hint = "try --starttls" if e.smtp_code == 530 and target.security == "none" else ""
+        hint = ""
+        if e.smtp_code == 530:  # authentication required
+            plain = target.security == "none"
+            if not target.user:
+                hint = "log in with --user NAME (password from NEWSLETTER_SMTP_PASSWORD)" + (
+                    ", over --starttls or --ssl" if plain else "")
+            elif plain:
+                hint = "the server may accept the login only over --starttls or --ssl"
         raise _fail(target, f"sender {e.sender} refused: {_reply(e.smtp_code, e.smtp_error)}", hint) from None
     except smtplib.SMTPResponseException as e:
         raise _fail(target, f"server said {_reply(e.smtp_code, e.smtp_error)}") from None
-    except smtplib.SMTPServerDisconnected:
+    except smtplib.SMTPServerDisconnected as e:
+        if "timed out" in str(e):  # smtplib reports a reply that never came as a disconnection
+            raise _fail(target, f"no answer within {target.timeout:g} s") from None
         hint = "wrong port, or does it expect --ssl?" if target.security != "ssl" else "wrong port?"
         raise _fail(target, "server closed the connection", hint) from None
     except smtplib.SMTPException as e:
