@@ -108,8 +108,7 @@ def send_message(msg: EmailMessage, recipients: list[str], target: SmtpTarget) -
                         "use an ASCII address") from None
         raise _fail(target, "server does not support the command") from None
     except smtplib.SMTPRecipientsRefused as e:
-        refused = ", ".join(sorted(e.recipients))
-        raise _fail(target, f"recipient refused: {refused}") from None
+        raise _fail(target, f"recipient refused: {', '.join(sorted(e.recipients))}") from None
     except smtplib.SMTPSenderRefused as e:
         hint = ""
         if e.smtp_code == 530:  # authentication required
