@@ -270,3 +270,28 @@ def test_a_first_build_that_fails_says_the_archive_is_not_written_yet(workspace:
     assert result.exit_code == 1
     assert "out/archive/index.html  web archive not written yet: an issue failed to build" in result.stdout
     assert not (workspace / "out" / "archive" / "index.html").exists()
+
+
+@pytest.mark.parametrize("from_email", [True, False], ids=["page-from-the-email", "second-render"])
+def test_content_that_only_looks_like_a_tag_stays_as_written_on_the_page(workspace: Path, from_email: bool) -> None:
+    """Only the tags the issue wrote become web-safe; text such as `{{ user.name }}` is the
+    editor's, and a Mailchimp conditional over paragraphs can't turn the page's markup into text."""
+    cfg = workspace / "newsletter.yaml"
+    cfg.write_text(cfg.read_text(encoding="utf-8") + "esp: mailchimp\n", encoding="utf-8")
+    if not from_email:  # a footer without the web_hide markers: the page is rendered again
+        footer = (REPO / "templates" / "partials" / "footer.mjml.j2").read_text(encoding="utf-8")
+        (workspace / "templates" / "partials").mkdir(parents=True)
+        (workspace / "templates" / "partials" / "footer.mjml.j2").write_text(
+            footer.replace("{{ web_hide.start }}", "").replace("{{ web_hide.end }}", ""), encoding="utf-8")
+    issue = workspace / "issues" / "2026-06-02-tides.md"
+    issue.write_text(issue.read_text(encoding="utf-8").replace("This is the intro.", (
+        "In Jinja you write `{{ user.name }}`; Mailgun wants `%recipient.name%`.\n\n"
+        "*|IF:MEMBER|* Thanks for being a member.\n\n*|ELSE:|* You are not a member yet.\n\n"
+        "Join today and get **two** issues free. *|END:IF|*")), encoding="utf-8")
+    CliRunner().invoke(cli, ["build"], catch_exceptions=False)
+    page = (workspace / "out" / "archive" / "2026-06-02-tides" / "index.html").read_text(encoding="utf-8")
+    assert "In Jinja you write <code" in page
+    assert "{{ user.name }}</code>" in page and "%recipient.name%</code>" in page
+    assert "Thanks for being a member." in page and "You are not a member yet." in page
+    assert "&lt;/p&gt;" not in page and "&lt;strong" not in page
+    assert "*|" not in page and "|*" not in page

@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from newsletter.build import render_issue
 from newsletter.cli import cli
-from newsletter.deliver.archive import email_as_web_html, web_page, web_settings
+from newsletter.deliver.archive import email_as_web_html, web_html, web_page, web_settings
 from newsletter.render.theme import theme_dir
 from newsletter.workspace import Workspace, open_workspace
 
@@ -43,7 +43,7 @@ def _settings(root: Path, esp: str) -> None:
 
 
 def _second_render(ws: Workspace, path: Path) -> str:
-    return render_issue(Workspace(ws.root, web_settings(ws.settings)), path, extras=False).html
+    return web_html(render_issue(Workspace(ws.root, web_settings(ws.settings)), path, extras=False), ws.settings)
 
 
 @pytest.mark.parametrize("esp", ["generic", "mailchimp", "sendgrid", "mailgun", "buttondown", "postmark"])
@@ -52,7 +52,7 @@ def test_page_from_the_email_is_the_web_render(workspace: Path, esp: str) -> Non
     ws = open_workspace(workspace)
     path = ws.issue_files()[0]
     email = render_issue(ws, path, extras=False)
-    derived = email_as_web_html(email)
+    derived = email_as_web_html(email, ws.settings)
     assert derived is not None
     assert web_page(derived, ws.settings, email.issue) == web_page(_second_render(ws, path), ws.settings, email.issue)
     assert "utm_" not in derived.replace("utm_source=mine", "") and "Unsubscribe" not in derived
@@ -73,7 +73,7 @@ def test_a_footer_without_the_markers_gets_a_second_render(workspace: Path) -> N
     ws = open_workspace(workspace)
     email = render_issue(ws, ws.issue_files()[0], extras=False)
     assert "Unsubscribe" in email.html
-    assert email_as_web_html(email) is None
+    assert email_as_web_html(email, ws.settings) is None
     assert CliRunner().invoke(cli, ["build"], catch_exceptions=False).exit_code == 0
     page = (workspace / "out" / "archive" / "2026-06-02-tides" / "index.html").read_text(encoding="utf-8")
     assert "Unsubscribe" not in page and "dispatch.example/unsub" not in page and "Night arrivals" in page

@@ -29,6 +29,7 @@ from newsletter.render.context import format_date
 from newsletter.render.jinja import get_environment
 from newsletter.render.mjml import render_template
 from newsletter.render.theme import search_path
+from newsletter.render.tags import TagVault
 from newsletter.settings import Settings, Utm
 from newsletter.workspace import Workspace
 
@@ -46,8 +47,9 @@ def web_settings(settings: Settings) -> Settings:
 
 
 def web_safe(html: str, page: str) -> str:
-    """Every merge tag left in a page replaced: link tags by the page's URL, a first name by
-    "reader", a placeholder by its fallback, anything else removed."""
+    """Every merge tag in ``html`` (one tag, as the tag vault holds it) replaced: link tags by
+    the page's URL, a first name by "reader", a placeholder by its fallback, anything else
+    removed."""
 
     def value(name: str, fallback: str, raw: str) -> str:
         if is_link_tag(name):
@@ -84,9 +86,10 @@ _BODY_START = re.compile(r"<body\b[^>]*>", re.IGNORECASE)
 
 
 def web_page(email_html: str, settings: Settings, issue: m.Issue) -> str:
-    """The email HTML as a public page: tags made web-safe, a feed link and a way back to the index."""
+    """The email HTML, its tags already web-safe (``email_as_web_html``, ``web_html``), as a
+    public page: a public title, a feed link and a way back to the index."""
     page = page_url(settings.web_url, issue.slug)
-    out = _public_title(web_safe(email_html, page))
+    out = _public_title(email_html)
     # The masthead's "Read on the web" would link the page to itself: drop it and its separator.
     if "Read on the web</a>" in out:  # usually gone already (the theme's web_hide markers)
         self_link = re.compile(r"(?:[ \xa0]*\|[ \xa0]*)?<a\b[^>]*\bhref=\"" + re.escape(html_lib.escape(page))
@@ -152,11 +155,11 @@ def render_archive_page(ws: Workspace, path: Path, issue: m.Issue | None = None,
     just built. The page is made from that email's HTML when the theme marks what a page
     leaves out (see ``email_as_web_html``); otherwise the issue (``issue``, or ``path``) is
     rendered again with the web settings, HTML only."""
-    html = email_as_web_html(email) if email is not None else None
+    html = email_as_web_html(email, ws.settings) if email is not None else None
     if html is None:
         web_ws = Workspace(ws.root, web_settings(ws.settings))
         result = render_issue(web_ws, path, issue=issue if email is None else email.issue, extras=False, text_part=False)
-        html, issue = result.html, result.issue
+        html, issue = web_html(result, ws.settings), result.issue
     else:
         assert email is not None  # html comes only from an email
         issue = email.issue
@@ -167,7 +170,18 @@ def render_archive_page(ws: Workspace, path: Path, issue: m.Issue | None = None,
 _HREF = re.compile(r'href="([^"]*)"')
 
 
-def email_as_web_html(email: BuildResult) -> str | None:
+def web_html(result: BuildResult, settings: Settings) -> str:
+    """A web render's HTML with each of its tags web-safe (``web_safe``)."""
+    assert result.web_source is not None  # set by every render
+    return _restore_web(result.web_source.vault, result.web_source.html, settings, result.issue)
+
+
+def _restore_web(vault: TagVault, html: str, settings: Settings, issue: m.Issue) -> str:
+    page = page_url(settings.web_url, issue.slug)
+    return vault.restore_web(html, lambda tag: web_safe(tag, page))
+
+
+def email_as_web_html(email: BuildResult, settings: Settings) -> str | None:
     """The email's HTML as the web settings would render it, without rendering again; None
     when the theme's templates don't bracket what a page leaves out.
 
@@ -198,7 +212,7 @@ def email_as_web_html(email: BuildResult) -> str | None:
             return mt.group(0) if url is None else 'href="' + url.replace("&", "&amp;").replace('"', "&quot;") + '"'
 
         html = _HREF.sub(untag, html)
-    return vault.restore_web(html)
+    return _restore_web(vault, html, settings, email.issue)
 
 
 def write_index(ws: Workspace, issues: list[m.Issue]) -> list[Path]:

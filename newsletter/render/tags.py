@@ -50,10 +50,12 @@ class TagVault:
         """Every token back to its tag, byte-exact."""
         return self._restore(html, self._tags.__getitem__)
 
-    def restore_web(self, html: str) -> str:
-        """Every token back to its web value: a placeholder's fallback, else its tag (which the
-        web archive then makes web-safe), a marker to nothing."""
-        return self._restore(html, lambda n: self._web.get(n, self._tags[n]))
+    def restore_web(self, html: str, tag_value: Callable[[str], str] = str) -> str:
+        """Every token back to its web value: a placeholder's fallback, a marker to nothing,
+        any other tag to ``tag_value(tag)`` (the web archive's web-safe form of it). Only the
+        tokens change: content that merely looks like a tag stays as written."""
+        return self._restore(html, lambda n: self._web[n] if n in self._web else
+                             tag_value(self._tags[n]) if self._tags[n] else "")
 
     def _restore(self, html: str, value: Callable[[int], str]) -> str:
         if not self._tags:
