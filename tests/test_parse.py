@@ -270,3 +270,37 @@ def test_an_intro_in_front_matter_nested_too_deeply_is_refused_too() -> None:
     with pytest.raises(ContentError) as e:
         parse_issue_text("issues/deep.md", text)
     assert "lists or quotes are nested too deeply to read" in str(e.value)
+
+
+def _blocks_of_first_section(body: str) -> tuple[m.Block, ...]:
+    issue = parse_issue_text("issues/x.md", HEAD + "# Story\n\nLede.\n\n## The News\n\n" + body)
+    story = issue.items[0]
+    assert isinstance(story, m.Story)
+    return story.sections[1].blocks
+
+
+def _shape(blocks: tuple[m.Block, ...]) -> list[str]:
+    from newsletter.content.markdown import plain_text
+
+    return [f"image:{b.alt}" if isinstance(b, m.Figure) else f"text:{plain_text(b.inlines)}"
+            for b in blocks if isinstance(b, (m.Figure, m.Paragraph))]
+
+
+@pytest.mark.parametrize(("body", "shape"), [
+    ('![The crane](https://x.example/c.jpg "It leaves.")\nThe crane left on Tuesday.\n',
+     ["image:The crane", "text:The crane left on Tuesday."]),
+    ("Before ![A](https://x.example/a.jpg) after.\n", ["text:Before", "image:A", "text:after."]),
+    ("Text first.\n![B](https://x.example/b.jpg)\n", ["text:Text first.", "image:B"]),
+    ("![C](https://x.example/c.jpg)\n![D](https://x.example/d.jpg)\nThen words.\n",
+     ["image:C", "image:D", "text:Then words."]),
+])
+def test_images_and_text_of_one_paragraph_keep_the_order_written(body: str, shape: list[str]) -> None:
+    assert _shape(_blocks_of_first_section(body)) == shape
+
+
+def test_a_quote_with_an_image_above_it_keeps_its_attribution() -> None:
+    issue = parse_issue_text("issues/x.md", HEAD + "# Story\n\nLede.\n\n::: quote\n"
+                             "![A pilot at the wheel](https://x.example/p.jpg)\nSlow is smooth.\n-- A pilot\n:::\n")
+    quote = issue.items[1]
+    assert isinstance(quote, m.Callout) and quote.attribution == "A pilot"
+    assert _shape(quote.blocks) == ["image:A pilot at the wheel", "text:Slow is smooth."]

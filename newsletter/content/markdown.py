@@ -347,6 +347,7 @@ class BlockReader:
                 if figure is not None:
                     if figures is not None:
                         figures.append(figure)
+                        stack[0][1].append(_FIGURE)  # where it was: the paragraph is cut there
                     elif figure.alt:
                         top.append(m.Text(figure.alt))
             elif tok.content:
@@ -417,9 +418,16 @@ class BlockReader:
                 inline = tokens[i + 1]
                 figures: list[m.Figure] = []
                 inlines = self.inlines(inline, figures)
-                if _has_text(inlines):
-                    out.append(m.Paragraph(inlines, self.line_of(tok)))
-                out.extend(figures)
+                if not figures:
+                    if _has_text(inlines):
+                        out.append(m.Paragraph(inlines, self.line_of(tok)))
+                else:  # text and images in the order written: an image on the line before its text comes first
+                    runs = _cut_at_figures(inlines)
+                    for n, run in enumerate(runs):
+                        if _has_text(run):
+                            out.append(m.Paragraph(run, self.line_of(tok)))
+                        if n < len(figures):
+                            out.append(figures[n])
                 i += 3
             elif t == "heading_open":
                 inline = tokens[i + 1]
@@ -493,10 +501,40 @@ def _close(tokens: Sequence[Token], i: int) -> int:
     return len(tokens)
 
 
+class _FigureMark(m.Text):
+    """Where an image was taken out of a paragraph's inlines (``blocks`` cuts the paragraph there)."""
+
+
+_FIGURE = _FigureMark("")
+
+
+def _cut_at_figures(inlines: tuple[m.Inline, ...]) -> list[tuple[m.Inline, ...]]:
+    """The runs of inlines between the images' places, each without the spaces or line breaks
+    that joined it to an image."""
+    runs: list[list[m.Inline]] = [[]]
+    for node in inlines:
+        if node is _FIGURE:
+            runs.append([])
+        else:
+            runs[-1].append(node)
+    out = []
+    for run in runs:
+        while run and (isinstance(run[0], m.Break) or (type(run[0]) is m.Text and not run[0].text.strip())):
+            run.pop(0)
+        while run and (isinstance(run[-1], m.Break) or (type(run[-1]) is m.Text and not run[-1].text.strip())):
+            run.pop()
+        if run and type(run[0]) is m.Text:
+            run[0] = m.Text(run[0].text.lstrip())
+        if run and type(run[-1]) is m.Text:
+            run[-1] = m.Text(run[-1].text.rstrip())
+        out.append(tuple(run))
+    return out
+
+
 def _merge_text(items: list[m.Inline]) -> list[m.Inline]:
     out: list[m.Inline] = []
     for item in items:
-        if isinstance(item, m.Text) and out and isinstance(out[-1], m.Text):
+        if type(item) is m.Text and out and type(out[-1]) is m.Text:
             out[-1] = m.Text(out[-1].text + item.text)
         else:
             out.append(item)
