@@ -190,6 +190,10 @@ def test_a_headline_without_its_space_is_named_when_it_breaks_the_issue() -> Non
     # A hashtag at the start of a paragraph, in an issue that reads well, is just text.
     story = issue("# S\n\n#SaveTheBay drew a crowd.\n\n#harbour\n")
     assert [b.inlines[0].text for b in story.items[0].sections[0].blocks] == ["#SaveTheBay drew a crowd.", "#harbour"]
+    # ... and in an issue of intro alone, or beside another mistake, a hashtag inside a paragraph stays text.
+    assert issue("Hello.\n#HarbourLife and the boats\nof the bay.\n").intro
+    assert errors("# S\n\n#HarbourLife and\nthe boats.\n\n![](https://x.example/a.jpg)\n") == [
+        "x.md:10: image has no alt text (write ![what the image shows](URL); mark decoration with {.decorative})"]
 
 
 def test_a_refused_link_written_with_entities_is_reported_at_its_own_line() -> None:
@@ -304,3 +308,29 @@ def test_a_quote_with_an_image_above_it_keeps_its_attribution() -> None:
     quote = issue.items[1]
     assert isinstance(quote, m.Callout) and quote.attribution == "A pilot"
     assert _shape(quote.blocks) == ["image:A pilot at the wheel", "text:Slow is smooth."]
+
+
+def test_an_indented_rule_in_the_front_matter_intro_does_not_end_the_front_matter() -> None:
+    parsed = issue("# Story\n\nLede.\n", head="---\nsubject: Test\ndate: 2026-06-02\nintro: |\n  Before the rule.\n\n"
+                   "  ---\n\n  After the rule.\npreheader: \"A preheader long enough to pass the checks here.\"\n---\n")
+    assert parsed.preheader == "A preheader long enough to pass the checks here."
+    assert [type(b).__name__ for b in parsed.intro] == ["Paragraph", "Rule", "Paragraph"]
+
+
+def test_an_ordered_list_may_start_at_zero() -> None:
+    from newsletter.render.html import HtmlRenderer
+    from newsletter.render.tags import TagVault
+    from newsletter.render.text import TextRenderer
+
+    lists = [b for b in issue("# S\n\n0. zero\n1. one\n").items[0].sections[0].blocks if isinstance(b, m.ListBlock)]
+    assert [b.start for b in lists] == [0]
+    assert TextRenderer(lambda n, f: f, str).blocks(lists) == "0. zero\n1. one"
+    assert '<ol class="nl-list" start="0">' in HtmlRenderer(TagVault(), lambda n, f: f, str).blocks(lists)
+
+
+def test_an_image_link_is_written_as_markdown_writes_a_link() -> None:
+    body = ('# S\n\n![Map](https://x.example/m.png){link="https://example.com/maps/harbour map.pdf"}\n\n'
+            '![Shop](https://x.example/s.png){link="https://bücher.example/a?b=ö"}\n')
+    figures = [b for b in issue(body).items[0].sections[0].blocks if isinstance(b, m.Figure)]
+    assert [f.link for f in figures] == ["https://example.com/maps/harbour%20map.pdf",
+                                         "https://xn--bcher-kva.example/a?b=%C3%B6"]

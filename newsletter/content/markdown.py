@@ -398,6 +398,8 @@ class BlockReader:
         if link and url_problem(link):
             self.problem(line, url_problem(link) or "")
             link = ""
+        elif link and not has_tag(link):  # as Markdown writes a link's URL: spaces, accents, an IDN host
+            link = markdown().normalizeLink(link)
         return m.Figure(
             src=src, alt=with_fallbacks(alt), line=line,
             caption=with_fallbacks(" ".join(str(tok.attrs.get("title", "") or "").split())),
@@ -449,7 +451,7 @@ class BlockReader:
                         j = item_close + 1
                     else:
                         j += 1
-                start_no = int(tok.attrs.get("start", 1) or 1) if t == "ordered_list_open" else 1
+                start_no = int(tok.attrs.get("start", 1)) if t == "ordered_list_open" else 1  # '0.' starts at 0
                 out.append(m.ListBlock(t == "ordered_list_open", tuple(items), self.line_of(tok), start_no))
                 i = close + 1
             elif t == "blockquote_open":

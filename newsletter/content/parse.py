@@ -218,7 +218,9 @@ def _headlines_without_space(file: str, lines: list[str], first_line: int) -> li
         if line.lstrip().startswith(("```", "~~~")):
             fenced = not fenced
         found = None if fenced else _NO_SPACE_HEADING.match(line.rstrip())
-        if found is not None:
+        # A headline stands on a line of its own; '#HarbourLife and the ...' in a paragraph is a hashtag.
+        alone = (n == 0 or not lines[n - 1].strip()) and (n + 1 == len(lines) or not lines[n + 1].strip())
+        if found is not None and alone:
             marks, words = found.groups()
             what = "story headline" if marks == "#" else "section heading"
             out.append(Problem(file, first_line + n, f"'{line.strip()[:40]}' is text, not a {what}",

@@ -90,7 +90,7 @@ def parse_source(file: str, raw: bytes) -> Source:
             Problem(file, 1, "missing front matter", "the file must start with a '---' line, then subject: and date:, then '---'")
         )
     for i in range(1, len(lines)):
-        if lines[i].strip() in ("---", "..."):
+        if lines[i].rstrip() in ("---", "..."):  # at the line's start: indented, it is in a value (intro: |)
             front = "\n".join(lines[1:i])
             body = "\n".join(lines[i + 1 :])
             return Source(file, text, front, body, i + 2)
