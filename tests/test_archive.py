@@ -295,3 +295,24 @@ def test_content_that_only_looks_like_a_tag_stays_as_written_on_the_page(workspa
     assert "Thanks for being a member." in page and "You are not a member yet." in page
     assert "&lt;/p&gt;" not in page and "&lt;strong" not in page
     assert "*|" not in page and "|*" not in page
+
+
+def test_the_way_back_is_readable_in_dark_mode_and_long_words_wrap_in_the_index(workspace: Path, page: object) -> None:
+    from newsletter.settings import load_settings
+
+    issue = workspace / "issues" / "2026-06-02-tides.md"
+    issue.write_text(issue.read_text(encoding="utf-8").replace(
+        'subject: "Tide tables for the week"',
+        'subject: "Harbourmasterdepartmentalreorganisationconsultationresponsesummary"\n'
+        'preheader: "Full report at https://example.com/reports/2026/harbour-authority-annual-review-final"'),
+        encoding="utf-8")
+    assert CliRunner().invoke(cli, ["build"], catch_exceptions=False).exit_code == 0
+    dark_link = load_settings(workspace / "newsletter.yaml").theme.colors.dark_link.lstrip("#")
+    archive = workspace / "out" / "archive"
+    page.emulate_media(color_scheme="dark")  # type: ignore[attr-defined]
+    page.goto((archive / "2026-06-02-tides" / "index.html").as_uri())  # type: ignore[attr-defined]
+    color = page.eval_on_selector(".nl-webnav a", "a => getComputedStyle(a).color")  # type: ignore[attr-defined]
+    assert color == "rgb({}, {}, {})".format(*(int(dark_link[i:i + 2], 16) for i in (0, 2, 4)))
+    page.set_viewport_size({"width": 320, "height": 700})  # type: ignore[attr-defined]
+    page.goto((archive / "index.html").as_uri())  # type: ignore[attr-defined]
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 320  # type: ignore[attr-defined]

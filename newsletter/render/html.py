@@ -7,6 +7,7 @@ Elements carry class names (``nl-p``, ``nl-link``...) that the theme's inline CS
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 from html import escape
 from typing import Callable, Sequence
@@ -17,8 +18,22 @@ from newsletter.content import model as m
 from newsletter.render.tags import TagVault
 
 
+#: The width of an image inside text (lists, quotes, the intro), in px.
+INLINE_IMAGE_WIDTH = 484
+#: Spaces HTML would collapse in code: those that start a line, and runs of two or more.
+_CODE_SPACES = re.compile(r"^ +| {2,}")
+
+
 def esc(text: str) -> str:
     return escape(text, quote=True)
+
+
+def code_html(text: str) -> str:
+    """Code as HTML that keeps its indentation and spacing (a tab as four spaces) while single
+    spaces still let a long line wrap: no-break spaces, as every client shows them."""
+    escaped = esc(text.replace("\t", "    "))
+    return _CODE_SPACES.sub(lambda found: "&nbsp;" * len(found.group(0)), escaped) if "  " in escaped or \
+        escaped.startswith(" ") else escaped
 
 
 def _as_serialized(text: str) -> str:
@@ -50,7 +65,7 @@ class HtmlRenderer:
             if isinstance(node, m.Text):
                 out.append(esc(node.text))
             elif isinstance(node, m.Code):
-                out.append(f'<code class="nl-code">{esc(node.text)}</code>')
+                out.append(f'<code class="nl-code">{code_html(node.text)}</code>')
             elif isinstance(node, m.Break):
                 out.append("<br>")
             elif isinstance(node, m.MergeTag):
@@ -105,8 +120,10 @@ class HtmlRenderer:
     def figure_inline(self, fig: m.Figure) -> str:
         """An image inside text (lists, quotes, callouts): a plain fluid <img>."""
         alt = "" if fig.decorative else fig.alt
-        img = (f'<img class="nl-img" src="{esc(fig.src)}" alt="{esc(alt)}" width="550" '
-               f'style="width:100%;max-width:550px;height:auto;">')
+        # 484: a card's 508 px of text less a list's indent. Outlook on Windows sizes an image
+        # by this attribute alone, so it must fit the narrowest place one goes (a list in a card).
+        img = (f'<img class="nl-img" src="{esc(fig.src)}" alt="{esc(alt)}" width="{INLINE_IMAGE_WIDTH}" '
+               f'style="width:100%;max-width:{INLINE_IMAGE_WIDTH}px;height:auto;">')
         if fig.link:
             img = f'<a href="{self.href(fig.link)}">{img}</a>'
         return img + self.caption(fig)

@@ -206,3 +206,76 @@ def test_cards_widen_to_the_phone_screen(page: Any, emails: dict[str, Path]) -> 
     open_email(page, emails["multi"], 1024)
     left = page.evaluate("() => document.querySelector('.nl-card').getBoundingClientRect().left")
     assert left == pytest.approx((1024 - 600) / 2 + 16, abs=2)
+
+
+ODDITIES = """\
+---
+subject: "Rules, code, images in lists"
+date: 2026-06-02
+---
+Good morning.
+
+---
+
+- A list item with a picture:
+
+  ![A tug at the quay](https://x.example/tug.png)
+
+# Gates and tides
+
+The lede.
+
+## The News
+
+> A quote with its bar.
+
+---
+
+```
+def close_gates():
+    if tide > 4.2:
+        shut(all=True)
+```
+"""
+
+
+@pytest.fixture(scope="module")
+def oddities(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("odd")
+    shutil.copy(REPO / "newsletter.yaml", root / "newsletter.yaml")
+    (root / "issue.md").write_text(ODDITIES, encoding="utf-8")
+    ws = Workspace(root, load_settings(root / "newsletter.yaml"))
+    path = root / "odd.html"
+    path.write_text(render_issue(ws, root / "issue.md").html, encoding="utf-8")
+    return path
+
+
+def test_rules_and_quote_bars_stay_visible_in_dark_mode(page: Any, oddities: Path) -> None:
+    colors = load_settings(REPO / "newsletter.yaml").theme.colors
+    open_email(page, oddities, 600, "dark")
+    rules = page.eval_on_selector_all("hr.nl-rule", "els => els.map(e => getComputedStyle(e).borderTopColor)")
+    bars = page.eval_on_selector_all("blockquote.nl-quote", "els => els.map(e => getComputedStyle(e).borderLeftColor)")
+    assert len(rules) == 2 and set(rules) == {rgb(colors.dark_border)}
+    assert bars == [rgb(colors.dark_accent)]
+
+
+def test_code_keeps_its_indentation(page: Any, oddities: Path) -> None:
+    open_email(page, oddities, 600)
+    lines = page.eval_on_selector_all("code.nl-code", "els => els.map(e => e.innerText.replace(/\\u00a0/g, ' '))")
+    assert lines == ["def close_gates():", "    if tide > 4.2:", "        shut(all=True)"]
+
+
+def test_an_image_in_a_list_fits_the_card_by_its_width_attribute_alone(page: Any, oddities: Path) -> None:
+    """Outlook on Windows sizes an image by its width attribute: drop every style and CSS
+    width, and the image in the list must still fit the page's 600 px."""
+    open_email(page, oddities, 600)
+    page.evaluate("""() => { document.querySelectorAll('style').forEach(s => s.remove());
+        document.querySelectorAll('img').forEach(i => { i.style.width = ''; i.style.maxWidth = ''; }); }""")
+    width = page.eval_on_selector("img.nl-img", "i => i.getBoundingClientRect().width")
+    assert width == 484
+    assert page.evaluate("document.scrollingElement.scrollWidth") <= 600
+
+
+def rgb(hex_color: str) -> str:
+    h = hex_color.lstrip("#")
+    return "rgb({}, {}, {})".format(*(int(h[i:i + 2], 16) for i in (0, 2, 4)))
