@@ -334,3 +334,24 @@ def test_an_image_link_is_written_as_markdown_writes_a_link() -> None:
     figures = [b for b in issue(body).items[0].sections[0].blocks if isinstance(b, m.Figure)]
     assert [f.link for f in figures] == ["https://example.com/maps/harbour%20map.pdf",
                                          "https://xn--bcher-kva.example/a?b=%C3%B6"]
+
+
+def test_a_quote_with_dashes_of_its_own_keeps_them_and_its_attribution() -> None:
+    parsed = issue("# S\n\nLede.\n\n::: quote\nThe tide -- as every pilot knows -- does not read the timetable.\n"
+                   "-- A pilot of thirty years\n:::\n")
+    quote = parsed.items[1]
+    assert isinstance(quote, m.Callout) and quote.attribution == "A pilot of thirty years"
+    from newsletter.content.markdown import plain_text
+
+    assert plain_text(quote.blocks[0].inlines) == "The tide -- as every pilot knows -- does not read the timetable."
+
+
+@pytest.mark.parametrize(("lede", "preheader"), [
+    ("Dr. Amara Okafor said the bay was calm. Then more.", "Dr. Amara Okafor said the bay was calm."),
+    ("J. Reyes left the pilot station. Nobody replaced her.", "J. Reyes left the pilot station."),
+    ("Ships of the U.S. Navy called at the port. More.", "Ships of the U.S. Navy called at the port."),
+    ("Prices rose 3.5 per cent. More.", "Prices rose 3.5 per cent."),
+    ("Where now? Nobody knows.", "Where now?"),
+])
+def test_the_default_preheader_is_the_first_whole_sentence(lede: str, preheader: str) -> None:
+    assert issue(f"# S\n\n{lede}\n").preheader == preheader

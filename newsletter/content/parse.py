@@ -360,7 +360,8 @@ def _callout(tok: Token, blocks: list[m.Block], reader: BlockReader) -> m.Callou
     return m.Callout(kind, tuple(blocks), line, with_fallbacks(label.strip()), attribution)
 
 
-_TAIL_ATTRIBUTION = re.compile(r"\s(?:—|–|--)\s*(?P<who>[^—–]+?)\s*$")
+#: The last dash of the text and what follows it: "The tide -- as pilots know -- waits. -- A pilot".
+_TAIL_ATTRIBUTION = re.compile(r"\s(?:—|–|--)\s*(?P<who>(?:(?!—|–|--).)+?)\s*$")
 
 
 def _last_content_line(tok: Token, reader: BlockReader) -> str:
@@ -393,7 +394,26 @@ def _take(inlines: Sequence[m.Inline], count: int) -> tuple[m.Inline, ...]:
     return tuple(out)
 
 
-_SENTENCE = re.compile(r"^(.+?[.!?])(?:\s|$)")
+#: Where a sentence may end: '.', '!' or '?' before white space or the end.
+_SENTENCE_END = re.compile(r"[.!?](?=\s|$)")
+#: Words a '.' follows without ending the sentence: titles and common abbreviations.
+_ABBREVIATIONS = frozenset("dr mr ms mrs mx st sr jr co vs no prof gen gov sen rep capt lt mt inc ltd dept "
+                           "approx est fig e.g i.e etc u.s u.k u.n".split())
+
+
+def first_sentence(text: str) -> str:
+    """Up to the first sentence's end: not a '.' after a title, an abbreviation or an initial
+    ("Dr. Okafor", "J. Reyes"), nor one a lower-case word follows."""
+    for end in _SENTENCE_END.finditer(text):
+        at = end.start()
+        word = text[:at].rsplit(None, 1)[-1] if text[:at].strip() else ""
+        after = text[end.end():].lstrip()
+        if text[at] == "." and (word.lower().rstrip(".") in _ABBREVIATIONS or (len(word) == 1 and word.isupper())):
+            continue
+        if after[:1].islower():
+            continue
+        return text[:at + 1]
+    return text
 
 
 def default_preheader(issue: m.Issue) -> str:
@@ -411,6 +431,4 @@ def default_preheader(issue: m.Issue) -> str:
 
 def _first_sentence(text: str) -> str:
     text = " ".join(text.split())
-    match = _SENTENCE.match(text)
-    sentence = match.group(1) if match else text
-    return sentence[:200]
+    return first_sentence(text)[:200]
