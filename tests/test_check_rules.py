@@ -144,6 +144,12 @@ def test_links_http_is_a_warning_pointing_at_the_issue_line(workspace: Path) -> 
         next(line for line in issue.split("\n") if "http://" in line)) + 1
     ws, r = build_issue(workspace)
     assert severe(run_rule(links, ws, r)) == []
+    # The preheader names the same URL: the finding still points at the link, in the body.
+    with_preheader = issue.replace('preheader: "', 'preheader: "See http://dispatch.example/minutes. ')
+    ws, r = build_issue(workspace, with_preheader)
+    [finding] = severe(run_rule(links, ws, r))
+    lines = with_preheader.split("\n")
+    assert lines[finding.line - 1].startswith("The facts of the matter, with")
 
 
 def test_links_javascript_and_data_are_errors_mailto_and_tel_are_fine(workspace: Path) -> None:

@@ -355,3 +355,9 @@ def test_a_quote_with_dashes_of_its_own_keeps_them_and_its_attribution() -> None
 ])
 def test_the_default_preheader_is_the_first_whole_sentence(lede: str, preheader: str) -> None:
     assert issue(f"# S\n\n{lede}\n").preheader == preheader
+
+
+def test_alt_text_is_read_without_its_markdown() -> None:
+    body = "# S\n\n![The *Osprey* at `dawn`, for %%first_name|you%%](https://x.example/o.png)\n"
+    figures = [b for b in issue(body).items[0].sections[0].blocks if isinstance(b, m.Figure)]
+    assert [f.alt for f in figures] == ["The Osprey at dawn, for you"]

@@ -127,12 +127,26 @@ class CheckContext:
     # ---- where a finding points ------------------------------------------------
 
     def issue_line(self, snippet: str) -> int:
-        """The first line of the issue file containing ``snippet`` (0 when none does)."""
+        """The first line of the issue file containing ``snippet`` (0 when none does): in the
+        body first, where content is, then in the front matter (a preheader may name the
+        same URL as a link below it)."""
         if not snippet:
             return 0
-        for n, line in enumerate(self._source_lines, start=1):
-            if snippet in line:
-                return n
+        lines = self._source_lines
+        body = self._body_start
+        for n in (*range(body, len(lines)), *range(body)):
+            if snippet in lines[n]:
+                return n + 1
+        return 0
+
+    @cached_property
+    def _body_start(self) -> int:
+        """The index of the body's first line (after the front matter's closing '---')."""
+        lines = self._source_lines
+        if lines and lines[0].strip() == "---":
+            for n in range(1, len(lines)):
+                if lines[n].rstrip() in ("---", "..."):
+                    return n + 1
         return 0
 
     def settings_line(self, snippet: str) -> int:

@@ -379,7 +379,7 @@ class BlockReader:
     def figure(self, tok: Token, inline: Token, line: int) -> m.Figure | None:
         src = str(tok.attrs.get("src", ""))
         line = self.find_line(inline, src[:40] or "![", line)
-        alt = tok.content.strip()
+        alt = _alt_text(tok)
         classes = str(tok.attrs.get("class", "")).split()
         decorative = "decorative" in classes
         why = url_problem(src, image=True)
@@ -401,7 +401,7 @@ class BlockReader:
         elif link and not has_tag(link):  # as Markdown writes a link's URL: spaces, accents, an IDN host
             link = markdown().normalizeLink(link)
         return m.Figure(
-            src=src, alt=with_fallbacks(alt), line=line,
+            src=src, alt=alt, line=line,
             caption=with_fallbacks(" ".join(str(tok.attrs.get("title", "") or "").split())),
             credit=with_fallbacks(" ".join(str(tok.attrs.get("credit", "")).split())),
             decorative=decorative, link=link,
@@ -501,6 +501,23 @@ def _close(tokens: Sequence[Token], i: int) -> int:
             return j
         j += 1
     return len(tokens)
+
+
+def _alt_text(tok: Token) -> str:
+    """An image's alt text as read: ``![The *Osprey* at dawn](...)`` is "The Osprey at dawn"."""
+    if tok.children is None:
+        return tok.content.strip()
+    parts = []
+    for child in tok.children:
+        if child.type in ("text", "code_inline", "merge_tag"):
+            parts.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            parts.append(" ")
+        elif child.type == "placeholder":
+            parts.append(child.meta.get("fallback", "") if child.meta else "")
+        elif child.type == "image":  # an image in alt text (Markdown allows it): its own alt
+            parts.append(_alt_text(child))
+    return " ".join("".join(parts).split())
 
 
 class _FigureMark(m.Text):
