@@ -134,7 +134,8 @@ class CheckContext:
             return 0
         lines = self._source_lines
         body = self._body_start
-        for n in (*range(body, len(lines)), *range(body)):
+        order: list[int] = list(range(body, len(lines))) + list(range(body))
+        for n in order:
             if snippet in lines[n]:
                 return n + 1
         return 0
