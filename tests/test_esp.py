@@ -65,7 +65,8 @@ def test_tag_detection() -> None:
                 "<%asm_group_unsubscribe_raw_url%>", "%unsubscribe_url%", "%recipient.first_name%", "%recipient%"):
         assert is_tag(tag) and has_tag(f"x {tag} y"), tag
     # Percent-encoding is never a Mailgun tag.
-    for text in ("https://a.example/caf%C3%A9bc%20d", "a%c3%a9bcd%20", "100%;width:50%", "https://a.example/%E2%80%99s%"):
+    for text in ("https://a.example/caf%C3%A9bc%20d", "a%c3%a9bcd%20", "100%;width:50%", "https://a.example/%E2%80%99s%",
+                 "https://wiki.example/k%c3%b6ln_hbf%2c_gleis", "https://a.example/%e2%80%9cad_hoc%e2%80%9d"):
         assert not has_tag(text), text
     assert has_tag("https://a.example/?id=*|UNIQID|*") and not is_tag("https://a.example/?id=*|UNIQID|*")
 

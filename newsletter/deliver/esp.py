@@ -101,8 +101,9 @@ _SIMPLE_TAG = (
     r"|\{\{\{?\s*[A-Za-z0-9_.:]+\s*\}?\}\}"  # SendGrid, Buttondown, Postmark
     r"|<%[A-Za-z0-9_]+%>"  # SendGrid API (unsubscribe groups)
     # Mailgun: %recipient%, %recipient.key% and snake_case names such as %unsubscribe_url%.
-    # Narrow on purpose, so percent-encoding (%C3%A9bc%20) is never taken for a tag.
-    r"|%(?:recipient(?:[._][A-Za-z0-9_]+)*|[a-z][a-z0-9]*(?:_[a-z0-9]+)+)%"
+    # Narrow on purpose, so percent-encoding (%C3%A9bc%20, k%c3%b6ln_hbf%2c) is never taken for
+    # a tag: not right after an escape, nor with one right after it.
+    r"|(?<!%[0-9A-Fa-f]{2})%(?:recipient(?:[._][A-Za-z0-9_]+)*|[a-z][a-z0-9]*(?:_[a-z0-9]+)+)%(?![0-9A-Fa-f]{2})"
 )
 
 #: Tags of every service, as they may appear in content or settings.
