@@ -134,6 +134,19 @@ def test_non_ascii_subject_is_rfc2047(workspace: Path) -> None:
         "Marées et courants: la semaine à Saint-Malo"
 
 
+def test_a_long_subject_that_isnt_ascii_is_encoded_words_of_at_most_75_characters(workspace: Path) -> None:
+    subject = "Marées, courants et écluses: " * 8 + "港口的潮汐表" * 10
+    issue = workspace / "issues" / f"{SLUG}.md"
+    issue.write_text(issue.read_text(encoding="utf-8").replace(
+        'subject: "Tide tables for the week"', f'subject: "{subject.strip()}"'), encoding="utf-8")
+    data = (build(workspace) / SLUG / "email.eml").read_bytes()
+    head = data.split(b"\r\n\r\n", 1)[0].decode("ascii")
+    words = re.findall(r"=\?utf-8\?[bq]\?[^?]*\?=", head, flags=re.IGNORECASE)
+    assert len(words) > 5 and max(len(w) for w in words) <= 75
+    assert all(len(line) <= 78 for line in head.split("\r\n") if line.startswith(("Subject:", " =?")))
+    assert email.message_from_bytes(data, policy=policy.default)["Subject"] == subject.strip()
+
+
 def test_same_input_same_bytes(workspace: Path) -> None:
     first = (build(workspace) / SLUG / "email.eml").read_bytes()
     second = (build(workspace) / SLUG / "email.eml").read_bytes()

@@ -29,8 +29,34 @@ from newsletter.deliver.esp import PROFILES, fill_placeholders
 from newsletter.settings import Sender, Settings
 from newsletter.textbytes import utf8
 
-#: SMTP line endings, headers never folded below 998 columns: what the file is written with.
-POLICY = policy.SMTP.clone(max_line_length=998)
+
+class _Policy(policy.EmailPolicy):
+    """SMTP's policy with headers folded at 998 columns (a List-Unsubscribe URL must stay
+    one word), except a Subject that is not ASCII, folded within the 78 columns RFC 5322
+    asks for: it is then written as encoded-words of at most 75 characters each (RFC 2047), not one of hundreds
+    that some clients refuse to decode. An ASCII subject stays on its line, so an email
+    service's tags in it are never moved to a continuation line."""
+
+    def fold(self, name: str, value: str) -> str:
+        if _encoded_subject(name, value):
+            return str(_SUBJECT_POLICY.fold(name, value))
+        return str(super().fold(name, value))
+
+    def fold_binary(self, name: str, value: str) -> bytes:
+        if _encoded_subject(name, value):
+            return bytes(_SUBJECT_POLICY.fold_binary(name, value))
+        return bytes(super().fold_binary(name, value))
+
+
+def _encoded_subject(name: str, value: str) -> bool:
+    return name.lower() == "subject" and not str(value).isascii()
+
+
+#: At 76 the email package writes no encoded-word over the 75 characters RFC 2047 allows
+#: (at 77 or 78 it writes 76).
+_SUBJECT_POLICY = policy.SMTP.clone(max_line_length=76)
+#: SMTP line endings, headers folded at 998 columns (but the Subject): what the file is written with.
+POLICY = _Policy(linesep="\r\n", max_line_length=998)
 #: Building policy: bodies are quoted-printable at the usual 76 columns (RFC 2045).
 _BODY_POLICY = policy.SMTP.clone(max_line_length=76)
 
