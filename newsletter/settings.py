@@ -137,7 +137,8 @@ class Settings:
     )
     toc_title: str = _doc("Title of the numbered contents list.", default="In this issue")
     timezone: str = _doc("Timezone name for 'Updated' lines, e.g. America/New_York.", default="")
-    reading_wpm: int = _doc("Words per minute for reading time.", default=230)
+    reading_wpm: int = _doc("Words per minute for reading time (each Chinese or Japanese character counts as "
+                            "a word: about 500 suits those languages).", default=230)
     esp: str = _doc(
         "Email service profile: generic, mailchimp, sendgrid, mailgun, buttondown, postmark.", default="generic"
     )

@@ -186,3 +186,19 @@ def test_view_sections_keep_their_name_and_place_in_both_parts(workspace: Path) 
 ])
 def test_updated_line(written: str, tz: str, shown: str) -> None:
     assert format_updated(dt.datetime.fromisoformat(written), tz) == shown
+
+
+def test_a_japanese_issue_wraps_in_the_text_part_and_counts_its_characters(workspace: Path) -> None:
+    paragraph = "港口管理局は火曜日、新しい潮汐表を発表した。夜間の入港は七月から始まる。" * 12
+    (workspace / "issues" / "2026-06-02-tides.md").write_text(
+        f'---\nsubject: "潮汐表"\ndate: 2026-06-02\n---\n# 夜の水先案内\n\n{paragraph}\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["check", "--format", "json"], catch_exceptions=False)
+    import json
+
+    findings = json.loads(result.stdout)["findings"]
+    assert [f["message"] for f in findings if f["rule"] == "plaintext"] == []
+    build = CliRunner().invoke(cli, ["build"], catch_exceptions=False)
+    assert f"{len(paragraph) + len('夜の水先案内'):,} words" in build.output
+    text = (workspace / "out" / "2026-06-02-tides" / "email.txt").read_text(encoding="utf-8")
+    assert max(len(line) for line in text.split("\n")) <= 76
+    assert paragraph in text.replace("\n", "")

@@ -24,3 +24,42 @@ def test_a_paragraph_fills_greedily_and_long_words_stand_alone() -> None:
     url = "<https://harbour.example/" + "a" * 70 + ">"
     lines = _wrap_words(f"one two three {url} four", 20, "", "  ")
     assert lines == ["one two three", "  " + url, "  four"]
+
+
+# ---- text without spaces between words (Chinese, Japanese) -------------------------------
+
+from newsletter.render.text import WIDE, words_in, wrap  # noqa: E402
+
+
+def columns(line: str) -> int:
+    return sum(2 if WIDE.fullmatch(ch) else 1 for ch in line)
+
+
+_CJK = st.sampled_from(["港", "口", "潮", "汐", "は", "、", "。", "「", "」", "ア", "hello", "https://x.example/a-b",
+                        " ", "１"])
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_CJK, min_size=1, max_size=120).map("".join), st.sampled_from([20, 40, 76]),
+       st.sampled_from([("", ""), ("- ", "  "), ("> ", "> ")]))
+def test_wide_text_wraps_within_the_width_and_loses_nothing(text: str, width: int, lead: tuple[str, str]) -> None:
+    first, indent = lead
+    lines = wrap(text, width, indent=indent, first=first).split("\n")
+    assert "".join(line[len(first if n == 0 else indent):] for n, line in enumerate(lines)).replace(" ", "") == \
+        text.replace(" ", "")
+    for n, line in enumerate(lines):
+        body = line[len(first if n == 0 else indent):]
+        hanging = body.rstrip("。、，．！？：；」』）】〕〉》・ー〜 ")  # closing punctuation stays on its line
+        if columns(line) - columns(body) + columns(hanging) > width:  # only a word too long for any line
+            assert " " not in hanging and not WIDE.search(hanging.lstrip("「『（【〔〈《")), line
+        assert body[:1] not in "。、」" or n == 0, line
+        assert not body.endswith("「") or len(body) == 1 or n == len(lines) - 1, line
+
+
+def test_a_japanese_paragraph_wraps_and_counts_each_character() -> None:
+    text = "港口管理局は火曜日、新しい潮汐表を発表した。" * 6
+    lines = wrap(text).split("\n")
+    assert len(lines) == 4 and max(columns(line) for line in lines) <= 76
+    assert words_in(text) == len(text)
+    assert words_in("Tide tables 港口 for the week") == 7
+    assert words_in("한국어 문장은 띄어쓰기가 있습니다") == 4  # Korean counts its words

@@ -19,7 +19,7 @@ from newsletter.content.urls import page_url
 from newsletter.deliver.esp import PROFILES, Profile, attribute_safe, has_tag
 from newsletter.render.html import HtmlRenderer
 from newsletter.render.tags import TagVault
-from newsletter.render.text import TextRenderer
+from newsletter.render.text import TextRenderer, words_in
 from newsletter.settings import Settings
 
 #: Marker drawn before each Semaform section label (plain Unicode: no images to block).
@@ -93,13 +93,13 @@ def format_updated(t: dt.datetime, tz_name: str) -> str:
 
 def count_words(issue: m.Issue) -> int:
     """Words a reader reads: headlines, section titles, text, list items, quotes and captions."""
-    words = sum(len(story.headline.split()) + sum(len(s.title.split()) for s in story.sections)
+    words = sum(words_in(story.headline) + sum(words_in(s.title) for s in story.sections)
                 for story in issue.stories)
     for block in m.walk_blocks(issue):
         if isinstance(block, (m.Paragraph, m.Subhead)):
-            words += len(plain_text(block.inlines).split())
+            words += words_in(plain_text(block.inlines))
         elif isinstance(block, m.Figure):
-            words += len(block.caption.split())
+            words += words_in(block.caption)
     return words
 
 

@@ -14,6 +14,23 @@ from newsletter.content import model as m
 from newsletter.deliver.esp import KEEP_TOGETHER, keep_together
 
 WIDTH = 76
+#: Characters of scripts written without spaces between words (Chinese and Japanese, and
+#: the full-width forms), each two columns wide on a terminal: a line may break between two
+#: of them, and each counts as a word. (Korean puts spaces between its words: it wraps and
+#: counts as other text does.)
+WIDE = re.compile("[\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
+                  "\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]")
+#: Wide punctuation that never starts a line (it stays with the character before it), and
+#: opening brackets, which never end one (they go with the character after them).
+_NO_LINE_START = frozenset("。、，．！？：；」』）】〕〉》・ー〜")
+_NO_LINE_END = frozenset("「『（【〔〈《")
+_WIDE_TOKENS = re.compile(WIDE.pattern + "|" + WIDE.pattern.replace("[", "[^ ", 1) + "+| +")
+
+
+def words_in(text: str) -> int:
+    """Words as a reader counts them: runs between spaces, and each wide (CJK) character."""
+    wide = len(WIDE.findall(text))
+    return wide + len((WIDE.sub(" ", text) if wide else text).split())
 
 
 def wrap(text: str, width: int = WIDTH, indent: str = "", first: str | None = None) -> str:
@@ -22,9 +39,37 @@ def wrap(text: str, width: int = WIDTH, indent: str = "", first: str | None = No
     lead = indent if first is None else first
     text = keep_together(text.replace(KEEP_TOGETHER, ""))  # a tag is never split across lines
     for n, chunk in enumerate(text.split("\n")):
-        wrapped = _wrap_words(chunk, width, lead if n == 0 else indent, indent)
+        wrap_line = _wrap_wide if WIDE.search(chunk) else _wrap_words
+        wrapped = wrap_line(chunk, width, lead if n == 0 else indent, indent)
         out.extend(wrapped or [(lead if n == 0 else indent).rstrip()])
     return "\n".join(out).replace(KEEP_TOGETHER, " ")
+
+
+def _wrap_wide(line: str, width: int, first: str, indent: str) -> list[str]:
+    """A line with wide (CJK) characters, filled greedily in terminal columns (two for each
+    wide character): it may break at a space or between two wide characters, never before
+    closing punctuation such as '。'. Other words, URLs and tags stay whole."""
+    line = " ".join(line.split())  # as textwrap treats runs of white space
+    lines: list[str] = []
+    current, used, space = first, len(first), False
+    for token in _WIDE_TOKENS.findall(line):
+        if token.startswith(" "):
+            space = True
+            continue
+        size = 2 if WIDE.fullmatch(token) else len(token)
+        has_text = len(current) > len(lines and indent or first)
+        if has_text and used + space + size > width and token not in _NO_LINE_START:
+            carry = ""
+            while current[-1:] in _NO_LINE_END and len(current) - 1 > len(lines and indent or first):
+                carry, current = current[-1] + carry, current[:-1]
+            lines.append(current)
+            current, used, space = indent + carry, len(indent) + 2 * len(carry), False
+        if space and len(current) > len(lines and indent or first):
+            current, used = current + " ", used + 1
+        current, used, space = current + token, used + size, False
+    if len(current) > len(lines and indent or first):
+        lines.append(current)
+    return lines
 
 
 #: Whitespace other than the plain space: textwrap treats it specially (see _wrap_words).
