@@ -29,6 +29,7 @@ def errors(body: str, head: str = HEAD) -> list[str]:
         ("Jean-Luc Picard's view", "view"), ("Room for Disagreement", "disagreement"),
         ("The View From Lisbon", "view_from"), ("the view from São Paulo", "view_from"),
         ("Notable", "notable"), ("What we're watching", "plain"), ("News", "plain"), ("The Views", "plain"),
+        ("James' View", "view"), ("The Editors’ View", "view"), ("Ruth´s View", "view"), ("Jame' View", "plain"),
     ],
 )
 def test_section_kinds_are_case_insensitive(title: str, kind: str) -> None:

@@ -15,7 +15,9 @@ from newsletter.content.markdown import (BlockReader, ParseMemo, _close, keep_pa
 from newsletter.content.source import Source, parse_source, read_source, strip_comments
 from newsletter.errors import ContentError, Problem
 
-_VIEW = re.compile(r"^(?P<name>.+?)['’]s\s+view$", re.IGNORECASE)
+#: "Ruth's View", "Ruth’s View", "Ruth´s View" (an acute accent typed for the apostrophe), and a
+#: name ending in s with the apostrophe alone: "James' View", "The Editors’ View".
+_VIEW = re.compile(r"^(?P<name>.+?)(?:['’´`]s|(?<=s)['’])\s+view$", re.IGNORECASE)
 _VIEW_FROM = re.compile(r"^the\s+view\s+from\s+(?P<place>.+)$", re.IGNORECASE)
 _FIXED_KINDS = {
     "the news": "news",
