@@ -325,6 +325,20 @@ def test_plaintext_no_html_or_markdown_residue(workspace: Path) -> None:
         assert [f.message for f in found if "HTML in" in f.message] == ["HTML in the plain-text part: '&amp;'"], extra
 
 
+def test_plaintext_text_the_editor_wrote_is_not_residue(workspace: Path) -> None:
+    """'Press <Enter>' and a code line '# install the tool' are the issue's own text; the same
+    marks left over from rendering are still found."""
+    issue = GOOD_ISSUE + ("\nPress <Enter> to continue, then type \\*\\*twice\\*\\*.\n\n"
+                          "```\n# install the tool\npip install harbour\n```\n")
+    ws, r = build_issue(workspace, issue)
+    assert "Press <Enter> to continue" in r.text and "# install the tool" in r.text and "**twice**" in r.text
+    found = run_rule(plaintext, ws, r)
+    assert not [f.message for f in found if "residue" in f.message or "HTML in" in f.message]
+    found = run_rule(plaintext, ws, r, text=r.text + "\n# A heading left over\n\nSee <b>this</b>.\n")
+    assert [f.message for f in found if "residue" in f.message or "HTML in" in f.message] == [
+        "HTML in the plain-text part: '<b>'", "Markdown residue in the plain-text part: a '#' heading"]
+
+
 def test_plaintext_line_lengths(workspace: Path) -> None:
     ws, r = build_issue(workspace)
     long_line = "word " * 17 + "end"

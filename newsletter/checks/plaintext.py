@@ -4,6 +4,7 @@ and the postal address (spam filters compare it with the HTML)."""
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from typing import Iterator
 
 from newsletter.checks import Finding
@@ -35,18 +36,27 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
     raw, text = text, as_read(text, page_url(ctx.settings.web_url, ctx.issue.slug))
     lines = text.split("\n")
     outside_links = _URLS.sub("", text) if "<" in text else text
-    bad = _HTML.search(outside_links) if "<" in outside_links or "&" in outside_links else None
-    if bad:
-        n = _line_of(text, bad.group(0))
-        yield _at(ctx, file, n, lines[n - 1], f"HTML in the plain-text part: {bad.group(0)!r}",
-                  "the text part is rendered from the content, not the HTML")
+    literal = _Literal(ctx)  # text the editor wrote as text ('Press <Enter>', a code line '# install')
+    if "<" in outside_links or "&" in outside_links:
+        bad = next((hit for hit in _HTML.finditer(outside_links) if not literal.has(hit.group(0))), None)
+        if bad:
+            n = _line_of(text, bad.group(0))
+            yield _at(ctx, file, n, lines[n - 1], f"HTML in the plain-text part: {bad.group(0)!r}",
+                      "the text part is rendered from the content, not the HTML")
     for pattern, what, needs in _MARKDOWN:
-        hit = pattern.search(text) if any(s in text for s in needs) else None
-        if hit:
-            n = text.count("\n", 0, hit.start()) + 1
+        if not any(s in text for s in needs):
+            continue
+        for hit in pattern.finditer(text):
+            mark = hit.group(0)
+            n = text.count("\n", 0, hit.start() + len(mark) - len(mark.lstrip())) + 1  # '^\s' may start a line early
+            if literal.has(hit.group(0).strip()) and literal.has(lines[n - 1].strip()):
+                continue
             yield _at(ctx, file, n, lines[n - 1], f"Markdown residue in the plain-text part: {what}",
                       "render it as plain words")
             break
+        else:
+            continue
+        break  # one finding for Markdown residue is enough
     for n in too_long(lines):
         line = lines[n - 1]
         if len(line) > MUST:
@@ -98,6 +108,29 @@ def _line_of(text: str, snippet: str) -> int:
         if snippet in _URLS.sub("", line):
             return n
     return 1
+
+
+class _Literal:
+    """The issue's text as the editor wrote it to be read (text and code, headlines, titles,
+    captions): a '<' or a '# ' found there is the editor's, not left over from rendering."""
+
+    def __init__(self, ctx: CheckContext) -> None:
+        self.ctx = ctx
+
+    @cached_property
+    def text(self) -> str:
+        from newsletter.checks.context import walk_inlines
+        from newsletter.content import model as m
+
+        issue = self.ctx.issue
+        parts = [node.text for node, _ in walk_inlines(issue) if isinstance(node, (m.Text, m.Code))]
+        for story in issue.stories:
+            parts += [story.headline, *(s.title for s in story.sections)]
+        parts += [b.caption for b in m.walk_blocks(issue) if isinstance(b, m.Figure)]
+        return "\n".join(parts)
+
+    def has(self, snippet: str) -> bool:
+        return bool(snippet) and snippet in self.text
 
 
 def _at(ctx: CheckContext, file: str, n: int, line: str, message: str, hint: str) -> Finding:
