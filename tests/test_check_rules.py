@@ -478,3 +478,18 @@ def test_template_syntax_typed_in_the_issue_points_at_the_issue_line(workspace: 
     line = issue.splitlines().index(next(ln for ln in issue.splitlines() if "{{ price }}" in ln)) + 1
     assert {(f.file, f.line) for f in found} == {(r.issue.path, line)}
     assert all("email service may take it for its own template syntax" in f.hint for f in found)
+
+
+def test_links_in_a_headline_or_section_title_are_named_as_dropped(workspace: Path) -> None:
+    issue = GOOD_ISSUE.replace("# The first story", "# The [first story](https://dispatch.example/s)").replace(
+        "## The News", "## The News <https://dispatch.example/n>")
+    ws, r = build_issue(workspace, issue)
+    found = [f for f in run_rule(links, ws, r) if "dropped" in f.message]
+    lines = issue.split("\n")
+    assert [(f.severity, f.line, f.message) for f in found] == [
+        ("warning", lines.index("# The [first story](https://dispatch.example/s)") + 1,
+         "the link in this headline is dropped: headlines are plain text"),
+        ("warning", lines.index("## The News <https://dispatch.example/n>") + 1,
+         "the link in this section title is dropped: section titles are plain text")]
+    ws, r = build_issue(workspace)
+    assert not [f for f in run_rule(links, ws, r) if "dropped" in f.message]

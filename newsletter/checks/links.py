@@ -20,7 +20,12 @@ GENERIC_TEXT = {"click here", "click", "here", "read more", "more", "learn more"
 _SOURCE_HTTP = re.compile(r"(!?)\[[^\]]*\]\(\s*<?(http://[^)\s>]+)|<(http://[^>\s]+)>")
 
 
+#: A Markdown link or autolink in a line: '[text](url)', '[text][ref]' or '<https://...>'.
+_MARKDOWN_LINK = re.compile(r"\[[^\]]+\](?:\(|\[)|<[a-zA-Z][a-zA-Z0-9+.-]*:[^>\s]+>")
+
+
 def check(ctx: CheckContext) -> Iterator[Finding]:
+    yield from _links_in_headings(ctx)
     texts: dict[str, set[str]] = defaultdict(set)
     written: dict[str, str] = {}
     for a in ctx.body.iter("a"):
@@ -141,3 +146,15 @@ def source_findings(path: str, source: str) -> list[Finding]:
                 out.append(Finding("links", "warning", f"link uses http, not https: {url[:80]}", path, n,
                                    "use https:// (clients warn about insecure links)", path))
     return out
+
+
+def _links_in_headings(ctx: CheckContext) -> Iterator[Finding]:
+    """A story's headline and a section's title are plain text: a link written in one is
+    dropped, its words kept, without a word."""
+    lines = ctx.issue.source.split("\n")
+    for story in ctx.issue.stories:
+        for line, what in ((story.line, "headline"), *((s.line, "section title") for s in story.sections if s.title)):
+            if 0 < line <= len(lines) and lines[line - 1].lstrip().startswith("#") and \
+                    _MARKDOWN_LINK.search(lines[line - 1]):
+                yield ctx.issue_finding("links", "warning", f"the link in this {what} is dropped: {what}s are "
+                                        "plain text", "link from the text under it", line=line)
