@@ -493,3 +493,11 @@ def test_links_in_a_headline_or_section_title_are_named_as_dropped(workspace: Pa
          "the link in this section title is dropped: section titles are plain text")]
     ws, r = build_issue(workspace)
     assert not [f for f in run_rule(links, ws, r) if "dropped" in f.message]
+
+
+def test_template_syntax_names_every_expression_once(workspace: Path) -> None:
+    issue = GOOD_ISSUE.replace("The facts of the matter", "Hi {{first_name}}, the price is {{ price }} ({{ price }})")
+    ws, r = build_issue(workspace, issue)
+    found = [f for f in run_rule(structure, ws, r) if "unrendered template syntax in the text part" in f.message]
+    assert [f.message.split("...")[1].count("{{") >= 1 for f in found] == [True, True]
+    assert ["{{first_name}}" in found[0].message, "{{ price }}" in found[1].message] == [True, True]

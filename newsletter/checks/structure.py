@@ -64,18 +64,30 @@ def _template_syntax(ctx: CheckContext) -> Iterator[Finding]:
         cleaned = text
         for tag in allowed:
             cleaned = cleaned.replace(tag, "")
-        hit = _TEMPLATE.search(cleaned)
-        if hit:
-            around = cleaned[max(0, hit.start() - 20): hit.end() + 20].replace("\n", " ")
+        end, seen = 0, set()
+        for hit in _TEMPLATE.finditer(cleaned):
+            if hit.start() < end:  # the '}}' of an expression already reported
+                continue
             # Point at the whole expression ("{{ price }}"): the issue line that has it, else a
             # template with it. "{{" alone is in every template and pointed at the wrong file.
             expr = _EXPRESSION.match(cleaned, hit.start())
+            end = expr.end() if expr else hit.end()
             snippet = html_lib.unescape(expr.group(0)) if expr else ""
+            if (snippet or hit.group(0)) in seen:  # each expression once
+                continue
+            seen.add(snippet or hit.group(0))
+            around = cleaned[max(0, hit.start() - 20): hit.end() + 20].replace("\n", " ")
             hint = ("the issue's text has it: an email service may take it for its own template syntax "
                     "when it sends; reword it, or use a %%name|fallback%% placeholder"
                     if ctx.issue_line(snippet) else "a Jinja expression reached the output, or a merge tag has a typo")
             yield ctx.finding("structure", "error", f"unrendered template syntax in the {name}: ...{around}...",
                               hint, content=snippet, template=snippet, html=hit.group(0))
+            if len(seen) >= _MAX_TEMPLATE_FINDINGS:
+                break
+
+
+#: Past this many, a theme or an issue is broken in one way many times over: the rest would be noise.
+_MAX_TEMPLATE_FINDINGS = 10
 
 
 def configured_tags(ctx: CheckContext) -> set[str]:
