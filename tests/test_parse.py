@@ -158,7 +158,8 @@ def test_raw_html_is_text() -> None:
          "x.md:8: a '::: sponsor' block can't be inside the '::: quote' block that starts on line 7"
          " (end that block with a ':::' line first)"),
         ("# S\n\n- item\n\n  ::: quote\n  x\n  :::\n",
-         "x.md:9: a '::: block' can't be nested inside a list (start the block after the list, at the start of a line)"),
+         "x.md:9: a '::: block' can't be nested inside a list or a quote (start the block after it, at the start of "
+         "a line)"),
         # A block left open took the rest of the file, the next story too, without a word.
         ("# S\n\n::: sponsor Acme\nAd.\n",
          "x.md:7: '::: sponsor' block is never closed (end it with a ':::' line; until then everything after it"
@@ -362,3 +363,10 @@ def test_alt_text_is_read_without_its_markdown() -> None:
     body = "# S\n\n![The *Osprey* at `dawn`, for %%first_name|you%%](https://x.example/o.png)\n"
     figures = [b for b in issue(body).items[0].sections[0].blocks if isinstance(b, m.Figure)]
     assert [f.alt for f in figures] == ["The Osprey at dawn, for you"]
+
+
+def test_a_block_in_the_front_matter_intro_is_named_as_such() -> None:
+    head = "---\nsubject: T\ndate: 2026-06-02\nintro: |\n  Hello.\n\n  ::: sponsor\n  Buy.\n  :::\n---\n"
+    assert errors("# S\n\nLede.\n", head) == [
+        "x.md:7: a '::: block' can't be in the front matter's 'intro:' (write the intro in the body, above the "
+        "first '# ' headline, where blocks may go)"]

@@ -477,9 +477,12 @@ class BlockReader:
                     self.problem(self.line_of(tok), f"a '::: {tok.info.strip().split(' ')[0]}' block can't be inside "
                                  f"the '::: {name}' block that starts on line {line}",
                                  "end that block with a ':::' line first")
+                elif tok.level == 0:  # the body's own blocks are read by story: this is the front matter's intro
+                    self.problem(self.line_of(tok), "a '::: block' can't be in the front matter's 'intro:'",
+                                 "write the intro in the body, above the first '# ' headline, where blocks may go")
                 else:
-                    self.problem(self.line_of(tok), "a '::: block' can't be nested inside a list",
-                                 "start the block after the list, at the start of a line")
+                    self.problem(self.line_of(tok), "a '::: block' can't be nested inside a list or a quote",
+                                 "start the block after it, at the start of a line")
                 out.extend(self.blocks(tokens, i + 1, close))
                 i = close + 1
             elif t.endswith("_open"):
