@@ -202,3 +202,17 @@ def test_a_japanese_issue_wraps_in_the_text_part_and_counts_its_characters(works
     text = (workspace / "out" / "2026-06-02-tides" / "email.txt").read_text(encoding="utf-8")
     assert max(len(line) for line in text.split("\n")) <= 76
     assert paragraph in text.replace("\n", "")
+
+
+def test_a_long_unsubscribe_url_stands_on_its_own_line_in_the_footer(workspace: Path) -> None:
+    url = "https://dispatch.example/unsubscribe?token=" + "a1b2c3d4" * 12
+    cfg = workspace / "newsletter.yaml"
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace(
+        "unsubscribe_url: https://dispatch.example/unsubscribe", f"unsubscribe_url: {url}"), encoding="utf-8")
+    CliRunner().invoke(cli, ["build"], catch_exceptions=False)
+    text = (workspace / "out" / "2026-06-02-tides" / "email.txt").read_text(encoding="utf-8")
+    assert f"Unsubscribe:\n{url}\n" in text
+    import json
+
+    check = CliRunner().invoke(cli, ["check", "--format", "json"], catch_exceptions=False)
+    assert [f["message"] for f in json.loads(check.stdout)["findings"] if f["rule"] == "plaintext"] == []
