@@ -100,7 +100,7 @@ def build_issue(src: Source) -> m.Issue:
         number=fm.number,
         updated=fm.updated,
         author=fm.author,
-        preheader_given=bool(fm.preheader),
+        preheader_given=bool(with_fallbacks(fm.preheader)),  # '%%first_name%%' alone is no preheader
         source=src.text,
         front_matter_lines=dict(fm.lines),
     )
