@@ -83,6 +83,8 @@ def test_structure_unrendered_template_syntax_but_merge_tags_allowed(workspace: 
     assert any("unrendered template syntax in the HTML" in f.message for f in found)
     found = run_rule(structure, ws, r, text=r.text + "{% endif %}\n")
     assert any("unrendered template syntax in the text part" in f.message for f in found)
+    [in_text] = [f for f in found if "in the text part" in f.message]  # email.txt's line, not the HTML's
+    assert (in_text.file, in_text.line) == ("out/2026-06-02-tides/email.txt", r.text.count("\n") + 1)
 
 
 def test_structure_charset_and_viewport_meta(workspace: Path) -> None:

@@ -9,7 +9,7 @@ from typing import Iterator
 from lxml import etree
 
 from newsletter.checks import Finding
-from newsletter.checks.context import CheckContext, walk_inlines
+from newsletter.checks.context import JINJA, CheckContext, file_lines, theme_files, walk_inlines
 from newsletter.content import model as m
 from newsletter.deliver.esp import ANY_TAG, PROFILES, has_tag
 
@@ -80,10 +80,33 @@ def _template_syntax(ctx: CheckContext) -> Iterator[Finding]:
             hint = ("the issue's text has it: an email service may take it for its own template syntax "
                     "when it sends; reword it, or use a %%name|fallback%% placeholder"
                     if ctx.issue_line(snippet) else "a Jinja expression reached the output, or a merge tag has a typo")
-            yield ctx.finding("structure", "error", f"unrendered template syntax in the {name}: ...{around}...",
-                              hint, content=snippet, template=snippet, html=hit.group(0))
+            message = f"unrendered template syntax in the {name}: ...{around}..."
+            if name == "HTML":
+                yield ctx.finding("structure", "error", message, hint, content=snippet, template=snippet,
+                                  html=hit.group(0))
+                continue
+            # The text part: the issue's line, else a text template's literal text, else email.txt's own.
+            file, line = ctx.issue.path, ctx.issue_line(snippet)
+            if not line:
+                file, line = _literal_template_line(ctx, snippet, "*.txt.j2")
+            if not line:
+                at = text.find(snippet or hit.group(0))
+                file, line = ctx.html_file.replace("email.html", "email.txt"), text.count("\n", 0, at) + 1
+            yield Finding("structure", "error", message, file, line, hint)
             if len(seen) >= _MAX_TEMPLATE_FINDINGS:
                 break
+
+
+def _literal_template_line(ctx: CheckContext, snippet: str, pattern: str) -> tuple[str, int]:
+    """The template line whose text, its own Jinja removed, has ``snippet``: a template's
+    '{% endif %}' is code that never reaches the output, so it can't be where one came from."""
+    if not snippet:
+        return "", 0
+    for path in theme_files(ctx.search_dirs, pattern):
+        for n, raw in enumerate(file_lines(path), start=1):
+            if snippet in JINJA.sub("", raw):
+                return str(path), n
+    return "", 0
 
 
 #: Past this many, a theme or an issue is broken in one way many times over: the rest would be noise.
