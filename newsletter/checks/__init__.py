@@ -1,9 +1,10 @@
 """The quality gate: rules run over a built issue, each returning Findings of one shape.
 
-One module per rule family (size, section labels, structure, MJML attributes and nesting, responsive,
-links, accessibility, inbox, compatibility, plaintext, deliverability; spam and online run only on request). Every finding
-points at the line to fix: the issue file when the problem comes from content, the template
-when it comes from the theme, the built out/<slug>/email.html otherwise.
+One module per rule family (size, section labels, structure, MJML attributes and nesting,
+responsive, links, accessibility, inbox, compatibility, plaintext, deliverability; spam and
+online run only on request). Every finding points at the line to fix: the issue file when the
+problem comes from content, the template when it comes from the theme, the built
+out/<slug>/email.html otherwise.
 """
 
 from __future__ import annotations

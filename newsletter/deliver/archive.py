@@ -97,14 +97,15 @@ def web_page(email_html: str, settings: Settings, issue: m.Issue) -> str:
         out = self_link.sub("", out, count=1)
     colors = settings.theme.colors
     # The way back sits on the page's background, outside the email's dark rules: its own.
+    name = html_lib.escape(settings.name)
     head = (f'<link rel="canonical" href="{html_lib.escape(page)}">'
-            f'<link rel="alternate" type="application/atom+xml" title="{html_lib.escape(settings.name)}" href="../feed.xml">'
+            f'<link rel="alternate" type="application/atom+xml" title="{name}" href="../feed.xml">'
             f'<style>@media (prefers-color-scheme: dark) {{ .nl-webnav a {{ color: {colors.dark_link} !important; }} }}'
             '</style>')
     out = _HEAD_END.sub(lambda _: head + "</head>", out, count=1)
     nav = (f'<div class="nl-webnav" style="max-width:600px;margin:0 auto;padding:12px 28px;box-sizing:border-box;'
            f'font-family:{html_lib.escape(settings.theme.fonts.sans)};font-size:14px;">'
-           f'<a href="../" style="color:{colors.link};">&larr; All issues of {html_lib.escape(settings.name)}</a></div>')
+           f'<a href="../" style="color:{colors.link};">&larr; All issues of {name}</a></div>')
     return _BODY_START.sub(lambda mt: mt.group(0) + nav, out, count=1)
 
 
