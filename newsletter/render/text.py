@@ -29,7 +29,7 @@ _WIDE_TOKENS = re.compile(WIDE.pattern + "|" + WIDE.pattern.replace("[", "[^ ", 
 
 def words_in(text: str) -> int:
     """Words as a reader counts them: runs between spaces, and each wide (CJK) character."""
-    wide = len(WIDE.findall(text))
+    wide = 0 if text.isascii() else len(WIDE.findall(text))
     return wide + len((WIDE.sub(" ", text) if wide else text).split())
 
 
@@ -39,7 +39,7 @@ def wrap(text: str, width: int = WIDTH, indent: str = "", first: str | None = No
     lead = indent if first is None else first
     text = keep_together(text.replace(KEEP_TOGETHER, ""))  # a tag is never split across lines
     for n, chunk in enumerate(text.split("\n")):
-        wrap_line = _wrap_wide if WIDE.search(chunk) else _wrap_words
+        wrap_line = _wrap_wide if not chunk.isascii() and WIDE.search(chunk) else _wrap_words
         wrapped = wrap_line(chunk, width, lead if n == 0 else indent, indent)
         out.extend(wrapped or [(lead if n == 0 else indent).rstrip()])
     return "\n".join(out).replace(KEEP_TOGETHER, " ")
