@@ -503,3 +503,17 @@ def test_template_syntax_names_every_expression_once(workspace: Path) -> None:
     found = [f for f in run_rule(structure, ws, r) if "unrendered template syntax in the text part" in f.message]
     assert [f.message.split("...")[1].count("{{") >= 1 for f in found] == [True, True]
     assert ["{{first_name}}" in found[0].message, "{{ price }}" in found[1].message] == [True, True]
+
+
+def test_no_link_is_named_dropped_where_there_is_none(workspace: Path) -> None:
+    issue = GOOD_ISSUE.replace("# The first story", "# Using `arr[0](x)` and notes [1][2]")
+    ws, r = build_issue(workspace, issue)
+    assert not [f for f in run_rule(links, ws, r) if "dropped" in f.message]
+
+
+def test_template_syntax_findings_stop_at_ten_in_each_part(workspace: Path) -> None:
+    issue = GOOD_ISSUE.replace("The facts of the matter", " ".join(f"{{{{ v{n} }}}}" for n in range(15)))
+    ws, r = build_issue(workspace, issue)
+    found = [f.message for f in run_rule(structure, ws, r) if "unrendered template syntax" in f.message]
+    assert [m.split(":")[0] for m in found] == ["unrendered template syntax in the HTML"] * 10 + [
+        "unrendered template syntax in the text part"] * 10

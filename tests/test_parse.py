@@ -370,3 +370,10 @@ def test_a_block_in_the_front_matter_intro_is_named_as_such() -> None:
     assert errors("# S\n\nLede.\n", head) == [
         "x.md:7: a '::: block' can't be in the front matter's 'intro:' (write the intro in the body, above the "
         "first '# ' headline, where blocks may go)"]
+
+
+def test_the_first_sentence_is_looked_for_in_the_first_thousand_characters() -> None:
+    """The preheader keeps 200 of them; a 450 KB paragraph isn't scanned to its end."""
+    from newsletter.content.parse import first_sentence
+
+    assert first_sentence("a. " * 150_000) == ("a. " * 150_000)[:1000]

@@ -306,3 +306,14 @@ def test_urls_with_accents_are_written_as_every_client_reads_them(tmp_path: Path
     assert s.web_url == "https://xn--bcher-kva.example/archiv"
     assert s.unsubscribe_url == "https://dispatch.example/d%C3%A9sabonner?liste=caf%C3%A9"
     assert s.signup_url == "https://dispatch.example/sign%20up"
+
+
+@pytest.mark.parametrize(("written", "read"), [
+    ("https://dispatch.example/prefs?e={{ email }}", "https://dispatch.example/prefs?e={{ email }}"),
+    ("https://dispatch.example/p?id=*|UNIQID|*&n=é", "https://dispatch.example/p?id=*|UNIQID|*&n=%C3%A9"),
+    ("https://straße.example/abo", "https://xn--strae-oqa.example/abo"),  # as markdown-it writes a link's host
+    ("https://editor@bücher.example:8080/a b", "https://editor@xn--bcher-kva.example:8080/a%20b"),
+])
+def test_a_url_setting_keeps_its_tags_and_port_when_encoded(tmp_path: Path, written: str, read: str) -> None:
+    s = load(tmp_path, GOOD + f"preferences_url: '{written}'\n")
+    assert s.preferences_url == read

@@ -20,8 +20,11 @@ GENERIC_TEXT = {"click here", "click", "here", "read more", "more", "learn more"
 _SOURCE_HTTP = re.compile(r"(!?)\[[^\]]*\]\(\s*<?(http://[^)\s>]+)|<(http://[^>\s]+)>")
 
 
-#: A Markdown link or autolink in a line: '[text](url)', '[text][ref]' or '<https://...>'.
-_MARKDOWN_LINK = re.compile(r"\[[^\]]+\](?:\(|\[)|<[a-zA-Z][a-zA-Z0-9+.-]*:[^>\s]+>")
+#: A Markdown link or autolink in a line: '[text](url)' (not an image's '![alt](src)') or
+#: '<https://...>'. Reference links ('[1][2]' is as often a footnote) are left alone.
+_MARKDOWN_LINK = re.compile(r"(?<!!)\[[^\[\]]+\]\(|<[a-zA-Z][a-zA-Z0-9+.-]*:[^<>\s]+>")
+#: A code span, where brackets are code: '`arr[0](x)`'.
+_CODE_SPAN = re.compile(r"(`+)[^`].*?\1")
 
 
 def check(ctx: CheckContext) -> Iterator[Finding]:
@@ -155,6 +158,6 @@ def _links_in_headings(ctx: CheckContext) -> Iterator[Finding]:
     for story in ctx.issue.stories:
         for line, what in ((story.line, "headline"), *((s.line, "section title") for s in story.sections if s.title)):
             if 0 < line <= len(lines) and lines[line - 1].lstrip().startswith("#") and \
-                    _MARKDOWN_LINK.search(lines[line - 1]):
+                    _MARKDOWN_LINK.search(_CODE_SPAN.sub("", lines[line - 1])):
                 yield ctx.issue_finding("links", "warning", f"the link in this {what} is dropped: {what}s are "
                                         "plain text", "link from the text under it", line=line)

@@ -84,6 +84,8 @@ def _template_syntax(ctx: CheckContext) -> Iterator[Finding]:
             if name == "HTML":
                 yield ctx.finding("structure", "error", message, hint, content=snippet, template=snippet,
                                   html=hit.group(0))
+                if len(seen) >= _MAX_TEMPLATE_FINDINGS:
+                    break
                 continue
             # The text part: the issue's line, else a text template's literal text, else email.txt's own.
             file, line = ctx.issue.path, ctx.issue_line(snippet)

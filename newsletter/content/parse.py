@@ -406,16 +406,23 @@ _ABBREVIATIONS = frozenset("dr mr ms mrs mx st sr jr co vs no prof gen gov sen r
 def first_sentence(text: str) -> str:
     """Up to the first sentence's end: not a '.' after a title, an abbreviation or an initial
     ("Dr. Okafor", "J. Reyes"), nor one a lower-case word follows."""
+    text = text[:_SENTENCE_SCAN]  # the preheader keeps 200 characters: no need to look further
     for end in _SENTENCE_END.finditer(text):
         at = end.start()
-        word = text[:at].rsplit(None, 1)[-1] if text[:at].strip() else ""
-        after = text[end.end():].lstrip()
+        before = _WORD_BEFORE.search(text, max(0, at - 16), at)
+        word = before.group(0) if before else ""
+        after = _NEXT_CHAR.match(text, end.end())
         if text[at] == "." and (word.lower().rstrip(".") in _ABBREVIATIONS or (len(word) == 1 and word.isupper())):
             continue
-        if after[:1].islower():
+        if after and after.group(1).islower():
             continue
         return text[:at + 1]
     return text
+
+
+_SENTENCE_SCAN = 1000
+_WORD_BEFORE = re.compile(r"\S+$")
+_NEXT_CHAR = re.compile(r"\s*(\S)")
 
 
 def default_preheader(issue: m.Issue) -> str:

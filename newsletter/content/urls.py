@@ -7,7 +7,7 @@ import re
 import unicodedata
 from urllib.parse import quote, unquote
 
-from newsletter.deliver.esp import is_tag
+from newsletter.deliver.esp import ANY_TAG, has_tag, is_tag
 
 LINK_SCHEMES = ("https", "http", "mailto", "tel")
 IMAGE_SCHEMES = ("https", "http")
@@ -31,24 +31,35 @@ _URL_SAFE = "/:@!$&'()*+,;=?#[]~-._%"
 
 
 def ascii_url(url: str) -> str:
-    """``url`` with a host that isn't ASCII in its IDNA form (xn--) and every other character
-    that isn't printable ASCII percent-encoded as UTF-8, as a browser sends it. An https
-    URL with accents in it, written into a mail header, would become an RFC 2047
-    encoded-word that no client follows."""
-    if (url.isascii() and " " not in url) or is_tag(url):  # a service's tag is kept as written
+    """``url`` with a host that isn't ASCII in its punycode form (xn--) and every other character
+    that isn't printable ASCII percent-encoded as UTF-8, as a browser sends it; an email
+    service's tags in it are kept as written. An https URL with accents in it, written into a
+    mail header, would become an RFC 2047 encoded-word that no client follows."""
+    if (url.isascii() and " " not in url) or is_tag(url):
         return url
     scheme, sep, rest = url.partition("://")
-    if sep:
-        host_end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
-        host, rest = rest[:host_end], rest[host_end:]
-        if not host.isascii():
-            try:
-                host = ".".join(part.encode("idna").decode("ascii") if not part.isascii() else part
-                                for part in host.split("."))
-            except UnicodeError:
-                host = quote(host, safe=_URL_SAFE)
-        return f"{scheme}://{host}{quote(rest, safe=_URL_SAFE)}"
-    return quote(url, safe=_URL_SAFE)
+    if not sep:
+        return _encode_outside_tags(url)
+    host_end = min((i for i in (rest.find(c) for c in "/?#") if i >= 0), default=len(rest))
+    netloc, rest = rest[:host_end], rest[host_end:]
+    user, at, hostport = netloc.rpartition("@")
+    host, colon, port = hostport.partition(":") if not hostport.startswith("[") else (hostport, "", "")
+    if not host.isascii() and not has_tag(host):
+        # Each label as punycode, as markdown-it writes a link's host (IDNA 2008 keeps 'ß').
+        host = ".".join(part if part.isascii() else "xn--" + part.lower().encode("punycode").decode("ascii")
+                        for part in host.split("."))
+    netloc = f"{_encode_outside_tags(user)}{at}{host}{colon}{port}" if at else f"{host}{colon}{port}"
+    return f"{scheme}://{_encode_outside_tags(netloc) if not netloc.isascii() else netloc}{_encode_outside_tags(rest)}"
+
+
+def _encode_outside_tags(text: str) -> str:
+    """``text`` percent-encoded where it isn't printable ASCII, but for the service tags in it."""
+    out, pos = [], 0
+    for tag in ANY_TAG.finditer(text):
+        out += [quote(text[pos:tag.start()], safe=_URL_SAFE), tag.group(0)]
+        pos = tag.end()
+    out.append(quote(text[pos:], safe=_URL_SAFE))
+    return "".join(out)
 
 
 def _clean(url: str) -> str:
