@@ -212,3 +212,11 @@ def test_a_placeholder_in_a_plain_field_is_its_fallback(workspace: Path, esp: st
     assert 'alt="Photo for you"' in html and "Taken for you" in html and "Harbor Photo" in html
     text = (out / "email.txt").read_text(encoding="utf-8")
     assert "[Image: Photo for you]" in text and "SPONSOR FOR YOU" in text.upper()
+
+
+def test_a_subhead_keeps_tags_urls_and_addresses_typed_as_text() -> None:
+    from newsletter.render.text import _capitals
+
+    assert _capitals("Hi %recipient.first_name%, see https://example.com/Path or mail Desk@X.example") == \
+        "HI %recipient.first_name%, SEE https://example.com/Path OR MAIL Desk@X.example"
+    assert _capitals("Use {{ user.name }} here") == "USE {{ user.name }} HERE"

@@ -183,12 +183,14 @@ def test_a_headline_without_its_space_is_named_when_it_breaks_the_issue() -> Non
     # '#School board' is a paragraph: the story's sections then came "before the first story",
     # and the line that caused it was never mentioned.
     assert errors("#School board\n\nText.\n\n##The News\n\nMore.\n\n## Know More\n\nx\n") == [
-        "x.md:5: '#School board' is text, not a story headline (put a space after the '#': # School board)",
+        "x.md:5: '#School board' is text, not a story headline (put a space after the '#': # School board; "
+        "for a hashtag, write \\#School)",
         "x.md:9: '##The News' is text, not a section heading (put a space after the '##': ## The News)",
         "x.md:13: section '## Know More' comes before the first story (start a story with '# Headline' above it)",
     ]
     assert errors("#School board\n\nText.\n") == [  # no story at all
-        "x.md:5: '#School board' is text, not a story headline (put a space after the '#': # School board)"]
+        "x.md:5: '#School board' is text, not a story headline (put a space after the '#': # School board; "
+        "for a hashtag, write \\#School)"]
     # A hashtag at the start of a paragraph, in an issue that reads well, is just text.
     story = issue("# S\n\n#SaveTheBay drew a crowd.\n\n#harbour\n")
     assert [b.inlines[0].text for b in story.items[0].sections[0].blocks] == ["#SaveTheBay drew a crowd.", "#harbour"]
@@ -297,6 +299,8 @@ def _shape(blocks: tuple[m.Block, ...]) -> list[str]:
      ["image:The crane", "text:The crane left on Tuesday."]),
     ("Before ![A](https://x.example/a.jpg) after.\n", ["text:Before", "image:A", "text:after."]),
     ("Text first.\n![B](https://x.example/b.jpg)\n", ["text:Text first.", "image:B"]),
+    ("**Bold before ![E](https://x.example/e.jpg) bold after** tail.\n",
+     ["text:Bold before  bold after", "image:E", "text:tail."]),  # inside emphasis: right after it
     ("![C](https://x.example/c.jpg)\n![D](https://x.example/d.jpg)\nThen words.\n",
      ["image:C", "image:D", "text:Then words."]),
 ])
@@ -377,3 +381,9 @@ def test_the_first_sentence_is_looked_for_in_the_first_thousand_characters() -> 
     from newsletter.content.parse import first_sentence
 
     assert first_sentence("a. " * 150_000) == ("a. " * 150_000)[:1000]
+
+
+def test_a_headline_without_its_space_right_above_its_lede_is_named_when_there_is_no_story() -> None:
+    assert errors("#Harbour story\nThe lede about it.\n") == [
+        "x.md:5: '#Harbour story' is text, not a story headline (put a space after the '#': # Harbour story; "
+        "for a hashtag, write \\#Harbour)"]

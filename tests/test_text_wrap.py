@@ -50,7 +50,9 @@ def test_wide_text_wraps_within_the_width_and_loses_nothing(text: str, width: in
     for n, line in enumerate(lines):
         body = line[len(first if n == 0 else indent):]
         hanging = body.rstrip("。、，．！？：；」』）】〕〉》・ー〜 ")  # closing punctuation stays on its line
-        if columns(line) - columns(body) + columns(hanging) > width:  # only a word too long for any line
+        hanging = hanging.lstrip(" ") if n == 0 else hanging  # the text's own indentation is kept
+        if columns(line) - columns(body) + columns(hanging) + (len(body) - len(body.lstrip(" ")) if n == 0 else 0) \
+                > width:  # only a word too long for any line (after the text's own indentation)
             assert " " not in hanging and not WIDE.search(hanging.lstrip("「『（【〔〈《")), line
         assert body[:1] not in "。、」" or n == 0, line
         assert not body.endswith("「") or len(body) == 1 or n == len(lines) - 1, line
@@ -60,6 +62,13 @@ def test_a_japanese_paragraph_wraps_and_counts_each_character() -> None:
     text = "港口管理局は火曜日、新しい潮汐表を発表した。" * 6
     lines = wrap(text).split("\n")
     assert len(lines) == 4 and max(columns(line) for line in lines) <= 76
-    assert words_in(text) == len(text)
+    assert words_in(text) == len(text.replace("、", "").replace("。", ""))  # punctuation is no word
+    assert words_in("潮汐\u3000表") == 3  # nor the ideographic space
     assert words_in("Tide tables 港口 for the week") == 7
     assert words_in("한국어 문장은 띄어쓰기가 있습니다") == 4  # Korean counts its words
+
+
+def test_wide_wrapping_keeps_indentation_no_break_spaces_and_knows_extension_b() -> None:
+    assert wrap("    return 1  # 返回一") == "    return 1  # 返回一"  # a line of code
+    assert wrap("港口 10\xa0km 的潮汐", 8) == "港口\n10\xa0km 的\n潮汐"  # the no-break space holds
+    assert [columns(line) for line in wrap("𠮷" * 60).split("\n")] == [76, 44]

@@ -168,7 +168,9 @@ def _check_element(t: Table, parent: str, tag: str, rest: str) -> Iterator[Probl
     for m in _ATTRIBUTE.finditer(rest.rstrip().rstrip("/")):
         name = m.group(1)
         value = next((v for v in m.group(2, 3, 4) if v is not None), "")
-        snippets = ((f'{name}="{value}"',), (f"{name}='{value}'",), (f"<{tag}", f"{name}="))
+        # As written; else the line where Jinja writes the value ('padding="{{ pad }}"').
+        snippets = ((f'{name}="{value}"',), (f"{name}='{value}'",), (f"<{tag}", f'{name}="{{{{'),
+                                                                    (f"<{tag}", f"{name}='{{{{"))
         if name in ANYWHERE:
             continue
         kind = allowed.get(name)

@@ -303,6 +303,7 @@ class BlockReader:
         line = self.line_of(inline)
         stack: list[tuple[str, list[m.Inline], Token | None]] = [("root", [], None)]
         too_deep = 0  # open tokens ignored past MAX_INLINE_DEPTH (still waiting for their close)
+        pending = 0  # images inside the open emphasis or link, placed after it
         for tok in inline.children or []:
             t = tok.type
             top = stack[-1][1]
@@ -342,12 +343,18 @@ class BlockReader:
                 else:
                     assert open_tok is not None
                     parent.extend(self.link(open_tok, children, inline, line))
+                if len(stack) == 1 and pending:  # the images that were inside it
+                    parent.extend([_FIGURE] * pending)
+                    pending = 0
             elif t == "image":
                 figure = self.figure(tok, inline, line)
                 if figure is not None:
                     if figures is not None:
                         figures.append(figure)
-                        stack[0][1].append(_FIGURE)  # where it was: the paragraph is cut there
+                        if len(stack) == 1:
+                            top.append(_FIGURE)  # where it was: the paragraph is cut there
+                        else:  # inside emphasis or a link: after it, the text around it kept whole
+                            pending += 1
                     elif figure.alt:
                         top.append(m.Text(figure.alt))
             elif tok.content:
@@ -356,6 +363,7 @@ class BlockReader:
         while len(stack) > 1:
             _, children, _ = stack.pop()
             stack[-1][1].extend(children)
+        stack[0][1].extend([_FIGURE] * pending)
         return tuple(_merge_text(stack[0][1]))
 
     def link(self, tok: Token, children: list[m.Inline], inline: Token, line: int) -> list[m.Inline]:

@@ -76,7 +76,8 @@ def build_issue(src: Source) -> m.Issue:
     if problems or not any(isinstance(i, m.Story) for i in items):
         # '#School board' is a paragraph to Markdown: everything after it then reads as intro
         # or lands before the first story. Name the line that caused it, when something's wrong.
-        problems += _headlines_without_space(src.path, body.split("\n"), src.body_line)
+        problems += _headlines_without_space(src.path, body.split("\n"), src.body_line,
+                                             no_story=not any(isinstance(i, m.Story) for i in items))
     if problems:
         raise ContentError(_dedupe(problems))
     assert fm.date is not None
@@ -213,20 +214,24 @@ def story_starts(lines: list[str]) -> list[int]:
 _NO_SPACE_HEADING = re.compile(r"(#{1,2})([A-Za-z][^#\n]{0,80})$")
 
 
-def _headlines_without_space(file: str, lines: list[str], first_line: int) -> list[Problem]:
+def _headlines_without_space(file: str, lines: list[str], first_line: int, *, no_story: bool) -> list[Problem]:
+    """Lines like '#School board' that were surely meant as headlines: each starts a paragraph,
+    and stands alone or the issue has no story at all ('#HarbourLife and ...' inside a
+    paragraph, or starting one in an issue with stories, is a hashtag)."""
     out = []
     fenced = False
     for n, line in enumerate(lines):
         if line.lstrip().startswith(("```", "~~~")):
             fenced = not fenced
         found = None if fenced else _NO_SPACE_HEADING.match(line.rstrip())
-        # A headline stands on a line of its own; '#HarbourLife and the ...' in a paragraph is a hashtag.
-        alone = (n == 0 or not lines[n - 1].strip()) and (n + 1 == len(lines) or not lines[n + 1].strip())
-        if found is not None and alone:
+        starts = n == 0 or not lines[n - 1].strip()
+        alone = starts and (n + 1 == len(lines) or not lines[n + 1].strip())
+        if found is not None and (alone or (starts and no_story)):
             marks, words = found.groups()
             what = "story headline" if marks == "#" else "section heading"
             out.append(Problem(file, first_line + n, f"'{line.strip()[:40]}' is text, not a {what}",
-                               f"put a space after the '{marks}': {marks} {words}"))
+                               f"put a space after the '{marks}': {marks} {words}"
+                               + (f"; for a hashtag, write \\#{words.split()[0]}" if marks == "#" else "")))
     return out
 
 

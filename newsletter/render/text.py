@@ -11,15 +11,18 @@ import textwrap
 from typing import Callable, Sequence
 
 from newsletter.content import model as m
-from newsletter.deliver.esp import KEEP_TOGETHER, keep_together
+from newsletter.deliver.esp import ANY_TAG, KEEP_TOGETHER, keep_together
 
 WIDTH = 76
 #: Characters of scripts written without spaces between words (Chinese and Japanese, and
 #: the full-width forms), each two columns wide on a terminal: a line may break between two
-#: of them, and each counts as a word. (Korean puts spaces between its words: it wraps and
-#: counts as other text does.)
+#: of them. (Korean puts spaces between its words: it wraps and counts as other text does.)
 WIDE = re.compile("[\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\ua000-\ua4cf"
-                  "\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6]")
+                  "\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6\U00020000-\U0003fffd]")
+#: The wide characters that are words in themselves: ideographs and kana (not punctuation,
+#: the ideographic space or symbols).
+_WORD_CHARS = re.compile("[\u3041-\u309f\u30a1-\u30fa\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
+                         "\uff66-\uff9d\U00020000-\U0003fffd]")
 #: Wide punctuation that never starts a line (it stays with the character before it), and
 #: opening brackets, which never end one (they go with the character after them).
 _NO_LINE_START = frozenset("。、，．！？：；」』）】〕〉》・ー〜")
@@ -28,9 +31,11 @@ _WIDE_TOKENS = re.compile(WIDE.pattern + "|" + WIDE.pattern.replace("[", "[^ ", 
 
 
 def words_in(text: str) -> int:
-    """Words as a reader counts them: runs between spaces, and each wide (CJK) character."""
-    wide = 0 if text.isascii() else len(WIDE.findall(text))
-    return wide + len((WIDE.sub(" ", text) if wide else text).split())
+    """Words as a reader counts them: runs between spaces, and each Chinese or Japanese
+    character (ideograph or kana; their punctuation isn't a word)."""
+    if text.isascii():
+        return len(text.split())
+    return len(_WORD_CHARS.findall(text)) + len(WIDE.sub(" ", text).split())
 
 
 def wrap(text: str, width: int = WIDTH, indent: str = "", first: str | None = None) -> str:
@@ -48,26 +53,32 @@ def wrap(text: str, width: int = WIDTH, indent: str = "", first: str | None = No
 def _wrap_wide(line: str, width: int, first: str, indent: str) -> list[str]:
     """A line with wide (CJK) characters, filled greedily in terminal columns (two for each
     wide character): it may break at a space or between two wide characters, never before
-    closing punctuation such as '。'. Other words, URLs and tags stay whole."""
-    line = " ".join(line.split())  # as textwrap treats runs of white space
+    closing punctuation such as '。' nor after an opening bracket. Other words, URLs and tags
+    stay whole; a no-break space doesn't break, and the line's indentation and its runs of
+    spaces are kept where it doesn't break (a line of code)."""
+    body = line.lstrip(" ")
+    first += line[:len(line) - len(body)]
     lines: list[str] = []
-    current, used, space = first, len(first), False
-    for token in _WIDE_TOKENS.findall(line):
+    current, used, space = first, len(first), ""
+
+    def started() -> bool:
+        return len(current) > len(indent if lines else first)
+
+    for token in _WIDE_TOKENS.findall(body.rstrip(" ")):
         if token.startswith(" "):
-            space = True
+            space = token
             continue
         size = 2 if WIDE.fullmatch(token) else len(token)
-        has_text = len(current) > len(lines and indent or first)
-        if has_text and used + space + size > width and token not in _NO_LINE_START:
+        if started() and used + len(space) + size > width and token not in _NO_LINE_START:
             carry = ""
-            while current[-1:] in _NO_LINE_END and len(current) - 1 > len(lines and indent or first):
+            while current[-1:] in _NO_LINE_END and len(current) - 1 > len(indent if lines else first):
                 carry, current = current[-1] + carry, current[:-1]
             lines.append(current)
-            current, used, space = indent + carry, len(indent) + 2 * len(carry), False
-        if space and len(current) > len(lines and indent or first):
-            current, used = current + " ", used + 1
-        current, used, space = current + token, used + size, False
-    if len(current) > len(lines and indent or first):
+            current, used, space = indent + carry, len(indent) + 2 * len(carry), ""
+        if started():
+            current, used = current + space, used + len(space)
+        current, used, space = current + token, used + size, ""
+    if started():
         lines.append(current)
     return lines
 
@@ -114,6 +125,20 @@ def _fill(room: int) -> re.Pattern[str]:
     return found
 
 
+#: What capitals would break in a subhead's text: a service's tag, a URL, an address.
+_NOT_CAPITALISED = re.compile(ANY_TAG.pattern + r"|\b[a-zA-Z][a-zA-Z0-9+.-]*://\S+|\bwww\.\S+|\S+@\S+\.\w+")
+
+
+def _capitals(text: str) -> str:
+    """``text`` in capitals, but for the tags, URLs and addresses in it."""
+    out, pos = [], 0
+    for keep in _NOT_CAPITALISED.finditer(text):
+        out += [text[pos:keep.start()].upper(), keep.group(0)]
+        pos = keep.end()
+    out.append(text[pos:].upper())
+    return "".join(out)
+
+
 class TextRenderer:
     def __init__(self, placeholder: Callable[[str, str], str], link_url: Callable[[str], str]) -> None:
         self.placeholder = placeholder
@@ -125,7 +150,7 @@ class TextRenderer:
         out: list[str] = []
         for node in nodes:
             if isinstance(node, (m.Text, m.Code)):
-                out.append(node.text.upper() if upper else node.text)
+                out.append(_capitals(node.text) if upper else node.text)
             elif isinstance(node, m.Break):
                 out.append("\n")
             elif isinstance(node, m.MergeTag):
