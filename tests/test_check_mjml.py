@@ -260,3 +260,15 @@ def test_the_table_is_what_the_installed_mjml_enforces() -> None:
     script = _refresh_script()
     fresh = script.render(script.dump(node_prefix()))
     assert fresh == rule.DATA_FILE.read_text(encoding="utf-8")
+
+
+def test_a_jinja_value_is_found_where_jinja_writes_it_not_at_another_element(workspace: Path) -> None:
+    footer = (THEME / "partials" / "footer.mjml.j2").read_text(encoding="utf-8")
+    old = '<mj-text font-family="{{ fonts.sans }}" font-size="14px"'
+    assert old in footer
+    templates = {"partials/footer.mjml.j2": footer.replace(old, old + ' padding="{{ "28px zero" }}"', 1)}
+    ws, result = build_issue(workspace, templates=templates)
+    found = run_rule(rule, ws, result)
+    assert [f.message for f in found] == ['<mj-text padding="28px zero">: not a valid value, MRML may ignore it']
+    assert found[0].file == str(workspace / "templates" / "partials" / "footer.mjml.j2")
+    assert found[0].line == _line_of(workspace, "partials/footer.mjml.j2", 'padding="{{ "28px zero" }}"')

@@ -52,8 +52,8 @@ class Problem(NamedTuple):
     subject: str  # the attribute's name, or the parent's tag
     message: str
     hint: str
-    #: How to find its template line, best first: each is text that must all be on the line.
-    snippets: tuple[tuple[str, ...], ...]
+    #: How to find its template line, best first: each is text (or a pattern) all on one line.
+    snippets: tuple[tuple[str | re.Pattern[str], ...], ...]
     line: int = 0  # in the MJML
 
 
@@ -100,16 +100,20 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
                           problem.line, f"{problem.hint} (newsletter build --emit-mjml writes that file)")
 
 
-def _template_line(ctx: CheckContext, snippets: tuple[tuple[str, ...], ...]) -> tuple[str, int]:
+def _template_line(ctx: CheckContext, snippets: tuple[tuple[str | re.Pattern[str], ...], ...]) -> tuple[str, int]:
     """The first template line (as written, or with its Jinja removed) that has all the text of
     one of ``snippets``, trying them in turn."""
     files = theme_files(ctx.search_dirs)
     for wanted in snippets:
         for path in files:
             for n, raw in enumerate(file_lines(path), start=1):
-                if all(w in raw for w in wanted) or all(w in JINJA.sub("", raw) for w in wanted):
+                if _has_all(raw, wanted) or _has_all(JINJA.sub("", raw), wanted):
                     return str(path), n
     return "", 0
+
+
+def _has_all(line: str, wanted: tuple[str | re.Pattern[str], ...]) -> bool:
+    return all(w in line if isinstance(w, str) else w.search(line) for w in wanted)
 
 
 def problems(mjml: str) -> Iterator[Problem]:
@@ -169,8 +173,8 @@ def _check_element(t: Table, parent: str, tag: str, rest: str) -> Iterator[Probl
         name = m.group(1)
         value = next((v for v in m.group(2, 3, 4) if v is not None), "")
         # As written; else the line where Jinja writes the value ('padding="{{ pad }}"').
-        snippets = ((f'{name}="{value}"',), (f"{name}='{value}'",), (f"<{tag}", f'{name}="{{{{'),
-                                                                    (f"<{tag}", f"{name}='{{{{"))
+        snippets = ((f'{name}="{value}"',), (f"{name}='{value}'",),
+                    (f"<{tag}", re.compile(rf"""\b{re.escape(name)}=(["'])[^"']*\{{\{{""")))
         if name in ANYWHERE:
             continue
         kind = allowed.get(name)
