@@ -316,3 +316,22 @@ def test_the_way_back_is_readable_in_dark_mode_and_long_words_wrap_in_the_index(
     page.set_viewport_size({"width": 320, "height": 700})  # type: ignore[attr-defined]
     page.goto((archive / "index.html").as_uri())  # type: ignore[attr-defined]
     assert page.evaluate("document.scrollingElement.scrollWidth") <= 320  # type: ignore[attr-defined]
+
+
+def test_a_tag_in_a_headline_caption_or_label_is_web_safe_on_the_page(workspace: Path) -> None:
+    """Plain fields go through the tag vault too: the email keeps *|FNAME|* as written, and the
+    page shows what it shows for one in a paragraph."""
+    cfg = workspace / "newsletter.yaml"
+    cfg.write_text(cfg.read_text(encoding="utf-8") + "esp: mailchimp\n", encoding="utf-8")
+    issue = workspace / "issues" / "2026-06-02-tides.md"
+    issue.write_text(issue.read_text(encoding="utf-8").replace("# The first story", "# A story for *|FNAME|*") + (
+        '\n![Photo for *|FNAME|*](https://dispatch.example/a.jpg "Taken for *|FNAME|*")\n'
+        "\n::: sponsor Sponsor for *|FNAME|*\nSupport the dispatch.\n:::\n"), encoding="utf-8")
+    CliRunner().invoke(cli, ["build"], catch_exceptions=False)
+    email = (workspace / "out" / "2026-06-02-tides" / "email.html").read_text(encoding="utf-8")
+    assert email.count("*|FNAME|*") >= 5  # headline, contents, alt, caption, label
+    page = (workspace / "out" / "archive" / "2026-06-02-tides" / "index.html").read_text(encoding="utf-8")
+    assert "*|" not in page
+    assert "A story for reader" in page and 'alt="Photo for reader"' in page and "Taken for reader" in page
+    text = (workspace / "out" / "2026-06-02-tides" / "email.txt").read_text(encoding="utf-8")
+    assert "NLMT" not in text and "*|FNAME|*" in text

@@ -215,8 +215,8 @@ def test_a_placeholder_in_a_plain_field_is_its_fallback(workspace: Path, esp: st
 
 
 def test_a_subhead_keeps_tags_urls_and_addresses_typed_as_text() -> None:
-    from newsletter.render.text import _capitals
+    from newsletter.render.text import capitals
 
-    assert _capitals("Hi %recipient.first_name%, see https://example.com/Path or mail Desk@X.example") == \
+    assert capitals("Hi %recipient.first_name%, see https://example.com/Path or mail Desk@X.example") == \
         "HI %recipient.first_name%, SEE https://example.com/Path OR MAIL Desk@X.example"
-    assert _capitals("Use {{ user.name }} here") == "USE {{ user.name }} HERE"
+    assert capitals("Use {{ user.name }} here") == "USE {{ user.name }} HERE"

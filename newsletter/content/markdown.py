@@ -31,7 +31,8 @@ from newsletter.errors import Problem
 #: Deeper inline nesting is refused: every later stage walks the tree recursively.
 MAX_INLINE_DEPTH = 20
 
-_MERGE_TAG = re.compile(r"\*\|[A-Za-z0-9_:]+\|\*")
+#: A Mailchimp tag written in content (*|FNAME|*): kept byte-exact, through the tag vault.
+MERGE_TAG = _MERGE_TAG = re.compile(r"\*\|[A-Za-z0-9_:]+\|\*")
 _PLACEHOLDER = re.compile(r"%%([a-z][a-z0-9_]*)(?:\|([^%\n]{0,80}))?%%")
 
 

@@ -126,15 +126,17 @@ def build_context(issue: m.Issue, settings: Settings, link_url: Callable[[str], 
 
     html_links = Links(*(protect(u) for u in (links.view_online, links.unsubscribe, links.preferences, links.signup)))
 
+    plain = html.plain  # a plain field's tags through the vault, as paragraphs' are (the HTML only)
     toc = [{"number": s.number, "headline": s.headline, "anchor": s.anchor} for s in issue.stories]
     html_items: list[dict[str, Any]] = []
     text_items: list[dict[str, Any]] = []
     for item in issue.items:
         if isinstance(item, m.Story):
             html_items.append({
-                "type": "story", "number": item.number, "first": not html_items, "headline": item.headline, "anchor": item.anchor,
+                "type": "story", "number": item.number, "first": not html_items, "headline": plain(item.headline),
+                "anchor": item.anchor,
                 "sections": [
-                    {"kind": s.kind, "title": s.title, "marker": MARKERS.get(s.kind, ""),
+                    {"kind": s.kind, "title": plain(s.title), "marker": MARKERS.get(s.kind, ""),
                      "parts": html.parts(s.blocks, lede_first=(n == 0), subhead="h3" if s.kind == "lede" else "h4")}
                     for n, s in enumerate(item.sections)
                 ],
@@ -146,7 +148,7 @@ def build_context(issue: m.Issue, settings: Settings, link_url: Callable[[str], 
                 })
         else:
             html_items.append({
-                "type": "callout", "kind": item.kind, "label": item.label, "attribution": item.attribution,
+                "type": "callout", "kind": item.kind, "label": plain(item.label), "attribution": plain(item.attribution),
                 "parts": html.parts(item.blocks, subhead="h3"),
             })
             if text_part:
@@ -167,8 +169,10 @@ def build_context(issue: m.Issue, settings: Settings, link_url: Callable[[str], 
         "reading_minutes": max(1, round(words / max(1, settings.reading_wpm))),
         "profile": profile.name,
     }
-    html_ctx = dict(common, items=html_items, intro=Markup(html.blocks(issue.intro, subhead="h2")), links=html_links,
-                    preheader=issue.preheader, preheader_filler=Markup(PREHEADER_FILLER),
+    html_toc = [dict(entry, headline=plain(entry["headline"])) for entry in toc]
+    html_ctx = dict(common, toc=html_toc, items=html_items, intro=Markup(html.blocks(issue.intro, subhead="h2")),
+                    links=html_links,
+                    preheader=plain(issue.preheader), preheader_filler=Markup(PREHEADER_FILLER),
                     colors=settings.theme.colors, fonts=settings.theme.fonts,
                     # Brackets around what the web archive's page leaves out (self link, unsubscribe):
                     # tokens that vanish from the email (newsletter/deliver/archive.py).

@@ -15,6 +15,7 @@ from typing import Callable, Sequence
 from markupsafe import Markup
 
 from newsletter.content import model as m
+from newsletter.content.markdown import MERGE_TAG
 from newsletter.render.tags import TagVault
 
 
@@ -117,8 +118,19 @@ class HtmlRenderer:
     def blocks(self, blocks: Sequence[m.Block], subhead: str = "h4") -> str:
         return "".join(self.block(b, subhead=subhead) for b in blocks)
 
+    def plain(self, text: str) -> str:
+        """A plain field (headline, title, alt text, caption, label): its tags (*|FNAME|*) as
+        vault tokens, so the email keeps them byte-exact and a web page makes them web-safe."""
+        return MERGE_TAG.sub(lambda tag: self.vault.token(tag.group(0)), text) if "*|" in text else text
+
+    def plain_figure(self, fig: m.Figure) -> m.Figure:
+        if "*|" not in fig.alt + fig.caption + fig.credit:
+            return fig
+        return replace(fig, alt=self.plain(fig.alt), caption=self.plain(fig.caption), credit=self.plain(fig.credit))
+
     def figure_inline(self, fig: m.Figure) -> str:
         """An image inside text (lists, quotes, callouts): a plain fluid <img>."""
+        fig = self.plain_figure(fig)
         alt = "" if fig.decorative else fig.alt
         # 484: a card's 508 px of text less a list's indent. Outlook on Windows sizes an image
         # by this attribute alone, so it must fit the narrowest place one goes (a list in a card).
@@ -148,6 +160,7 @@ class HtmlRenderer:
                     buf = []
                 # The theme writes the image's link itself: give it the href every link gets
                 # (UTM tagging, tag protection), as figure_inline does.
+                block = self.plain_figure(block)
                 linked = replace(block, link=self.link_url(block.link)) if block.link else block
                 out.append(Part("image", figure=linked))
                 if block.caption or block.credit:

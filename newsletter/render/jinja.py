@@ -15,7 +15,7 @@ from typing import Callable
 import jinja2
 from markupsafe import Markup
 
-from newsletter.render.text import wrap
+from newsletter.render.text import capitals, wrap
 from newsletter.settings import NOT_IN_CSS
 from newsletter.render.theme import search_path
 
@@ -105,6 +105,7 @@ def environment(dirs: tuple[Path, ...]) -> jinja2.Environment:
         auto_reload=True,
     )
     env.filters["wrap"] = wrap
+    env.filters["upper"] = capitals  # the words, not a tag or URL in them
     env.filters["css"] = css_value
     return env
 

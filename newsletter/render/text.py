@@ -129,7 +129,7 @@ def _fill(room: int) -> re.Pattern[str]:
 _NOT_CAPITALISED = re.compile(ANY_TAG.pattern + r"|\b[a-zA-Z][a-zA-Z0-9+.-]*://\S+|\bwww\.\S+|\S+@\S+\.\w+")
 
 
-def _capitals(text: str) -> str:
+def capitals(text: str) -> str:
     """``text`` in capitals, but for the tags, URLs and addresses in it."""
     out, pos = [], 0
     for keep in _NOT_CAPITALISED.finditer(text):
@@ -150,7 +150,7 @@ class TextRenderer:
         out: list[str] = []
         for node in nodes:
             if isinstance(node, (m.Text, m.Code)):
-                out.append(_capitals(node.text) if upper else node.text)
+                out.append(capitals(node.text) if upper else node.text)
             elif isinstance(node, m.Break):
                 out.append("\n")
             elif isinstance(node, m.MergeTag):
