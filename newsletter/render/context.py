@@ -169,7 +169,7 @@ def build_context(issue: m.Issue, settings: Settings, link_url: Callable[[str], 
         "reading_minutes": max(1, round(words / max(1, settings.reading_wpm))),
         "profile": profile.name,
     }
-    html_toc = [dict(entry, headline=plain(entry["headline"])) for entry in toc]
+    html_toc = [dict(entry, headline=plain(s.headline)) for entry, s in zip(toc, issue.stories)]
     html_ctx = dict(common, toc=html_toc, items=html_items, intro=Markup(html.blocks(issue.intro, subhead="h2")),
                     links=html_links,
                     preheader=plain(issue.preheader), preheader_filler=Markup(PREHEADER_FILLER),
