@@ -163,9 +163,12 @@ def add_extras(ws: Workspace, result: BuildResult, *, write: bool = False) -> Bu
         # 7. The quality gate: the offline rules only (spam and online run in `newsletter check`).
         result.findings = run_checks(result, ws.settings, search_path(ws.templates_dir),
                                      html_file=ws.out_for(result.slug) / "email.html")
-    finally:
+    except BaseException:
         if writer is not None:
-            writer.join()
+            threading.Thread.join(writer)  # the files are whole either way; the gate's error is the one to raise
+        raise
+    if writer is not None:
+        writer.join()
     return result
 
 

@@ -331,6 +331,7 @@ def test_plaintext_text_the_editor_wrote_is_not_residue(workspace: Path) -> None
     """'Press <Enter>' and a code line '# install the tool' are the issue's own text; the same
     marks left over from rendering are still found."""
     issue = GOOD_ISSUE + ("\nPress <Enter> to continue, then type \\*\\*twice\\*\\*.\n\n"
+                          "Call the function with `**kwargs**` to pass options.\n\n"
                           "```\n# install the tool\npip install harbour\n```\n")
     ws, r = build_issue(workspace, issue)
     assert "Press <Enter> to continue" in r.text and "# install the tool" in r.text and "**twice**" in r.text

@@ -21,6 +21,8 @@ _MARKDOWN = [(re.compile(r"\*\*[^*\n]+\*\*|__[^_\n]+__"), "**bold** markers", ("
              (re.compile(r"`[^`\n]+`"), "`code` backticks", ("`",)),
              (re.compile(r"^\s*:::", re.M), "a '::: block' fence", (":::",))]
 _URLS = re.compile(r"<[a-z][a-z0-9+.-]*:[^>\s]*>", re.I)  # links written `text <URL>`
+#: A headline's number, or a list's bullet, in front of a line of the text part.
+_NUMBERED = re.compile(r"^(?:\d+\.|[-*])\s+")
 _LONE_URL = re.compile(r"^\s*(?:[>\-*]\s*|\d+\.\s*)*<?[a-z][a-z0-9+.-]*:\S+>?\s*$", re.I)
 
 
@@ -49,7 +51,10 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         for hit in pattern.finditer(text):
             mark = hit.group(0)
             n = text.count("\n", 0, hit.start() + len(mark) - len(mark.lstrip())) + 1  # '^\s' may start a line early
-            if literal.has(hit.group(0).strip()) and literal.has(lines[n - 1].strip()):
+            # A heading's '# ' is in many a text: the whole line must be the editor's (a headline's
+            # line has its number in front). Other marks are the editor's when they are in the text.
+            line = _NUMBERED.sub("", lines[n - 1].strip())
+            if literal.has(mark.strip()) and (what != "a '#' heading" or literal.has(line)):
                 continue
             yield _at(ctx, file, n, lines[n - 1], f"Markdown residue in the plain-text part: {what}",
                       "render it as plain words")

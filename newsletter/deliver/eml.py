@@ -34,8 +34,9 @@ class _Policy(policy.EmailPolicy):
     """SMTP's policy with headers folded at 998 columns (a List-Unsubscribe URL must stay
     one word), except a Subject that is not ASCII, folded within the 78 columns RFC 5322
     asks for: it is then written as encoded-words of at most 75 characters each (RFC 2047), not one of hundreds
-    that some clients refuse to decode. An ASCII subject stays on its line, so an email
-    service's tags in it are never moved to a continuation line."""
+    that some clients refuse to decode. An ASCII subject stays on its line. (A folded
+    subject's line breaks go at spaces, which unfolding gives back, so a tag with spaces in
+    it, SendGrid's insert form, reads the same once the header is unfolded.)"""
 
     def fold(self, name: str, value: str) -> str:
         if _encoded_subject(name, value):
