@@ -165,15 +165,15 @@ def add_extras(ws: Workspace, result: BuildResult, *, write: bool = False) -> Bu
                                      html_file=ws.out_for(result.slug) / "email.html")
     except BaseException:
         if writer is not None:
-            threading.Thread.join(writer)  # the files are whole either way; the gate's error is the one to raise
+            writer.join()  # the files are whole either way; the gate's error is the one to raise
         raise
     if writer is not None:
-        writer.join()
+        writer.wait()
     return result
 
 
 class _Writer(threading.Thread):
-    """write_issue on a thread; ``join`` raises what it raised."""
+    """write_issue on a thread; ``wait`` joins it and raises what it raised."""
 
     def __init__(self, ws: Workspace, result: BuildResult) -> None:
         super().__init__(name="newsletter-write", daemon=True)
@@ -191,8 +191,8 @@ class _Writer(threading.Thread):
         except BaseException as e:  # noqa: BLE001 - handed to the thread that waits for it
             self.error = e
 
-    def join(self, timeout: float | None = None) -> None:
-        super().join(timeout)
+    def wait(self) -> None:
+        self.join()
         if self.error is not None:
             raise self.error
 

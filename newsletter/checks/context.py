@@ -6,7 +6,7 @@ import os
 import re
 from functools import cached_property, lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING, Callable, Iterator
 
 from lxml import etree
 from lxml.etree import _Element as Element  # an element of the parsed HTML
@@ -94,7 +94,8 @@ class CheckContext:
         self.html = result.html
         self.text = result.text
         self.html_file = str(html_file) if html_file else f"out/{result.issue.slug}/email.html"
-        self._source_lines = result.issue.source.split("\n")
+        #: The issue file's lines, as the findings count them.
+        self.source_lines = result.issue.source.split("\n")
 
     @cached_property
     def doc(self) -> Element:
@@ -132,7 +133,7 @@ class CheckContext:
         same URL as a link below it)."""
         if not snippet:
             return 0
-        lines = self._source_lines
+        lines = self.source_lines
         body = self._body_start
         order: list[int] = list(range(body, len(lines))) + list(range(body))
         for n in order:
@@ -143,12 +144,11 @@ class CheckContext:
     @cached_property
     def _body_start(self) -> int:
         """The index of the body's first line (after the front matter's closing '---')."""
-        lines = self._source_lines
-        if lines and lines[0].strip() == "---":
-            for n in range(1, len(lines)):
-                if lines[n].rstrip() in ("---", "..."):
-                    return n + 1
-        return 0
+        from newsletter.content.source import front_matter_end
+
+        lines = self.source_lines
+        end = front_matter_end(lines) if lines and lines[0].strip() == "---" else 0
+        return end + 1 if end else 0
 
     def settings_line(self, snippet: str) -> int:
         if not snippet or not self.settings.path:
@@ -159,12 +159,17 @@ class CheckContext:
         return 0
 
     def template_line(self, snippet: str, pattern: str = "*.j2") -> tuple[str, int]:
-        """The template file and line whose literal text (Jinja removed) contains ``snippet``."""
+        """The template file and line whose text, as written or with its Jinja removed,
+        contains ``snippet``."""
         if not snippet:
             return "", 0
+        return self.template_line_where(lambda raw: snippet in raw or snippet in JINJA.sub("", raw), pattern)
+
+    def template_line_where(self, test: Callable[[str], object], pattern: str = "*.j2") -> tuple[str, int]:
+        """The first template file and line (in search order) for which ``test(line)`` holds."""
         for path in theme_files(self.search_dirs, pattern):
             for n, raw in enumerate(file_lines(path), start=1):
-                if snippet in raw or snippet in JINJA.sub("", raw):
+                if test(raw):
                     return str(path), n
         return "", 0
 

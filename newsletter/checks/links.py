@@ -154,7 +154,7 @@ def source_findings(path: str, source: str) -> list[Finding]:
 def _links_in_headings(ctx: CheckContext) -> Iterator[Finding]:
     """A story's headline and a section's title are plain text: a link written in one is
     dropped, its words kept, without a word."""
-    lines = ctx.issue.source.split("\n")
+    lines = ctx.source_lines
     for story in ctx.issue.stories:
         for line, what in ((story.line, "headline"), *((s.line, "section title") for s in story.sections if s.title)):
             if 0 < line <= len(lines) and lines[line - 1].lstrip().startswith("#") and \

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Callable, Iterator, NamedTuple
 
 from newsletter.checks import Finding
-from newsletter.checks.context import JINJA, CheckContext, file_lines, theme_files
+from newsletter.checks.context import JINJA, CheckContext
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "mjml-rules.json"
 #: Attributes every component takes (mjml-validator's whitelist).
@@ -61,7 +61,6 @@ class Problem(NamedTuple):
 class Table:
     """What mjml-rules.json says, ready to check with."""
 
-    version: str
     attributes: dict[str, dict[str, str]]  # component -> attribute -> type
     raw: frozenset[str]  # components whose content is raw (HTML, CSS or text)
     children: dict[str, tuple[str, ...]]  # parent -> components it may hold
@@ -75,7 +74,6 @@ def table() -> Table:
     components = data["components"]
     deps = data["dependencies"]
     return Table(
-        version=data["mjml_version"],
         attributes={tag: dict(c["attributes"]) for tag, c in components.items()},
         raw=frozenset(tag for tag, c in components.items() if c["ending"]),
         children={tag: tuple(d for d in allowed if isinstance(d, str)) for tag, allowed in deps.items()},
@@ -103,12 +101,10 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
 def _template_line(ctx: CheckContext, snippets: tuple[tuple[str | re.Pattern[str], ...], ...]) -> tuple[str, int]:
     """The first template line (as written, or with its Jinja removed) that has all the text of
     one of ``snippets``, trying them in turn."""
-    files = theme_files(ctx.search_dirs)
     for wanted in snippets:
-        for path in files:
-            for n, raw in enumerate(file_lines(path), start=1):
-                if _has_all(raw, wanted) or _has_all(JINJA.sub("", raw), wanted):
-                    return str(path), n
+        found = ctx.template_line_where(lambda raw: _has_all(raw, wanted) or _has_all(JINJA.sub("", raw), wanted))
+        if found[0]:
+            return found
     return "", 0
 
 

@@ -45,23 +45,11 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
             n = _line_of(text, bad.group(0))
             yield _at(ctx, file, n, lines[n - 1], f"HTML in the plain-text part: {bad.group(0)!r}",
                       "the text part is rendered from the content, not the HTML")
-    for pattern, what, needs in _MARKDOWN:
-        if not any(s in text for s in needs):
-            continue
-        for hit in pattern.finditer(text):
-            mark = hit.group(0)
-            n = text.count("\n", 0, hit.start() + len(mark) - len(mark.lstrip())) + 1  # '^\s' may start a line early
-            # A heading's '# ' is in many a text: the whole line must be the editor's (a headline's
-            # line has its number in front). Other marks are the editor's when they are in the text.
-            line = _NUMBERED.sub("", lines[n - 1].strip())
-            if literal.has(mark.strip()) and (what != "a '#' heading" or literal.has(line)):
-                continue
-            yield _at(ctx, file, n, lines[n - 1], f"Markdown residue in the plain-text part: {what}",
-                      "render it as plain words")
-            break
-        else:
-            continue
-        break  # one finding for Markdown residue is enough
+    residue = _markdown_residue(text, lines, literal)
+    if residue is not None:  # one finding for Markdown residue is enough
+        n, what = residue
+        yield _at(ctx, file, n, lines[n - 1], f"Markdown residue in the plain-text part: {what}",
+                  "render it as plain words")
     for n in too_long(lines):
         line = lines[n - 1]
         if len(line) > MUST:
@@ -113,6 +101,23 @@ def _line_of(text: str, snippet: str) -> int:
         if snippet in _URLS.sub("", line):
             return n
     return 1
+
+
+def _markdown_residue(text: str, lines: list[str], literal: _Literal) -> tuple[int, str] | None:
+    """The line and kind of the first Markdown mark left in the text part, not counting the
+    marks the editor wrote as text."""
+    for pattern, what, needs in _MARKDOWN:
+        if not any(s in text for s in needs):
+            continue
+        for hit in pattern.finditer(text):
+            mark = hit.group(0)
+            n = text.count("\n", 0, hit.start() + len(mark) - len(mark.lstrip())) + 1  # '^\s' may start a line early
+            # A heading's '# ' is in many a text: the whole line must be the editor's (a headline's
+            # line has its number in front). Other marks are the editor's when they are in the text.
+            line = _NUMBERED.sub("", lines[n - 1].strip())
+            if not (literal.has(mark.strip()) and (what != "a '#' heading" or literal.has(line))):
+                return n, what
+    return None
 
 
 class _Literal:

@@ -9,7 +9,7 @@ from typing import Iterator
 from lxml import etree
 
 from newsletter.checks import Finding
-from newsletter.checks.context import JINJA, CheckContext, file_lines, theme_files, walk_inlines
+from newsletter.checks.context import JINJA, CheckContext, walk_inlines
 from newsletter.content import model as m
 from newsletter.deliver.esp import ANY_TAG, PROFILES, has_tag
 
@@ -84,31 +84,23 @@ def _template_syntax(ctx: CheckContext) -> Iterator[Finding]:
             if name == "HTML":
                 yield ctx.finding("structure", "error", message, hint, content=snippet, template=snippet,
                                   html=hit.group(0))
-                if len(seen) >= _MAX_TEMPLATE_FINDINGS:
-                    break
-                continue
-            # The text part: the issue's line, else a text template's literal text, else email.txt's own.
-            file, line = ctx.issue.path, ctx.issue_line(snippet)
-            if not line:
-                file, line = _literal_template_line(ctx, snippet, "*.txt.j2")
-            if not line:
-                at = text.find(snippet or hit.group(0))
-                file, line = ctx.html_file.replace("email.html", "email.txt"), text.count("\n", 0, at) + 1
-            yield Finding("structure", "error", message, file, line, hint)
+            else:  # the text part: the issue's line, else a text template's literal text, else email.txt's
+                yield Finding("structure", "error", message, *_text_part_line(ctx, snippet or hit.group(0), text), hint)
             if len(seen) >= _MAX_TEMPLATE_FINDINGS:
                 break
 
 
-def _literal_template_line(ctx: CheckContext, snippet: str, pattern: str) -> tuple[str, int]:
-    """The template line whose text, its own Jinja removed, has ``snippet``: a template's
-    '{% endif %}' is code that never reaches the output, so it can't be where one came from."""
-    if not snippet:
-        return "", 0
-    for path in theme_files(ctx.search_dirs, pattern):
-        for n, raw in enumerate(file_lines(path), start=1):
-            if snippet in JINJA.sub("", raw):
-                return str(path), n
-    return "", 0
+def _text_part_line(ctx: CheckContext, snippet: str, text: str) -> tuple[str, int]:
+    """Where template syntax in the text part came from: the issue's line, else the line of a
+    text template whose text, its own Jinja removed, has it (a template's '{% endif %}' is
+    code that never reaches the output), else the line of email.txt."""
+    line = ctx.issue_line(snippet)
+    if line:
+        return ctx.issue.path, line
+    file, line = ctx.template_line_where(lambda raw: snippet in JINJA.sub("", raw), "*.txt.j2")
+    if file:
+        return file, line
+    return ctx.html_file.replace("email.html", "email.txt"), text.count("\n", 0, max(0, text.find(snippet))) + 1
 
 
 #: Past this many, a theme or an issue is broken in one way many times over: the rest would be noise.

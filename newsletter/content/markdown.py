@@ -32,14 +32,14 @@ from newsletter.errors import Problem
 MAX_INLINE_DEPTH = 20
 
 #: A Mailchimp tag written in content (*|FNAME|*): kept byte-exact, through the tag vault.
-MERGE_TAG = _MERGE_TAG = re.compile(r"\*\|[A-Za-z0-9_:]+\|\*")
+MERGE_TAG = re.compile(r"\*\|[A-Za-z0-9_:]+\|\*")
 _PLACEHOLDER = re.compile(r"%%([a-z][a-z0-9_]*)(?:\|([^%\n]{0,80}))?%%")
 
 
 def _merge_tag_rule(state: StateInline, silent: bool) -> bool:
     if not state.src.startswith("*|", state.pos):
         return False
-    match = _MERGE_TAG.match(state.src, state.pos)
+    match = MERGE_TAG.match(state.src, state.pos)
     if not match:
         return False
     if not silent:

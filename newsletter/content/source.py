@@ -89,12 +89,19 @@ def parse_source(file: str, raw: bytes) -> Source:
         raise ContentError(
             Problem(file, 1, "missing front matter", "the file must start with a '---' line, then subject: and date:, then '---'")
         )
-    for i in range(1, len(lines)):
-        if lines[i].rstrip() in ("---", "..."):  # at the line's start: indented, it is in a value (intro: |)
-            front = "\n".join(lines[1:i])
-            body = "\n".join(lines[i + 1 :])
-            return Source(file, text, front, body, i + 2)
+    i = front_matter_end(lines)
+    if i:
+        return Source(file, text, "\n".join(lines[1:i]), "\n".join(lines[i + 1 :]), i + 2)
     raise ContentError(Problem(file, 1, "front matter is not closed", "add a '---' line after the last front-matter key"))
+
+
+def front_matter_end(lines: list[str]) -> int:
+    """The index of the line closing the front matter that ``lines[0]`` opens (0 when none
+    does): '---' or '...' at a line's start (indented, it is in a value such as 'intro: |')."""
+    for i in range(1, len(lines)):
+        if lines[i].rstrip() in ("---", "..."):
+            return i
+    return 0
 
 
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")

@@ -48,8 +48,7 @@ def ascii_url(url: str) -> str:
         # Each label as punycode, as markdown-it writes a link's host (IDNA 2008 keeps 'ß').
         host = ".".join(part if part.isascii() else "xn--" + part.lower().encode("punycode").decode("ascii")
                         for part in host.split("."))
-    netloc = f"{_encode_outside_tags(user)}{at}{host}{colon}{port}" if at else f"{host}{colon}{port}"
-    return f"{scheme}://{_encode_outside_tags(netloc) if not netloc.isascii() else netloc}{_encode_outside_tags(rest)}"
+    return f"{scheme}://{_encode_outside_tags(f'{user}{at}{host}{colon}{port}')}{_encode_outside_tags(rest)}"
 
 
 def _encode_outside_tags(text: str) -> str:

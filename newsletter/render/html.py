@@ -33,8 +33,9 @@ def code_html(text: str) -> str:
     """Code as HTML that keeps its indentation and spacing (a tab as four spaces) while single
     spaces still let a long line wrap: no-break spaces, as every client shows them."""
     escaped = esc(text.replace("\t", "    "))
-    return _CODE_SPACES.sub(lambda found: "&nbsp;" * len(found.group(0)), escaped) if "  " in escaped or \
-        escaped.startswith(" ") else escaped
+    if "  " not in escaped and not escaped.startswith(" "):
+        return escaped
+    return _CODE_SPACES.sub(lambda found: "&nbsp;" * len(found.group(0)), escaped)
 
 
 def _as_serialized(text: str) -> str:
