@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 import textwrap
+from functools import lru_cache
 from typing import Callable, Sequence
 
 from newsletter.content import model as m
@@ -38,8 +39,12 @@ def words_in(text: str) -> int:
     return len(_WORD_CHARS.findall(text)) + len(WIDE.sub(" ", text).split())
 
 
+@lru_cache(maxsize=4096)
 def wrap(text: str, width: int = WIDTH, indent: str = "", first: str | None = None) -> str:
-    """Wrap text without breaking words or URLs; keeps hard breaks (newlines)."""
+    """Wrap text without breaking words or URLs; keeps hard breaks (newlines).
+
+    Remembered per argument (a pure function of them): the preview's rebuild after an edit
+    wraps the same paragraphs again but the one that changed."""
     out: list[str] = []
     lead = indent if first is None else first
     text = keep_together(text.replace(KEEP_TOGETHER, ""))  # a tag is never split across lines
