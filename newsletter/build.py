@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from newsletter.cache import IssueSummary
     from newsletter.content import model as m
     from newsletter.parallel import Progress
+    from newsletter.render.context import Context
     from newsletter.render.tags import TagVault
 
 #: Gmail clips messages whose HTML is larger than this ("[Message clipped]").
@@ -73,21 +74,24 @@ class BuildResult:
 
 
 def render_issue(ws: Workspace, path: Path, *, issue: m.Issue | None = None, extras: bool = True,
-                 text_part: bool = True) -> BuildResult:
+                 text_part: bool = True, text_tokens: bool = True) -> BuildResult:
     """Everything for one issue, in memory. Raises NewsletterError with file:line.
 
     ``issue``: ``path`` already parsed (it is then not read again). ``extras=False`` stops
     after the HTML and text parts: no .eml, no quality gate (the preview's first pass).
-    ``text_part=False`` stops after the HTML: the result's text is empty (the web archive's pages)."""
+    ``text_part=False`` stops after the HTML: the result's text is empty (the web archive's pages).
+    ``text_tokens=False`` hands the theme the running text itself, never as tokens (with the
+    default theme's MJML, it gets tokens: newsletter/render/texttokens.py)."""
     # The pipeline loads on the first render: a build whose issues are all current never needs it.
     from newsletter.content.parse import parse_issue_file
     from newsletter.deliver.utm import link_tagger
     from newsletter.render.context import build_context
     from newsletter.render.cssbraces import check_theme_css
     from newsletter.render.jinja import get_environment
-    from newsletter.render.theme import check_workspace_templates, search_path
+    from newsletter.render.theme import check_workspace_templates, search_path, theme_mjml_only
     from newsletter.render.mjml import (INLINE_CSS_TEMPLATE, MAIN_TEMPLATE, TEXT_TEMPLATE, compile_mjml,
                                         render_template)
+    from newsletter.render.texttokens import TokensLost
     from newsletter.steps import StepInput, run_steps
 
     check_workspace_templates(ws.templates_dir)  # a broken templates/ must not mean the default look
@@ -104,7 +108,7 @@ def render_issue(ws: Workspace, path: Path, *, issue: m.Issue | None = None, ext
         return tagged
 
     context = build_context(issue, ws.settings, link_url=link_url if tagger is not None else None,
-                            text_part=text_part)
+                            text_part=text_part, text_tokens=text_tokens and theme_mjml_only(ws.templates_dir))
     env = get_environment(ws.templates_dir)
     template_dirs = search_path(ws.templates_dir)
     # 3. Render the theme to MJML and compile it with MRML.
@@ -112,18 +116,21 @@ def render_issue(ws: Workspace, path: Path, *, issue: m.Issue | None = None, ext
     try:
         html = compile_mjml(mjml_source, template_dirs)
     except TemplateError as e:  # kept for --emit-mjml: the error quotes a line of it
-        e.rejected_mjml = (issue.slug, context.vault.restore(mjml_source))
+        e.rejected_mjml = (issue.slug, _theme_mjml(context, mjml_source))
         raise
-    # 4. Post-process: inline the theme's CSS, fix the doctype, put tags back.
+    # 4. Post-process: inline the theme's CSS, put the text back, fix the doctype, put tags back.
     inline_css = render_template(env, INLINE_CSS_TEMPLATE, context.html)
     check_theme_css(inline_css, mjml_source, template_dirs)  # read silently when broken
-    steps = StepInput(inline_css=inline_css, vault=context.vault)
-    html = run_steps(html, steps)
+    steps = StepInput(inline_css=inline_css, vault=context.vault, texts=context.texts)
+    try:
+        html = run_steps(html, steps)
+    except TokensLost:  # text in the settings or a template looked like a token: render the text in place
+        return render_issue(ws, path, issue=issue, extras=extras, text_part=text_part, text_tokens=False)
     # 5. Render the plain-text part from the same model.
     text = _tidy_text(render_template(env, TEXT_TEMPLATE, context.text)) if text_part else ""
     result = BuildResult(
         issue=issue,
-        mjml=context.vault.restore(mjml_source),
+        mjml=_theme_mjml(context, mjml_source),
         html=html,
         text=text,
         words=context.words,
@@ -140,6 +147,13 @@ def render_issue(ws: Workspace, path: Path, *, issue: m.Issue | None = None, ext
     if not extras or not text_part:
         return result
     return add_extras(ws, result)
+
+
+def _theme_mjml(context: Context, mjml_source: str) -> str:
+    """The MJML as the theme made it: text and tags in place of their tokens."""
+    if context.texts is not None:
+        mjml_source = context.texts.restore_source(mjml_source)
+    return context.vault.restore(mjml_source)
 
 
 def add_extras(ws: Workspace, result: BuildResult, *, write: bool = False) -> BuildResult:

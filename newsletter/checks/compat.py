@@ -22,7 +22,8 @@ from typing import Any, Iterator
 
 from newsletter.checks import Finding
 from newsletter.checks.caniemail import client_name, dataset, known_clients, support
-from newsletter.checks.context import CheckContext, file_lines, theme_files
+from newsletter.checks.context import CheckContext, file_lines
+from newsletter.render.theme import theme_files
 from newsletter.content import model as m
 from newsletter.render.mjml import INLINE_CSS_TEMPLATE, STYLE_CSS_TEMPLATE
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import re
 from functools import cached_property, lru_cache
 from pathlib import Path
@@ -13,6 +12,7 @@ from lxml.etree import _Element as Element  # an element of the parsed HTML
 
 from newsletter.checks import Finding
 from newsletter.content import model as m
+from newsletter.render.theme import theme_files
 
 if TYPE_CHECKING:
     from newsletter.build import BuildResult
@@ -36,45 +36,6 @@ def file_lines(path: Path) -> tuple[str, ...]:
         return _read_lines(str(path), path.stat().st_mtime)
     except OSError:
         return ()
-
-
-def theme_files(search_dirs: list[Path], pattern: str = "*.j2") -> list[Path]:
-    """Template files in search order; a workspace file shadows the theme file of the same name."""
-    seen: set[str] = set()
-    out: list[Path] = []
-    for d in search_dirs:
-        for path in _listing(d, pattern):
-            rel = str(path.relative_to(d))
-            if rel not in seen:
-                seen.add(rel)
-                out.append(path)
-    return out
-
-
-#: Each folder's last listing: (every folder in it with its modification time, the files).
-_LISTINGS: dict[tuple[str, str], tuple[tuple[tuple[str, int], ...], tuple[Path, ...]]] = {}
-
-
-def _listing(folder: Path, pattern: str) -> tuple[Path, ...]:
-    """``sorted(folder.rglob(pattern))`` (nothing when it isn't a folder), remembered until a
-    folder in it changes: adding, removing or renaming a file changes its folder's time. Every
-    issue's checks list the theme; in a build or the preview it rarely changes."""
-    key = (str(folder), pattern)
-    known = _LISTINGS.get(key)
-    if known is not None and all(_mtime_ns(d) == t for d, t in known[0]):
-        return known[1]
-    stamps = tuple((d, _mtime_ns(d)) for d, _, _ in os.walk(folder, followlinks=True)) or ((str(folder), -1),)
-    # Files only: Jinja skips a link whose file is gone (the theme's own file is used), and so do the rules.
-    files = tuple(sorted(p for p in folder.rglob(pattern) if p.is_file())) if folder.is_dir() else ()
-    _LISTINGS[key] = (stamps, files)
-    return files
-
-
-def _mtime_ns(path: str) -> int:
-    try:
-        return os.stat(path).st_mtime_ns
-    except OSError:
-        return -1
 
 
 def template_file(search_dirs: list[Path], name: str) -> Path | None:

@@ -8,7 +8,8 @@ from functools import cached_property
 from typing import Iterator
 
 from newsletter.checks import Finding
-from newsletter.checks.context import JINJA, CheckContext, file_lines, theme_files
+from newsletter.checks.context import JINJA, CheckContext, file_lines
+from newsletter.render.theme import theme_files
 from newsletter.content.urls import page_url
 
 SHOULD, MUST = 78, 998  # RFC 5322 line lengths

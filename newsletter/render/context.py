@@ -20,6 +20,7 @@ from newsletter.deliver.esp import PROFILES, Profile, attribute_safe, has_tag
 from newsletter.render.html import HtmlRenderer
 from newsletter.render.tags import TagVault
 from newsletter.render.text import TextRenderer, words_in
+from newsletter.render.texttokens import TextTokens
 from newsletter.settings import Settings
 
 #: Marker drawn before each Semaform section label (plain Unicode: no images to block).
@@ -56,6 +57,8 @@ class Context:
     vault: TagVault
     words: int
     links: Links
+    #: The running text the HTML context holds as tokens (None: it holds the text).
+    texts: TextTokens | None = None
 
 
 def profile_of(settings: Settings) -> Profile:
@@ -104,11 +107,13 @@ def count_words(issue: m.Issue) -> int:
 
 
 def build_context(issue: m.Issue, settings: Settings, link_url: Callable[[str], str] | None = None,
-                  *, text_part: bool = True) -> Context:
+                  *, text_part: bool = True, text_tokens: bool = False) -> Context:
     """The template variables for one issue. ``link_url`` rewrites outbound links (UTM tagging).
-    ``text_part=False``: the text part's items and intro are left empty (a web page needs none)."""
+    ``text_part=False``: the text part's items and intro are left empty (a web page needs none).
+    ``text_tokens``: the HTML's running text as tokens (newsletter/render/texttokens.py)."""
     profile = profile_of(settings)
     vault = TagVault(avoid=issue.source)
+    texts = TextTokens(avoid=issue.source) if text_tokens else None
     tag_link = link_url or (lambda u: u)
 
     def html_href(url: str) -> str:
@@ -117,7 +122,7 @@ def build_context(issue: m.Issue, settings: Settings, link_url: Callable[[str], 
     def text_href(url: str) -> str:
         return url if has_tag(url) else tag_link(url)
 
-    html = HtmlRenderer(vault, profile.placeholder, html_href)
+    html = HtmlRenderer(vault, profile.placeholder, html_href, texts)
     text = TextRenderer(profile.placeholder, text_href)
     links = issue_links(issue, settings)
 
@@ -178,4 +183,4 @@ def build_context(issue: m.Issue, settings: Settings, link_url: Callable[[str], 
                     # tokens that vanish from the email (newsletter/deliver/archive.py).
                     web_hide={"start": vault.marker("web-hide-start"), "end": vault.marker("web-hide-end")})
     text_ctx = dict(common, items=text_items, intro=text.blocks(issue.intro) if text_part else "", links=links)
-    return Context(html=html_ctx, text=text_ctx, vault=vault, words=words, links=links)
+    return Context(html=html_ctx, text=text_ctx, vault=vault, words=words, links=links, texts=texts)

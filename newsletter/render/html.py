@@ -17,6 +17,7 @@ from markupsafe import Markup
 from newsletter.content import model as m
 from newsletter.content.markdown import MERGE_TAG
 from newsletter.render.tags import TagVault
+from newsletter.render.texttokens import TextTokens, as_serialized
 
 
 #: The width of an image inside text (lists, quotes, the intro), in px.
@@ -38,12 +39,6 @@ def code_html(text: str) -> str:
     return _CODE_SPACES.sub(lambda found: "&nbsp;" * len(found.group(0)), escaped)
 
 
-def _as_serialized(text: str) -> str:
-    """Text escaped the way premailer (lxml) writes text content: the web archive's page puts
-    a placeholder's fallback in where the email has a token (TagVault.restore_web)."""
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 @dataclass
 class Part:
     """A run of the story card: either HTML for one mj-text, or an image."""
@@ -54,10 +49,13 @@ class Part:
 
 
 class HtmlRenderer:
-    def __init__(self, vault: TagVault, placeholder: Callable[[str, str], str], link_url: Callable[[str], str]) -> None:
+    def __init__(self, vault: TagVault, placeholder: Callable[[str, str], str], link_url: Callable[[str], str],
+                 texts: TextTokens | None = None) -> None:
         self.vault = vault
         self.placeholder = placeholder
         self.link_url = link_url  # UTM tagging and tag protection for hrefs
+        #: Running text as tokens (newsletter/render/texttokens.py), or None: escaped in place.
+        self.text = texts.html if texts is not None else esc
 
     # -- inline -------------------------------------------------------------
 
@@ -65,7 +63,7 @@ class HtmlRenderer:
         out: list[str] = []
         for node in nodes:
             if isinstance(node, m.Text):
-                out.append(esc(node.text))
+                out.append(self.text(node.text))
             elif isinstance(node, m.Code):
                 out.append(f'<code class="nl-code">{code_html(node.text)}</code>')
             elif isinstance(node, m.Break):
@@ -74,7 +72,7 @@ class HtmlRenderer:
                 out.append(self.vault.token(node.raw))
             elif isinstance(node, m.Placeholder):
                 value = self.placeholder(node.name, node.fallback)
-                out.append(self.vault.token(value, web=_as_serialized(node.fallback)) if value != node.fallback else esc(value))
+                out.append(self.vault.token(value, web=as_serialized(node.fallback)) if value != node.fallback else esc(value))
             elif isinstance(node, m.Emphasis):
                 out.append(f"<em>{self.inlines(node.children)}</em>")
             elif isinstance(node, m.Strong):

@@ -251,11 +251,15 @@ def prepare_inliner() -> None:
     _premailer_class()
 
 
+@lru_cache(maxsize=4)
 def inline_css(html: str, css: str) -> str:
     """Inline ``css`` (the theme's email.css) into ``html``; MRML's own <style> blocks stay as they are.
 
     Our media queries and dark-mode rules live in MRML's <style> blocks (from mj-style),
     which premailer is told to ignore, so their ``!important`` survives.
+
+    The last few results are kept: the preview renders an issue whose text alone changed to
+    the same HTML (the text is tokens until after this step, newsletter/render/texttokens.py).
     """
     from lxml import etree
 

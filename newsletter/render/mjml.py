@@ -7,6 +7,7 @@ template file and line that wrote that MJML, so a theme error says where to look
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -65,12 +66,19 @@ _POSITION = re.compile(r"position (\d+)(?::(\d+))?")
 
 def compile_mjml(mjml_source: str, search_dirs: list[Path]) -> str:
     """MJML -> HTML with MRML. Never fetches fonts (``fonts={}``): our theme sets its own."""
-    import mjml  # imported here: `newsletter --help` must not pay for it
-
     try:
-        return str(mjml.mjml2html(mjml_source, fonts={}, disable_comments=False))
+        return _mrml(mjml_source)
     except ValueError as e:
         raise TemplateError(locate_mjml_error(str(e), mjml_source, search_dirs)) from None
+
+
+@lru_cache(maxsize=4)
+def _mrml(mjml_source: str) -> str:
+    """MRML's HTML for the last few documents: the preview renders an issue whose text alone
+    changed to the same MJML (the text is tokens, newsletter/render/texttokens.py)."""
+    import mjml  # imported here: `newsletter --help` must not pay for it
+
+    return str(mjml.mjml2html(mjml_source, fonts={}, disable_comments=False))
 
 
 def locate_mjml_error(message: str, mjml_source: str, search_dirs: list[Path]) -> Problem:

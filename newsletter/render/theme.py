@@ -6,6 +6,7 @@ hashes these folders) doesn't import Jinja.
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -30,6 +31,54 @@ def search_path(workspace_templates: Path | None) -> list[Path]:
     if not dirs or dirs[0].resolve() != theme.resolve():
         dirs.append(theme)
     return dirs
+
+
+def theme_files(search_dirs: list[Path], pattern: str = "*.j2") -> list[Path]:
+    """Template files in search order; a workspace file shadows the theme file of the same name."""
+    seen: set[str] = set()
+    out: list[Path] = []
+    for d in search_dirs:
+        for path in _listing(d, pattern):
+            rel = str(path.relative_to(d))
+            if rel not in seen:
+                seen.add(rel)
+                out.append(path)
+    return out
+
+
+#: Each folder's last listing: (every folder in it with its modification time, the files).
+_LISTINGS: dict[tuple[str, str], tuple[tuple[tuple[str, int], ...], tuple[Path, ...]]] = {}
+
+
+def _listing(folder: Path, pattern: str) -> tuple[Path, ...]:
+    """``sorted(folder.rglob(pattern))`` (nothing when it isn't a folder), remembered until a
+    folder in it changes: adding, removing or renaming a file changes its folder's time. Every
+    issue's checks list the theme; in a build or the preview it rarely changes."""
+    key = (str(folder), pattern)
+    known = _LISTINGS.get(key)
+    if known is not None and all(_mtime_ns(d) == t for d, t in known[0]):
+        return known[1]
+    stamps = tuple((d, _mtime_ns(d)) for d, _, _ in os.walk(folder, followlinks=True)) or ((str(folder), -1),)
+    # Files only: Jinja skips a link whose file is gone (the theme's own file is used), and so do the rules.
+    files = tuple(sorted(p for p in folder.rglob(pattern) if p.is_file())) if folder.is_dir() else ()
+    _LISTINGS[key] = (stamps, files)
+    return files
+
+
+def _mtime_ns(path: str) -> int:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return -1
+
+
+def theme_mjml_only(workspace_templates: Path | None) -> bool:
+    """True when every MJML template comes from the default theme: the workspace's templates/
+    has no ``*.mjml.j2`` of its own (its CSS, text or archive templates may differ). Our own
+    templates never change a paragraph's text, so the renderer may hand it to them as tokens
+    (newsletter/render/texttokens.py)."""
+    dirs = search_path(workspace_templates)
+    return not theme_files(dirs[:-1], "*.mjml.j2")
 
 
 def check_workspace_templates(folder: Path) -> None:
