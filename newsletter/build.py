@@ -74,14 +74,16 @@ class BuildResult:
 
 
 def render_issue(ws: Workspace, path: Path, *, issue: m.Issue | None = None, extras: bool = True,
-                 text_part: bool = True, text_tokens: bool = True) -> BuildResult:
+                 text_part: bool = True, text_tokens: bool = False) -> BuildResult:
     """Everything for one issue, in memory. Raises NewsletterError with file:line.
 
     ``issue``: ``path`` already parsed (it is then not read again). ``extras=False`` stops
     after the HTML and text parts: no .eml, no quality gate (the preview's first pass).
     ``text_part=False`` stops after the HTML: the result's text is empty (the web archive's pages).
-    ``text_tokens=False`` hands the theme the running text itself, never as tokens (with the
-    default theme's MJML, it gets tokens: newsletter/render/texttokens.py)."""
+    ``text_tokens``: the running text goes through the default theme's MJML, MRML and premailer
+    as tokens, so that a later render of the issue with only its words changed reuses their
+    work (newsletter/render/texttokens.py): for a process that renders the same issue again
+    and again, the preview. The bytes are the same either way."""
     # The pipeline loads on the first render: a build whose issues are all current never needs it.
     from newsletter.content.parse import parse_issue_file
     from newsletter.deliver.utm import link_tagger

@@ -47,12 +47,12 @@ class Spy:
 
 def without_tokens(ws: Workspace, path: Path) -> BuildResult:
     """The issue rendered with its text in place."""
-    return render_issue(ws, path, extras=False, text_tokens=False)
+    return render_issue(ws, path, extras=False)
 
 
 def assert_same(ws: Workspace, path: Path, spy: Spy) -> None:
     before = len(spy.restored)
-    tokens = render_issue(ws, path, extras=False)
+    tokens = render_issue(ws, path, extras=False, text_tokens=True)
     assert spy.restored[before:] and spy.restored[before] > 0, "the render had no text tokens"
     plain = without_tokens(ws, path)
     assert tokens.html == plain.html
@@ -83,7 +83,7 @@ def test_every_hostile_vector_gives_the_same_bytes(tmp_path: Path, monkeypatch: 
         path = ws.issues_dir / f"2026-06-02-{vector.id}.md"
         path.write_text(issue_with_all(vector.text, TOGETHER_FIELDS), encoding="utf-8")
         try:
-            render_issue(ws, path, extras=False)
+            render_issue(ws, path, extras=False, text_tokens=True)
         except NewsletterError:
             continue  # refused (tests/test_hostile.py says how): nothing to compare
         assert_same(ws, path, spy)
@@ -97,11 +97,11 @@ def test_a_text_edit_reuses_mrml_and_premailer(tmp_path: Path, monkeypatch: pyte
     path = ws.issues_dir / "2026-06-02-edit.md"
     text = issue_with(None, "")
     path.write_text(text, encoding="utf-8")
-    first = render_issue(ws, path, extras=False)
+    first = render_issue(ws, path, extras=False, text_tokens=True)
     assert spy.compiles == 1
 
     path.write_text(text.replace("Another paragraph.", "Another paragraph, edited & <longer>."), encoding="utf-8")
-    edited = render_issue(ws, path, extras=False)
+    edited = render_issue(ws, path, extras=False, text_tokens=True)
     assert spy.compiles == 1  # the same MJML: MRML's and premailer's work reused
     assert "Another paragraph, edited &amp; &lt;longer&gt;." in edited.html
     assert "Another paragraph." not in edited.html and "Another paragraph." in first.html
@@ -109,7 +109,7 @@ def test_a_text_edit_reuses_mrml_and_premailer(tmp_path: Path, monkeypatch: pyte
 
     path.write_text(text.replace("Another paragraph.", "Another [linked](https://ok.example/b) paragraph."),
                     encoding="utf-8")
-    linked = render_issue(ws, path, extras=False)
+    linked = render_issue(ws, path, extras=False, text_tokens=True)
     assert spy.compiles >= 2  # a new link is new markup: compiled again
     assert 'href="https://ok.example/b"' in linked.html
 
@@ -131,7 +131,7 @@ def test_a_theme_with_its_own_mjml_gets_the_text_itself(tmp_path: Path, monkeypa
                          "{{ part.html }}", "{{ part.html | upper }} ({{ part.html | wordcount }} words)")
     path = ws.issues_dir / "2026-06-02-filtered.md"
     path.write_text(issue_with(None, ""), encoding="utf-8")
-    result = render_issue(ws, path, extras=False)
+    result = render_issue(ws, path, extras=False, text_tokens=True)
     assert spy.restored == []
     assert "ANOTHER PARAGRAPH." in result.html and "(7 words)" in result.html  # p class nl p Another paragraph p
 
@@ -149,7 +149,7 @@ def test_content_cannot_forge_a_token(tmp_path: Path, monkeypatch: pytest.Monkey
     ws = make_workspace(tmp_path / "ws", MINIMAL_SETTINGS)
     path = ws.issues_dir / "2026-06-02-forged.md"
     path.write_text(issue_with_all("nlTx0x and nlTx1x, nlTb1 and nlTx99999x"), encoding="utf-8")
-    result = render_issue(ws, path, extras=False)
+    result = render_issue(ws, path, extras=False, text_tokens=True)
     assert spy.restored and spy.restored[-1] > 0
     assert result.html.count("nlTx0x and nlTx1x, nlTb1 and nlTx99999x") >= 5
     assert result.html == without_tokens(ws, path).html
@@ -164,7 +164,7 @@ def test_settings_text_that_looks_like_a_token_is_left_alone(tmp_path: Path, mon
     ws = make_workspace(tmp_path / "ws", settings)
     path = ws.issues_dir / "2026-06-02-theme.md"
     path.write_text(issue_with(None, ""), encoding="utf-8")
-    result = render_issue(ws, path, extras=False)
+    result = render_issue(ws, path, extras=False, text_tokens=True)
     assert spy.restored and spy.restored[0] > 0  # tried with tokens first
     assert "Codes nlTx0x, nlTx7777x." in result.html
     assert "An ordinary paragraph of news." in result.html
@@ -187,3 +187,30 @@ def test_text_lxml_might_rewrite_stays_in_place() -> None:
         assert tokens.html(text) == text.replace("&", "&amp;") or "&" in text
     assert len(tokens) == 0
     assert tokens.html('say "hi" & <b>') == f"{tokens.prefix}0x"
+
+
+def test_the_preview_reuses_mrml_and_premailer_while_words_change(tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The preview renders with tokens; `build` (one render per issue) doesn't need them."""
+    from newsletter.preview.plan import Plan
+    from newsletter.preview.state import PreviewState
+
+    spy = Spy(monkeypatch)
+    ws = make_workspace(tmp_path / "ws", MINIMAL_SETTINGS)
+    path = ws.issues_dir / "2026-06-02-typing.md"
+    text = issue_with(None, "")
+    path.write_text(text, encoding="utf-8")
+    state = PreviewState(ws.root)
+    state.build_everything()
+    assert spy.compiles == 1 and spy.restored and spy.restored[-1] > 0
+    for n in range(3):
+        path.write_text(text.replace("Another paragraph.", f"Another paragraph, draft {n}."), encoding="utf-8")
+        state.apply(Plan(issues=frozenset({path})))
+        entry = state.entry(path.stem)
+        assert entry is not None and entry.result is not None and not entry.problems
+        assert f"draft {n}." in entry.result.html and f"draft {n}." in (ws.root / "out" / path.stem / "email.html").read_text(encoding="utf-8")
+    assert spy.compiles == 1
+
+    restored = len(spy.restored)
+    render_issue(ws, path)  # as `build` renders: the text in place
+    assert len(spy.restored) == restored

@@ -198,7 +198,8 @@ def _render(ws: Workspace, path: Path, *, extras: bool, issue: Issue | None = No
             ) -> tuple[BuildResult | None, list[Problem]]:
     """render_issue, with every failure turned into problems (a bug must not take the server down)."""
     try:
-        return render_issue(ws, path, issue=issue, extras=extras), []
+        # The text as tokens: an edit of words alone reuses MRML's and premailer's work.
+        return render_issue(ws, path, issue=issue, extras=extras, text_tokens=True), []
     except NewsletterError as e:
         return None, e.problems
     except Exception as e:  # noqa: BLE001
