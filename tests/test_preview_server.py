@@ -481,6 +481,31 @@ def test_a_new_template_folder_is_watched_and_rebuilds_every_issue(workspace: Pa
         s.stop()
 
 
+def test_an_override_added_to_an_existing_templates_folder_is_used_at_once(workspace: Path) -> None:
+    """The theme's compiled template was kept in memory and checked only against its own file,
+    so an override that now shadows it (in a templates/ folder that was there from the start)
+    went unseen until a restart; removing it again must bring the theme's file back."""
+    (workspace / "templates" / "partials").mkdir(parents=True)
+    s = PreviewServer(workspace, "127.0.0.1", free_port())
+    s.start()
+    try:
+        footer = workspace / "templates" / "partials" / "footer.mjml.j2"
+        partial = (REPO / "templates" / "partials" / "footer.mjml.j2").read_text(encoding="utf-8")
+        footer.write_text(partial.replace("{{ settings.footer_reason }}", "Footer marker 5521."), encoding="utf-8")
+        _wait_for(lambda: b"Footer marker 5521." in get(s, f"/email/{SLUG}/email.html")[2])
+        assert b"Footer marker 5521." in (workspace / "out" / SLUG / "email.html").read_bytes()
+        text = workspace / "templates" / "email.txt.j2"
+        text.write_text((REPO / "templates" / "email.txt.j2").read_text(encoding="utf-8") + "Text marker 5522.\n",
+                        encoding="utf-8")
+        _wait_for(lambda: b"Text marker 5522." in get(s, f"/email/{SLUG}/email.txt")[2])
+        footer.unlink()
+        text.rename(workspace / "templates" / "email.txt.j2.bak")  # renamed away: no longer an override
+        _wait_for(lambda: b"Text marker 5522." not in get(s, f"/email/{SLUG}/email.txt")[2])
+        assert b"Footer marker 5521." not in get(s, f"/email/{SLUG}/email.html")[2]
+    finally:
+        s.stop()
+
+
 def test_an_issue_linked_from_elsewhere_is_rebuilt_when_its_file_is_saved(workspace: Path) -> None:
     # Saving through the link writes the file in its own folder: a watch on issues/ saw nothing.
     (workspace / "drafts").mkdir()

@@ -269,6 +269,26 @@ def test_a_workspace_template_overrides_the_theme_by_name(tmp_path: Path) -> Non
     assert "nl-masthead" in html  # the other templates still come from the theme
 
 
+def test_an_override_added_or_removed_between_two_renders_in_one_process_is_seen(tmp_path: Path) -> None:
+    """The theme's template stayed cached (Jinja checks only its own file) after a workspace
+    file of the same name appeared: the preview ignored a new override until restarted."""
+    from newsletter.render.jinja import get_environment
+
+    root = tmp_path / "ws"
+    (root / "templates" / "partials").mkdir(parents=True)
+    shutil.copy(REPO / "newsletter.yaml", root / "newsletter.yaml")
+    ws = Workspace(root, load_settings(root / "newsletter.yaml"))
+    env = get_environment(ws.templates_dir)
+    assert "Override marker 7301." not in render_issue(ws, SINGLE).html
+    footer = (REPO / "templates" / "partials" / "footer.mjml.j2").read_text(encoding="utf-8")
+    override = root / "templates" / "partials" / "footer.mjml.j2"
+    override.write_text(footer.replace("{{ settings.footer_reason }}", "Override marker 7301."), encoding="utf-8")
+    assert "Override marker 7301." in render_issue(ws, SINGLE).html
+    assert get_environment(ws.templates_dir) is env  # the same environment, only its templates forgotten
+    override.unlink()
+    assert "Override marker 7301." not in render_issue(ws, SINGLE).html
+
+
 # ---- size -------------------------------------------------------------------------------------
 
 def test_multi_story_example_stays_under_60_kb(repo_ws: Workspace) -> None:

@@ -1,13 +1,16 @@
 """The Jinja environment: the workspace's templates/ over the packaged default theme.
 
 A workspace overrides any theme file by giving a file of the same name, as MkDocs'
-``custom_dir`` does. One environment per (workspace, theme) is reused across builds.
+``custom_dir`` does. One environment per (workspace, theme) is reused across builds; its
+templates are forgotten whenever a file is added to, removed from or renamed in the
+workspace's folders (see ``get_environment``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import os
+import threading
 from functools import lru_cache
 from pathlib import Path
 from typing import Callable
@@ -116,5 +119,46 @@ def css_value(value: object) -> Markup:
     return Markup(NOT_IN_CSS.sub("", str(value)))
 
 
+#: Folder stamps each environment's cached templates were loaded under (see get_environment).
+_STAMPS: dict[tuple[Path, ...], tuple[tuple[str, int], ...]] = {}
+_STAMPS_LOCK = threading.Lock()
+
+
 def get_environment(workspace_templates: Path | None) -> jinja2.Environment:
-    return environment(tuple(search_path(workspace_templates)))
+    """The environment for these folders, its template cache cleared when their listing changed.
+
+    Jinja checks a cached template only against the file it was loaded from: a theme file
+    cached before the workspace gained a file of the same name would keep being used (the
+    preview would ignore a new override until restarted). Adding, removing or renaming a
+    file changes its folder's modification time, so a stamp of the workspace's folders
+    says when to look again. The theme (always last) shadows nothing, so it isn't stamped.
+    """
+    dirs = tuple(search_path(workspace_templates))
+    env = environment(dirs)
+    stamp = folder_stamp(dirs[:-1])
+    with _STAMPS_LOCK:
+        if _STAMPS.get(dirs) != stamp:
+            if env.cache is not None:
+                env.cache.clear()
+            _STAMPS[dirs] = stamp
+    return env
+
+
+def folder_stamp(folders: tuple[Path, ...]) -> tuple[tuple[str, int], ...]:
+    """Every folder in ``folders`` (followed through links, as Jinja does; each once, so a
+    link loop ends) with its modification time in nanoseconds."""
+    out: list[tuple[str, int]] = []
+    seen: set[tuple[int, int]] = set()
+    for folder in folders:
+        for path, subfolders, _ in os.walk(folder, followlinks=True):
+            try:
+                st = os.stat(path)
+            except OSError:
+                subfolders.clear()
+                continue
+            if (st.st_dev, st.st_ino) in seen:
+                subfolders.clear()
+                continue
+            seen.add((st.st_dev, st.st_ino))
+            out.append((path, st.st_mtime_ns))
+    return tuple(out)
