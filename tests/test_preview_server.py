@@ -197,6 +197,77 @@ def test_an_issue_file_name_with_spaces_and_accents_is_reachable(workspace: Path
         s.stop()
 
 
+def raw_get(port: int, path: str) -> bytes:
+    """Everything the server sends for one request (it closes the connection after it)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
+        chunks = []
+        while chunk := sock.recv(65536):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+NAMES = ["2026-06-04-日本", "2026-06-09-őz", "2026-06-10-café", '2026-06-11-say "hi"']
+
+
+def test_the_download_name_has_an_ascii_fallback_and_the_full_name_in_utf8() -> None:
+    from newsletter.preview.server import attachment
+
+    assert attachment("a.eml") == "attachment; filename=\"a.eml\"; filename*=UTF-8''a.eml"
+    assert attachment('say "hi" \\ 100% caf\u00e9.eml') == (
+        "attachment; filename=\"say _hi_ _ 100% caf_.eml\"; filename*=UTF-8''say%20%22hi%22%20%5C%20100%25%20caf%C3%A9.eml")
+    assert attachment(os.fsdecode(b"\xff.eml")).endswith("filename*=UTF-8''%EF%BF%BD.eml")
+
+
+def test_the_eml_of_any_issue_name_downloads_with_its_name(workspace: Path) -> None:
+    """A name outside Latin-1 failed in the header (a 200, then a second status line with a
+    500); a quote made the fallback name malformed."""
+    from urllib.parse import quote, unquote
+
+    for name in NAMES:
+        (workspace / "issues" / f"{name}.md").write_text(MINIMAL_ISSUE, encoding="utf-8")
+    s = PreviewServer(workspace, "127.0.0.1", free_port())
+    s.start()
+    try:
+        for name in NAMES:
+            response = raw_get(s.port, f"/email/{quote(name)}/email.eml")
+            head, _, body = response.partition(b"\r\n\r\n")
+            assert response.count(b"HTTP/1.1 ") == 1 and head.startswith(b"HTTP/1.1 200 "), response[:300]
+            assert body == (workspace / "out" / name / "email.eml").read_bytes()
+            value = next(line.split(b":", 1)[1].strip().decode("ascii") for line in head.split(b"\r\n")
+                         if line.lower().startswith(b"content-disposition:"))
+            fallback = re.fullmatch(r'attachment; filename="([\x20-\x7e]*)"; filename\*=UTF-8\'\'(\S+)', value)
+            assert fallback is not None, value
+            assert '"' not in fallback.group(1) and "\\" not in fallback.group(1)
+            assert unquote(fallback.group(2), errors="strict") == f"{name}.eml"
+    finally:
+        s.stop()
+
+
+@pytest.mark.parametrize("flushed", [False, True])
+def test_an_error_while_answering_never_sends_a_second_status_line(server: PreviewServer,
+                                                                   monkeypatch: pytest.MonkeyPatch,
+                                                                   flushed: bool) -> None:
+    """An error after the status line was started got a 500 appended to it: two responses
+    for one request. Before the headers go out the 500 replaces the answer; after, the
+    connection is closed instead."""
+    from newsletter.preview.server import Handler
+
+    def broken(self: Handler, slug: str, name: str) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "text/plain")
+        if flushed:
+            self.send_header("Content-Length", "100")
+            self.end_headers()
+        raise RuntimeError("broken on purpose")
+
+    monkeypatch.setattr(Handler, "_email", broken)
+    response = raw_get(server.port, f"/email/{SLUG}/email.html")
+    assert response.count(b"HTTP/1.1 ") == 1, response
+    assert response.startswith(b"HTTP/1.1 200 " if flushed else b"HTTP/1.1 500 ")
+    assert get(server, "/")[0] == 200  # and the server still answers
+
+
 def test_a_failed_build_keeps_the_last_good_one_and_says_where(server: PreviewServer, workspace: Path) -> None:
     issue = workspace / "issues" / f"{SLUG}.md"
     good_html = (workspace / "out" / SLUG / "email.html").read_bytes()

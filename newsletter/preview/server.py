@@ -16,7 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from importlib import resources
 from pathlib import Path
 from typing import Any, Callable
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from newsletter.content.urls import page_url
 from newsletter.preview.pages import index_page, issue_summary
@@ -94,11 +94,26 @@ def split_path(raw: str) -> list[str] | None:
     return segments
 
 
+def attachment(filename: str) -> str:
+    """A Content-Disposition for downloading ``filename``, whatever its characters.
+
+    Header values are Latin-1 on the wire, so the name goes twice (RFC 6266): an ASCII
+    ``filename`` for old clients (a quote, backslash, control or non-ASCII character as
+    '_'), and ``filename*`` in UTF-8, percent-encoded (RFC 5987), which browsers prefer.
+    """
+    fallback = "".join(c if " " <= c <= "~" and c not in '"\\' else "_" for c in filename)
+    # A name that isn't UTF-8 on disk holds its bytes as lone surrogates: each becomes U+FFFD.
+    encoded = quote(filename.encode("utf-8", "surrogateescape").decode("utf-8", "replace"), safe="!#$&+^`|~")
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{encoded}"
+
+
 class Handler(BaseHTTPRequestHandler):
     server: PreviewHTTPServer
     protocol_version = "HTTP/1.1"
     server_version = "newsletter-preview"
     sys_version = ""
+    #: Whether this request's status line has been sent (then no other may follow).
+    _answered = False
 
     def log_message(self, format: str, *args: Any) -> None:
         pass  # a request log would drown the build messages
@@ -107,16 +122,31 @@ class Handler(BaseHTTPRequestHandler):
         self.do_GET()
 
     def do_GET(self) -> None:
+        self._answered = False
         try:
             self._route()
         except (BrokenPipeError, ConnectionResetError):
             pass
         except Exception as e:  # noqa: BLE001 - one bad request must not stop the server
             self.server.state.log(f"Error: preview server: {type(e).__name__}: {e}")
-            try:
-                self._send(500, b"internal error\n", "text/plain; charset=utf-8")
-            except OSError:
-                pass
+            self._fail()
+
+    def _fail(self) -> None:
+        """Answer 500, unless a status line already went out: a second one would be read as
+        the start of the next response, so the connection is closed instead (the client sees
+        a short body)."""
+        if self._answered:
+            self.close_connection = True
+            return
+        self._headers_buffer: list[bytes] = []  # a status line and headers started, not sent
+        try:
+            self._send(500, b"internal error\n", "text/plain; charset=utf-8")
+        except OSError:
+            pass
+
+    def end_headers(self) -> None:
+        self._answered = True  # from here on, bytes may have reached the client
+        super().end_headers()
 
     def _route(self) -> None:
         if not host_allowed(self.headers.get("Host"), self.server.bound_host):
@@ -172,7 +202,7 @@ class Handler(BaseHTTPRequestHandler):
             if not path.is_file():
                 self._send(404, b"not built yet\n", "text/plain; charset=utf-8")
                 return
-            extra = {"Content-Disposition": f'attachment; filename="{slug}.eml"'} if name == "email.eml" else {}
+            extra = {"Content-Disposition": attachment(f"{slug}.eml")} if name == "email.eml" else {}
             self._send(200, path.read_bytes(), OUTPUTS[name], csp=EMAIL_CSP, headers=extra)
             return
         result = entry.result
