@@ -181,7 +181,9 @@ def test_split_path_decodes_once_and_refuses_dot_segments() -> None:
     assert split_path("/email/a-b/email.html?x=1") == ["email", "a-b", "email.html"]
     assert split_path("/") == []
     assert split_path("/email/%2e%2e/x") is None
-    assert split_path("/email/%252e/x") is None
+    # A '%' left after the one decoding is a literal character of the name, never decoded
+    # again: the segment only ever matches a known issue, asset or output name.
+    assert split_path("/email/%252e/x") == ["email", "%2e", "x"]
     assert split_path("/a/../b") is None
 
 
@@ -266,6 +268,31 @@ def test_an_error_while_answering_never_sends_a_second_status_line(server: Previ
     assert response.count(b"HTTP/1.1 ") == 1, response
     assert response.startswith(b"HTTP/1.1 200 " if flushed else b"HTTP/1.1 500 ")
     assert get(server, "/")[0] == 200  # and the server still answers
+
+
+def test_every_issue_the_index_links_to_opens(workspace: Path) -> None:
+    """A '%' in a file name (linked as %25) was refused as double encoding."""
+    names = ["2026-06-06-100%-growth", "2026-06-07-100%25", "2026-06-08-%2e%2e", "2026-06-09-a%2fb"]
+    for name in names:
+        (workspace / "issues" / f"{name}.md").write_text(MINIMAL_ISSUE, encoding="utf-8")
+    s = PreviewServer(workspace, "127.0.0.1", free_port())
+    s.start()
+    try:
+        links = re.findall(r'href="(/issue/[^"]+)"', get(s, "/")[2].decode())
+        assert len(links) == len(names) + 1
+        for link in links:
+            slug = link.split("/")[2]
+            assert get(s, link)[0] == 200, link
+            assert get(s, f"/api/issue/{slug}")[0] == 200, link
+            assert get(s, f"/email/{slug}/email.html")[0] == 200, link
+        assert get(s, "/email/2026-06-07-100%2525/email.html")[2] == \
+            (workspace / "out" / "2026-06-07-100%25" / "email.html").read_bytes()
+        # decoded once only: these name the issue literally called '%2e%2e', not a parent folder
+        assert get(s, "/email/2026-06-08-%252e%252e/email.html")[0] == 200
+        assert get(s, "/email/2026-06-08-%2e%2e/email.html")[0] == 404
+        assert get(s, "/email/%252e%252e/email.html")[0] == 404
+    finally:
+        s.stop()
 
 
 def test_a_failed_build_keeps_the_last_good_one_and_says_where(server: PreviewServer, workspace: Path) -> None:

@@ -73,8 +73,10 @@ def host_allowed(header: str | None, bound_host: str) -> bool:
 def split_path(raw: str) -> list[str] | None:
     """The request path as safe segments, or None when it tries anything clever.
 
-    Decoded once; what is still encoded after that (double encoding), dot segments,
-    backslashes, NUL and empty segments in the middle are all refused.
+    Decoded once; invalid UTF-8, dot segments, backslashes, NUL and empty segments in the
+    middle are refused. A '%' left after that is a character of the name ('100%-growth.md'
+    is linked as 100%25-growth) and is never decoded again: a segment is only ever compared
+    with the names of known issues, assets and outputs, so '%2e%2e' can't mean '..'.
     """
     path = urlsplit(raw).path
     if not path.startswith("/"):
@@ -83,7 +85,7 @@ def split_path(raw: str) -> list[str] | None:
         decoded = unquote(path, errors="strict") if "%" in path else path
     except UnicodeDecodeError:
         return None
-    if "%" in decoded or "\\" in decoded or "\x00" in decoded:
+    if "\\" in decoded or "\x00" in decoded:
         return None
     segments = decoded.split("/")[1:]
     if segments and segments[-1] == "":
