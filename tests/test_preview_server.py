@@ -295,6 +295,33 @@ def test_every_issue_the_index_links_to_opens(workspace: Path) -> None:
         s.stop()
 
 
+def test_an_issue_whose_name_isnt_utf8_is_listed_with_its_error(workspace: Path) -> None:
+    """The index failed with a 500 (a surrogate in the link); it lists the file as `build`
+    reports it, without a link (the name can't be a UTF-8 address)."""
+    name = os.fsdecode(b"2026-12-03-\xff.md")  # as Python names it: the byte as a lone surrogate
+    (workspace / "issues" / name).write_text(MINIMAL_ISSUE, encoding="utf-8")
+    s = PreviewServer(workspace, "127.0.0.1", free_port())
+    s.start()
+    try:
+        status, _, page = get(s, "/")
+        assert status == 200
+        text = page.decode("utf-8")
+        assert f'href="/issue/{SLUG}"' in text  # the others are listed as before
+        row = next(line for line in text.split("\n") if "2026-12-03-" in line)
+        assert "build error" in row and "<a " not in row
+        problem = s.state.entry(name[:-3]).problems[0]  # type: ignore[union-attr]
+        assert problem.message in html_unescape(row)  # what `build` says about it
+        assert "2026-12-03-\\udcff.md" in html_unescape(row)
+    finally:
+        s.stop()
+
+
+def html_unescape(text: str) -> str:
+    import html
+
+    return html.unescape(text)
+
+
 def test_a_failed_build_keeps_the_last_good_one_and_says_where(server: PreviewServer, workspace: Path) -> None:
     issue = workspace / "issues" / f"{SLUG}.md"
     good_html = (workspace / "out" / SLUG / "email.html").read_bytes()

@@ -112,17 +112,38 @@ INDEX = """<!doctype html>
 """
 
 
+def printable(text: str) -> str:
+    """``text`` as the terminal shows it: a file name's bytes that aren't UTF-8 (held as lone
+    surrogates) written as ``\\udcff``, so the page can be encoded at all."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
+def issue_link(slug: str) -> str | None:
+    """The issue page's address, or None when the name isn't UTF-8: a request path is decoded
+    as UTF-8, so no address could name it (and `build` refuses such a name anyway)."""
+    try:
+        return "/issue/" + quote(slug, safe="", errors="strict")
+    except UnicodeEncodeError:
+        return None
+
+
 def index_page(state: PreviewState) -> str:
     title = html.escape(state.settings.name if state.settings else display_path(state.root))
     rows = []
     for e in newest_first(state.snapshot()):
         r = e.result
-        subject = html.escape(r.issue.subject if r else e.path.name)
+        subject = html.escape(r.issue.subject if r else printable(e.path.name))
         date = issue_date(e)
         size = f"{r.html_bytes / 1024:.1f} KB" if r else "&ndash;"
         status = ' <span class="badge error">build error</span>' if e.problems else ""
+        link = issue_link(e.slug)
+        if link is None:  # no page to go to: the row says what is wrong instead
+            errors = "; ".join(html.escape(printable(str(p))) for p in e.problems)
+            cell = f'{subject}{status} <span class="problem">{errors}</span>'
+        else:
+            cell = f'<a href="{html.escape(link)}">{subject}</a>{status}'
         rows.append(
-            f'<tr><td><a href="/issue/{html.escape(quote(e.slug))}">{subject}</a>{status}</td>'
+            f"<tr><td>{cell}</td>"
             f"<td>{date.isoformat() if date else ''}</td><td>{size}</td><td>{warning_count(e)}</td></tr>"
         )
     if not rows:
