@@ -809,6 +809,29 @@ def test_the_server_starts_with_broken_settings_and_builds_once_they_are_fixed(w
         s.stop()
 
 
+def test_a_settings_error_at_startup_is_shown_and_printed_once(workspace: Path) -> None:
+    """Each issue stored the settings error as its own, and the summary added the settings
+    error on top: every issue page listed it twice, and the terminal printed it per issue."""
+    (workspace / "issues" / "2026-06-09-other.md").write_text(MINIMAL_ISSUE, encoding="utf-8")
+    config = workspace / "newsletter.yaml"
+    config.write_text(config.read_text(encoding="utf-8").replace("name: Test Dispatch\n", "name: [broken\n", 1),
+                      encoding="utf-8")
+    lines: list[str] = []
+    s = PreviewServer(workspace, "127.0.0.1", free_port(), log=lines.append)
+    s.start()
+    try:
+        for slug in (SLUG, "2026-06-09-other"):
+            errors = json.loads(get(s, f"/api/issue/{slug}")[2])["errors"]
+            assert [e["file"] for e in errors] == ["newsletter.yaml"], errors
+        assert len([line for line in lines if "newsletter.yaml" in line]) == 1, lines
+        assert get(s, "/")[2].count(b"build error") == 2  # not built: each row still says so
+        # saving an issue meanwhile says once more why nothing is built
+        s.state.apply(plan_rebuild([(Kind.MODIFIED, workspace / "issues" / f"{SLUG}.md")], workspace))
+        assert len([line for line in lines if "newsletter.yaml" in line]) == 2, lines
+    finally:
+        s.stop()
+
+
 def test_a_client_that_resets_its_connection_gets_no_traceback(workspace: Path) -> None:
     proc, port = _start(workspace)
     try:

@@ -135,7 +135,9 @@ def index_page(state: PreviewState) -> str:
         subject = html.escape(r.issue.subject if r else printable(e.path.name))
         date = issue_date(e)
         size = f"{r.html_bytes / 1024:.1f} KB" if r else "&ndash;"
-        status = ' <span class="badge error">build error</span>' if e.problems else ""
+        # Never built because the settings are broken: that is a failed build too.
+        failed = e.problems or (r is None and state.settings_problems)
+        status = ' <span class="badge error">build error</span>' if failed else ""
         link = issue_link(e.slug)
         if link is None:  # no page to go to: the row says what is wrong instead
             errors = "; ".join(html.escape(printable(str(p))) for p in e.problems)

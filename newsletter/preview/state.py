@@ -137,8 +137,9 @@ class PreviewState:
         """
         started = time.perf_counter()
         if self.settings is None:
-            self._record(path, None, list(self.settings_problems))
-            self._report(self.settings_problems)
+            # Nothing is wrong with the file that we know of: the settings error is the state's,
+            # shown on every page and printed once by _load_settings, not once per issue.
+            self._record(path, None, [])
             return
         ws = Workspace(self.root, self.settings)
         lean, problems = _render(ws, path, extras=False)
