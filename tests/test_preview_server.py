@@ -481,6 +481,14 @@ def test_unknown_issue_argument_is_an_error(workspace: Path) -> None:
     assert "Error: nope: no such issue in issues/" in result.output
 
 
+def test_an_unknown_issue_argument_is_reported_before_anything_is_built(workspace: Path) -> None:
+    """It was found out only after every issue had been built and written to out/."""
+    result = CliRunner().invoke(cli, ["preview", "nosuch", "--port", str(free_port())])
+    assert result.exit_code == 1
+    assert result.output == "Error: nosuch: no such issue in issues/ (name a file in issues/ or its slug)\n"
+    assert not (workspace / "out").exists()
+
+
 def _start(workspace: Path, *args: str) -> tuple[subprocess.Popen[str], int]:
     port = free_port()
     proc = subprocess.Popen([sys.executable, "-m", "newsletter", "preview", "--port", str(port), *args],

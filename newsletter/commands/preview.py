@@ -16,7 +16,7 @@ import click
 
 from newsletter.errors import NewsletterError, Problem
 from newsletter.preview.server import PreviewServer
-from newsletter.workspace import find_root
+from newsletter.workspace import find_root, issue_files_in
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8025
@@ -45,11 +45,24 @@ def _root(workspace: Path | None) -> Path:
     return found
 
 
+def _check_issue(issue: str, root: Path) -> None:
+    """Refuse an ISSUE that names no issue before anything is built (or written to out/)."""
+    slug = Path(issue).stem
+    if not any(p.stem == slug for p in issue_files_in(root / "issues")):
+        raise _no_such_issue(issue)
+
+
+def _no_such_issue(issue: str) -> NewsletterError:
+    return NewsletterError(Problem(issue, 0, "no such issue in issues/", "name a file in issues/ or its slug"))
+
+
 def run_preview(issue: str | None, *, host: str | None, port: int | None, open_browser: bool | None,
                 workspace: Path | None) -> None:
     host = (host or DEFAULT_HOST).strip("[]")
     port = DEFAULT_PORT if port is None else port
     root = _root(workspace)
+    if issue is not None:
+        _check_issue(issue, root)
     if not is_loopback(host):
         click.echo(f"Warning: serving on {host}, not a loopback address: anyone who can reach "
                    "this machine can read your drafts", err=True)
@@ -104,9 +117,8 @@ def _start_and_serve(server: PreviewServer, issue: str | None, open_browser: boo
         url = server.url + "/"
         if issue is not None:
             slug = Path(issue).stem
-            if server.state.entry(slug) is None:
-                raise NewsletterError(Problem(issue, 0, "no such issue in issues/",
-                                              "name a file in issues/ or its slug"))
+            if server.state.entry(slug) is None:  # removed during the first build
+                raise _no_such_issue(issue)
             url += "issue/" + quote(slug)
         click.echo(f"Previewing {root} at {url}  (Ctrl-C to stop)", err=True)
 
