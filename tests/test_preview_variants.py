@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from newsletter.checks.plaintext import as_read, too_long
 from newsletter.preview.variants import (
+    ALWAYS,
+    NEVER,
     apply_views,
     dark,
     images_off,
@@ -57,17 +59,33 @@ def test_images_off_escapes_alt_text() -> None:
     assert "<script>" not in out and "&lt;script&gt;" in out
 
 
-def test_dark_makes_the_dark_rules_unconditional_and_drops_light_only_rules() -> None:
+def test_dark_makes_the_dark_rules_apply_and_the_light_rules_not() -> None:
     out = dark(EMAIL)
     assert "prefers-color-scheme" not in out
-    assert "background-color: #111111 !important" in out
-    assert ".nl-body p { color: #eeeeee !important; }" in out
-    assert "background-color: #ffffff" not in out
+    assert f"@media {ALWAYS} {{\n  body {{ background-color: #111111 !important; }}" in out
+    assert f"@media {NEVER} {{ body {{ background-color: #ffffff; }} }}" in out
     # other media queries are untouched
     assert "@media only screen and (max-width: 480px) { .h { font-size: 26px !important; } }" in out
     assert '<meta name="color-scheme" content="dark">' in out
     assert 'content="light dark"' not in out
     assert out.index('content="dark"') < out.index("</head>")
+
+
+def test_dark_forces_only_the_colour_scheme_and_keeps_the_other_conditions() -> None:
+    """Any condition that mentioned the dark scheme was made unconditional: a phone-only dark
+    rule applied at desktop width, and a rule for 'not dark' applied in dark."""
+    cases = {
+        "(prefers-color-scheme: dark) and (max-width:480px)": f"{ALWAYS} and (max-width:480px)",
+        "not all and (prefers-color-scheme: dark)": f"not all and {ALWAYS}",
+        "not all and (prefers-color-scheme:light)": f"not all and {NEVER}",
+        "screen and (PREFERS-COLOR-SCHEME : Dark), print": f"screen and {ALWAYS}, print",
+        "only screen and (max-width: 480px)": "only screen and (max-width: 480px)",
+    }
+    for condition, forced in cases.items():
+        assert dark(f"<style>@media {condition} {{ p {{ color: red; }} }}</style>") \
+            .endswith(f"<style>@media {forced} {{ p {{ color: red; }} }}</style>"), condition
+    out = dark('<head><style media="(prefers-color-scheme: dark)">p { color: red; }</style></head>')
+    assert out.startswith(f'<head><style media="{ALWAYS}">p {{ color: red; }}</style><meta')
 
 
 def test_views_combine_in_a_fixed_order() -> None:

@@ -19,9 +19,13 @@ _COLOR_SCHEME_META = re.compile(
     r"<meta\b[^>]*\bname\s*=\s*[\"']?(?:color-scheme|supported-color-schemes)\b[^>]*>", re.IGNORECASE
 )
 _HEAD_CLOSE = re.compile(r"</head\s*>", re.IGNORECASE)
-_MEDIA = re.compile(r"@media\b([^{]*)\{", re.IGNORECASE)
-_DARK = re.compile(r"prefers-color-scheme\s*:\s*dark", re.IGNORECASE)
-_LIGHT = re.compile(r"prefers-color-scheme\s*:\s*light", re.IGNORECASE)
+_MEDIA = re.compile(r"(@media\b|\bmedia\s*=)([^{;>]*)", re.IGNORECASE)
+#: One ``(prefers-color-scheme: ...)`` feature of a media condition.
+_SCHEME = re.compile(r"\(\s*prefers-color-scheme\s*:\s*(dark|light)\s*\)", re.IGNORECASE)
+#: Media features every browser window matches, and never matches (Media Queries 4 syntax):
+#: put in place of the colour scheme's, the query's other conditions still apply as written.
+ALWAYS = "(min-width: 0px)"
+NEVER = "(not (min-width: 0px))"
 
 
 def without_styles(source: str) -> str:
@@ -72,43 +76,26 @@ def images_off(source: str) -> str:
     return _IMG.sub(_alt_for, source)
 
 
-def _media_blocks(css: str) -> list[tuple[int, int, int, str]]:
-    """(start, body start, end, condition) of each top-level @media block in ``css``."""
-    blocks: list[tuple[int, int, int, str]] = []
-    pos = 0
-    while True:
-        m = _MEDIA.search(css, pos)
-        if not m:
-            return blocks
-        depth, i = 1, m.end()
-        while i < len(css) and depth:
-            depth += {"{": 1, "}": -1}.get(css[i], 0)
-            i += 1
-        blocks.append((m.start(), m.end(), i, m.group(1)))
-        pos = i
-
-
 def _force_dark_css(css: str) -> str:
-    out, pos = [], 0
-    for start, body, end, condition in _media_blocks(css):
-        out.append(css[pos:start])
-        if _DARK.search(condition):
-            out.append(css[body : end - 1])  # the dark rules, now unconditional
-        elif not _LIGHT.search(condition):
-            out.append(css[start:end])
-        pos = end
-    out.append(css[pos:])
-    return "".join(out)
+    """Each @media condition with ``(prefers-color-scheme: dark)`` as true and ``light`` as false,
+    and nothing else changed: ``(prefers-color-scheme: dark) and (max-width: 480px)`` still
+    needs a narrow frame, ``not all and (prefers-color-scheme: dark)`` no longer applies."""
+    def condition(m: re.Match[str]) -> str:
+        return m.group(1) + _SCHEME.sub(lambda f: ALWAYS if f.group(1).lower() == "dark" else NEVER, m.group(2))
+
+    return _MEDIA.sub(condition, css)
 
 
 def dark(source: str) -> str:
     """The email as a client in dark mode shows it.
 
     ``prefers-color-scheme`` inside an iframe follows the embedding page, so instead of
-    emulating it the ``@media (prefers-color-scheme: dark)`` rules are made unconditional
-    (light-only blocks dropped) and the document declares ``color-scheme: dark``.
+    emulating it the feature is replaced in every @media condition (dark: always true,
+    light: never) and the document declares ``color-scheme: dark``.
     """
-    source = _STYLE_CONTENT.sub(lambda m: m.group(1) + _force_dark_css(m.group(2)) + m.group(3), source)
+    # The opening tag too: <style media="(prefers-color-scheme: dark)">.
+    source = _STYLE_CONTENT.sub(lambda m: _force_dark_css(m.group(1)) + _force_dark_css(m.group(2)) + m.group(3),
+                                source)
     source = _COLOR_SCHEME_META.sub("", source)
     extra = '<meta name="color-scheme" content="dark"><style>:root { color-scheme: dark; }</style>'
     if _HEAD_CLOSE.search(source):

@@ -170,6 +170,31 @@ def test_dark_changes_the_frames_colours(pv: Page, server: PreviewServer) -> Non
     expect(button(pv, "Dark")).to_have_attribute("aria-pressed", "true")
 
 
+def test_dark_keeps_a_dark_rules_other_conditions(pv: Page, server: PreviewServer, workspace: Path) -> None:
+    """Dark made every block that mentioned the dark scheme unconditional: a phone-only dark
+    rule applied in a desktop frame, and a rule for "not dark" applied in dark."""
+    from conftest import REPO
+
+    theme = (REPO / "templates" / "responsive.css.j2").read_text(encoding="utf-8")
+    (workspace / "templates").mkdir()
+    (workspace / "templates" / "responsive.css.j2").write_text(theme + (
+        "@media (prefers-color-scheme: dark) and (max-width: 480px) { h1 { letter-spacing: 7px !important; } }\n"
+        "@media not all and (prefers-color-scheme: dark) { h1 { text-transform: uppercase !important; } }\n"
+    ), encoding="utf-8")
+    server.state.build_everything()
+    assert "letter-spacing: 7px" in (workspace / "out" / SLUG / "email.html").read_text(encoding="utf-8")
+    h1 = "(() => { const s = getComputedStyle(doc.querySelector('h1')); return [s.letterSpacing, s.textTransform]; })()"
+    open_issue(pv, server)
+    wait_frame(pv, "!!doc.querySelector('h1')")
+    assert in_frame(pv, h1) == ["normal", "uppercase"]  # light, desktop
+    button(pv, "Dark").click()
+    wait_frame(pv, f"{FRAME}.contentWindow.location.search.includes('dark')")
+    assert in_frame(pv, h1) == ["normal", "none"]  # dark, desktop: neither rule
+    button(pv, "Mobile").click()
+    wait_frame(pv, "doc.documentElement.clientWidth === 375")
+    assert in_frame(pv, h1) == ["7px", "none"]  # dark, phone: the phone's dark rule
+
+
 def test_no_styles_removes_every_style_block_and_changes_the_frame(pv: Page, server: PreviewServer) -> None:
     open_issue(pv, server)
     wait_frame(pv, "doc.querySelectorAll('style').length > 0")
