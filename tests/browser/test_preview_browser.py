@@ -255,6 +255,29 @@ def test_an_edit_appears_in_the_frame_keeping_width_mode_and_scroll(pv: Page, se
     expect(button(pv, "Images off")).to_have_attribute("aria-pressed", "true")
 
 
+def test_a_reload_of_the_whole_page_keeps_the_scroll_position(pv: Page, server: PreviewServer) -> None:
+    """The start-up saved the scroll position (0, before the frame was there) over the one
+    to restore, and preferred the browser's own restore, cut short by the empty page."""
+    pv.set_viewport_size({"width": 1280, "height": 720})
+    open_issue(pv, server)
+    wait_frame(pv, f"{FRAME}.offsetHeight > 2500")
+    pv.evaluate("window.scrollTo(0, 1500)")
+    pv.wait_for_function("() => window.scrollY === 1500")
+    pv.wait_for_timeout(300)  # the position is saved 100 ms after scrolling stops
+    pv.reload()
+    wait_frame(pv, "true")
+    pv.wait_for_function("() => window.scrollY === 1500", timeout=5000)
+    pv.wait_for_timeout(300)
+    assert pv.evaluate("window.scrollY") == 1500  # and it stays there
+    # a rebuild after that still keeps the position it is at
+    pv.evaluate("window.scrollTo(0, 1200)")
+    pv.wait_for_function("() => window.scrollY === 1200")
+    shown = pv.evaluate(f"{FRAME}.dataset.loaded")
+    server.state.build_everything()
+    pv.wait_for_function(f"() => {FRAME}.dataset.loaded !== '{shown}'")
+    pv.wait_for_function("() => window.scrollY === 1200")
+
+
 def test_a_yaml_error_shows_an_overlay_naming_file_and_line_and_the_fix_clears_it(
         pv: Page, server: PreviewServer, workspace: Path) -> None:
     open_issue(pv, server)

@@ -14,6 +14,10 @@
   let ui = { width: 1024, views: [], mode: "email" };
   let shownVersion = -1;
   let summary = null;
+  // The scroll position a reload of the whole page left in sessionStorage, until the first
+  // frame is in and it has been restored: the page starts at 0 (and the browser's own restore
+  // is cut short by the still empty page), so saving scrollY before then would lose it.
+  let pendingScroll = null;
 
   // ---- state in the hash and sessionStorage --------------------------------------------
   function readState() {
@@ -34,7 +38,8 @@
     if (ui.views.length) hash.set("v", ui.views.join(","));
     if (ui.mode !== "email") hash.set("m", ui.mode);
     history.replaceState(null, "", "#" + hash.toString());
-    const saved = { width: ui.width, views: ui.views, mode: ui.mode, scroll: window.scrollY };
+    const scroll = pendingScroll === null ? window.scrollY : pendingScroll;
+    const saved = { width: ui.width, views: ui.views, mode: ui.mode, scroll: scroll };
     sessionStorage.setItem(storeKey, JSON.stringify(saved));
   }
 
@@ -67,12 +72,13 @@
 
   function loadFrame() {
     if (!summary || !summary.built) return;
-    const scroll = window.scrollY || savedScroll();
+    const scroll = pendingScroll === null ? window.scrollY : pendingScroll;
     shownVersion = summary.version;
     frame.dataset.version = String(summary.version);
     frame.onload = function () {
       fitHeight();
       window.scrollTo(0, scroll);
+      pendingScroll = null;
       frame.dataset.loaded = String(shownVersion);
     };
     frame.src = frameUrl();
@@ -250,7 +256,11 @@
   // Late images and web fonts change the height after load.
   setInterval(fitHeight, 500);
 
+  // The position is restored by loadFrame once the frame is in, not by the browser (which
+  // would do it early, against a page not yet tall enough, and be clamped).
+  history.scrollRestoration = "manual";
   readState();
+  pendingScroll = savedScroll();
   applyLayout();
   poll();
 })();
