@@ -278,6 +278,16 @@ def test_a_reload_of_the_whole_page_keeps_the_scroll_position(pv: Page, server: 
     pv.wait_for_function("() => window.scrollY === 1200")
 
 
+def test_the_gone_message_goes_when_the_file_comes_back(pv: Page, server: PreviewServer, workspace: Path) -> None:
+    open_issue(pv, server)
+    issue = workspace / "issues" / f"{SLUG}.md"
+    issue.unlink()
+    expect(pv.locator("#status")).to_have_text("This issue's file is gone.", timeout=15000)
+    issue.write_text(ISSUE.replace("The facts of the matter.", "Facts that came back."), encoding="utf-8")
+    wait_frame(pv, "doc.body.innerText.includes('Facts that came back.')")
+    expect(pv.locator("#status")).to_have_text("")
+
+
 def test_a_yaml_error_shows_an_overlay_naming_file_and_line_and_the_fix_clears_it(
         pv: Page, server: PreviewServer, workspace: Path) -> None:
     open_issue(pv, server)

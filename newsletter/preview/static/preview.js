@@ -170,10 +170,13 @@
   }
 
   function refresh(issue) {
+    const status = $("status");
     if (!issue) {
-      $("status").textContent = "This issue's file is gone.";
+      status.textContent = "This issue's file is gone.";
+      status.dataset.gone = "1";
       return;
     }
+    if (status.dataset.gone) { status.textContent = ""; delete status.dataset.gone; }  // it is back
     summary = issue;
     // Reload the frame first: it is what the editor is waiting for.
     if (summary.built && summary.version !== shownVersion) loadFrame();
