@@ -347,6 +347,29 @@ def test_download_eml_is_offered_when_the_message_file_exists(pv: Page, server: 
     assert Path(download.value.path()).read_bytes() == eml.read_bytes()
 
 
+@pytest.mark.parametrize("name", ["2026-06-10-café", "2026-06-04-日本", '2026-06-11-say "hi"'])
+def test_the_eml_downloads_under_the_issues_own_name(pv: Page, server: PreviewServer, workspace: Path,
+                                                    name: str) -> None:
+    """The name went in a Latin-1 header as it was: 'café' lost its é, '日本' failed, and
+    'say "hi"' ended the quoted name early."""
+    from urllib.parse import quote
+
+    (workspace / "issues" / f"{name}.md").write_text(ISSUE, encoding="utf-8")
+    server.state.build_everything()
+    pv.goto(f"{server.url}/issue/{quote(name)}")
+    pv.wait_for_function(f"() => {FRAME}.dataset.loaded !== undefined")
+    with pv.expect_download() as download:
+        pv.get_by_role("link", name="Download .eml").click()
+    # Chromium itself writes a quote in a saved file's name as '_'.
+    assert download.value.suggested_filename == f"{name}.eml".replace('"', "_")
+    assert Path(download.value.path()).read_bytes() == (workspace / "out" / name / "email.eml").read_bytes()
+    # and followed from elsewhere, without the link's download attribute
+    with pv.expect_download() as direct:
+        pv.evaluate("url => { const a = document.createElement('a'); a.href = url; document.body.append(a); a.click(); }",
+                    f"/email/{quote(name)}/email.eml")
+    assert direct.value.suggested_filename == f"{name}.eml".replace('"', "_")
+
+
 def test_script_in_the_email_never_runs_in_the_frame(pv: Page, server: PreviewServer, workspace: Path) -> None:
     """A theme can put anything in the HTML; the sandbox and the CSP keep it from running."""
     from conftest import REPO
