@@ -274,6 +274,59 @@ def test_accessibility_inline_contrast_inherits_colours_and_skips_hidden_text(wo
     assert run_rule(accessibility, ws, r) == []
 
 
+def test_accessibility_reads_every_hex_form_and_judges_translucent_text_over_its_background(workspace: Path) -> None:
+    # '#0008' made the rule fail (ValueError); '#rrggbbaa' was skipped.
+    ws, r = build_issue(workspace)
+    extra = ('<div style="background:#ffffff"><p style="color:#0003">rgba faint</p>'
+             '<p style="color:#00000033">rrggbbaa faint</p><p style="color:#000f">rgba solid</p>'
+             '<p style="color:#000000ff">rrggbbaa solid</p></div>'
+             '<div style="background:#ffffff"><div style="background:#0000"><p style="color:#0004">see-through</p>'
+             '</div></div>')
+    found = run_rule(accessibility, ws, r, html=r.html.replace("</body>", extra + "</body>"))
+    assert not [f for f in found if f.rule == "check"]
+    texts = {f.message.split("'")[1] for f in found if f.message.startswith("text '")}
+    assert texts == {"rgba faint", "rrggbbaa faint", "see-through"}
+    # Translucent text over a background nobody set can't be judged: no finding, no failure.
+    lone = '<html lang="en"><head><title>x</title></head><body><p style="color:#0008">alone</p></body></html>'
+    assert [f for f in run_rule(accessibility, ws, r, html=lone) if "alone" in f.message or f.rule == "check"] == []
+
+
+def test_accessibility_reads_named_colours_and_rgb(workspace: Path) -> None:
+    ws, r = build_issue(workspace)
+    extra = ('<div style="background-color: lightyellow"><p style="color: rgb(250, 250, 240)">rgb pale</p>'
+             '<p style="color: White !important">named pale</p><p style="color: rgba(0,0,0,1)">rgba dark</p>'
+             '<p style="color: rgb(0 0 0 / 10%)">modern pale</p><p style="color: DarkSlateGray">named dark</p></div>')
+    found = run_rule(accessibility, ws, r, html=r.html.replace("</body>", extra + "</body>"))
+    texts = {f.message.split("'")[1] for f in found if f.message.startswith("text '")}
+    assert texts == {"rgb pale", "named pale", "modern pale"}
+
+
+def test_accessibility_colour_values() -> None:
+    from newsletter.checks import colors
+
+    assert colors.parse("#abc") == colors.parse("#AABBCC") == (170.0, 187.0, 204.0, 1.0)
+    assert colors.parse("#0008") == (0.0, 0.0, 0.0, 0x88 / 255) == colors.parse("#00000088")
+    assert colors.parse("rgba(255, 0, 0, 0.5)") == (255.0, 0.0, 0.0, 0.5)
+    assert colors.parse("rgb(100%, 0%, 0%)") == pytest.approx((255.0, 0.0, 0.0, 1.0))
+    assert colors.parse("rebeccapurple") == (102.0, 51.0, 153.0, 1.0) and len(colors.NAMED) == 148
+    assert colors.parse("transparent") == (0.0, 0.0, 0.0, 0.0)
+    for bad in ("#12", "#12345", "#1234567", "#ggg", "rgb(1,2)", "currentColor", "var(--x)", ""):
+        assert colors.parse(bad) is None
+    assert colors.find("url(x.png) rgb(1, 2, 3) no-repeat") == (1.0, 2.0, 3.0, 1.0)
+
+
+def test_accessibility_a_palette_colour_shortened_by_the_inliner_is_the_palettes(workspace: Path) -> None:
+    # The inliner writes '#999999' as '#999': the finding still names the setting, in newsletter.yaml.
+    ws, r = build_issue(workspace, settings_extra='theme:\n  colors:\n    muted: "#999999"\n')
+    assert "color:#999'" in r.html
+    found = [f for f in run_rule(accessibility, ws, r) if f.message.startswith("text '") and "#999" in f.message]
+    assert found
+    lines = (workspace / "newsletter.yaml").read_text().split("\n")
+    for f in found:
+        assert f.file.endswith("newsletter.yaml") and '"#999999"' in lines[f.line - 1]
+        assert "theme.colors.muted" in f.hint
+
+
 # ---- inbox ---------------------------------------------------------------------------------
 
 

@@ -8,26 +8,28 @@ from typing import Any, Iterator
 
 from lxml import etree
 
-from newsletter.checks import Finding
+from newsletter.checks import Finding, colors
 from newsletter.checks.context import CheckContext, text_of
 
 MIN_CONTRAST = 4.5
 _ELEMENTS = etree.Element  # iterchildren(tag=...) that skips comments and processing instructions
-_HEX = re.compile(r"#[0-9a-fA-F]{3}(?:[0-9a-fA-F]{3})?")
-_COLOR = re.compile(r"(?:^|;)\s*color\s*:\s*(#[0-9a-fA-F]{3,6})\b")
-_BACKGROUND = re.compile(r"(?:^|;)\s*background(?:-color)?\s*:\s*(#[0-9a-fA-F]{3,6})\b")
+#: A declaration's value, up to the next ';' (the colour in it is read by colors.find).
+_COLOR = re.compile(r"(?:^|;)\s*color\s*:\s*([^;]*)", re.IGNORECASE)
+_BACKGROUND = re.compile(r"(?:^|;)\s*background(?:-color)?\s*:\s*([^;]*)", re.IGNORECASE)
+_IMPORTANT = re.compile(r"\s*!\s*important\s*$", re.IGNORECASE)
 #: (text colour key, background colour keys) checked in each palette.
 PAIRS = [("text", ("paper", "background")), ("muted", ("paper", "background")),
          ("link", ("paper", "background")), ("accent", ("paper", "background"))]
+#: A colour as the style wrote it (for the message) and as read.
+Written = tuple[str, colors.RGBA]
 
 
-def luminance(hex_color: str) -> float:
-    h = hex_color.lstrip("#")
-    if len(h) == 3:
-        h = "".join(c * 2 for c in h)
-    channels = [int(h[i:i + 2], 16) / 255 for i in (0, 2, 4)]
-    lin = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
-    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+def luminance(color: str) -> float:
+    """WCAG 2.x relative luminance of an opaque CSS colour (the palette's hex colours)."""
+    read = colors.parse(color)
+    if read is None:
+        raise ValueError(f"not a colour: {color!r}")
+    return colors.luminance(colors.opaque(read))
 
 
 def contrast(fg: str, bg: str) -> float:
@@ -103,20 +105,21 @@ def _palette(ctx: CheckContext) -> Iterator[Finding]:
 def _inline_contrast(ctx: CheckContext) -> Iterator[Finding]:
     """Text colour against the nearest inline background, for visible elements that hold text.
     One walk down the tree carries the inherited colours (cheap enough for every build); what
-    a style attribute says is worked out once per distinct attribute."""
-    palette = {c.lower() for c in vars(ctx.settings.theme.colors).values() if isinstance(c, str)}
+    a style attribute says is worked out once per distinct attribute. A translucent colour is
+    judged as painted over the background under it; over an unknown one it can't be judged."""
+    palette = _palette_colours(ctx)
     seen: set[tuple[str, str]] = set()
     found: list[Finding] = []
-    styles: dict[str, tuple[bool, str | None, str | None, bool]] = {}
+    styles: dict[str, tuple[bool, Written | None, Written | None, bool]] = {}
 
-    def read_style(style: str) -> tuple[bool, str | None, str | None, bool]:
+    def read_style(style: str) -> tuple[bool, Written | None, Written | None, bool]:
         """(hidden, colour, background colour, sets a background) for one style attribute."""
         hidden = "none" in style and "display:none" in style.replace(" ", "")
-        mt = _COLOR.search(style) if "color" in style else None
-        mb = _BACKGROUND.search(style) if "background" in style else None
-        return hidden, mt.group(1) if mt else None, mb.group(1) if mb else None, "background" in style
+        color = _declared(_COLOR, style) if "color" in style.lower() else None
+        back = _declared(_BACKGROUND, style) if "background" in style.lower() else None
+        return hidden, color, back, "background" in style.lower()
 
-    def walk(el: Any, fg: str | None, bg: str | None) -> None:
+    def walk(el: Any, fg: Written | None, bg: tuple[str, colors.RGB] | None) -> None:
         if el.get("aria-hidden") == "true":
             return
         style = el.get("style")
@@ -129,23 +132,71 @@ def _inline_contrast(ctx: CheckContext) -> Iterator[Finding]:
             if hidden:
                 return
             fg = color or fg
-            bg = back or bg
+            if back is not None:
+                bg = _layer(back, bg)
         bgcolor = el.get("bgcolor")
-        if bgcolor and not background and _HEX.fullmatch(bgcolor):
-            bg = bgcolor
-        if fg and bg and (fg.lower(), bg.lower()) not in seen and (el.text or "").strip():
-            seen.add((fg.lower(), bg.lower()))
-            ratio = contrast(fg, bg)
+        if bgcolor and not background:
+            read = colors.parse(bgcolor)
+            if read is not None and read[3] == 1:
+                bg = (bgcolor, colors.opaque(read))
+        if fg and bg and (fg[0].lower(), bg[0].lower()) not in seen and (el.text or "").strip():
+            seen.add((fg[0].lower(), bg[0].lower()))
+            shown = colors.over(fg[1], bg[1])
+            ratio = colors.contrast(shown, bg[1])
             if ratio < MIN_CONTRAST:
-                cls = (el.get("class") or "").split()
-                from_palette = fg.lower() in palette and bg.lower() in palette
-                found.append(ctx.finding(
-                    "accessibility", "error", f"text '{el.text.strip()[:30]}' is {fg} on {bg}: "
-                    f"contrast {ratio:.2f}:1, below {MIN_CONTRAST}:1",
-                    "change the theme colours" if from_palette else "change the colour in the template",
-                    template=f".{cls[0]} " if cls else f"<{el.tag}", el=el))
+                found.append(_low_contrast(ctx, el, fg, bg, ratio, palette))
         for child in el.iterchildren(_ELEMENTS):
             walk(child, fg, bg)
 
     walk(ctx.body, None, None)
     return iter(found)
+
+
+def _declared(pattern: re.Pattern[str], style: str) -> Written | None:
+    """The colour of the last declaration ``pattern`` finds in a style (the one that applies),
+    as written and as read; None when there is none, or none this check can read."""
+    value = None
+    for hit in pattern.finditer(style):
+        value = _IMPORTANT.sub("", hit.group(1)).strip()
+    if not value:
+        return None
+    read = colors.find(value)
+    return (value, read) if read is not None else None
+
+
+def _layer(back: Written, under: tuple[str, colors.RGB] | None) -> tuple[str, colors.RGB] | None:
+    """The background an element shows: its own when opaque, else its own painted over the one
+    it inherits (unknown when there is none to paint over)."""
+    if back[1][3] == 1:
+        return back[0], colors.opaque(back[1])
+    if under is None:
+        return None
+    return (under[0] if back[1][3] == 0 else back[0]), colors.over(back[1], under[1])
+
+
+def _palette_colours(ctx: CheckContext) -> dict[colors.RGB, str]:
+    """The palette's colours, read (so '#999' in the HTML is the palette's '#999999'), each with
+    its key."""
+    out: dict[colors.RGB, str] = {}
+    for key, value in vars(ctx.settings.theme.colors).items():
+        read = colors.parse(value) if isinstance(value, str) else None
+        if read is not None:
+            out.setdefault(colors.opaque(read), key)
+    return out
+
+
+def _low_contrast(ctx: CheckContext, el: Any, fg: Written, bg: tuple[str, colors.RGB], ratio: float,
+                  palette: dict[colors.RGB, str]) -> Finding:
+    """The finding for text below the contrast minimum: at newsletter.yaml when both colours are
+    the palette's (the theme only uses them), else at the template that styles the element."""
+    message = (f"text '{el.text.strip()[:30]}' is {fg[0]} on {bg[0]}: contrast {ratio:.2f}:1, "
+               f"below {MIN_CONTRAST}:1")
+    cls = (el.get("class") or "").split()
+    template = f".{cls[0]} " if cls else f"<{el.tag}"
+    key = palette.get(colors.opaque(fg[1])) if fg[1][3] == 1 else None
+    if key is not None and bg[1] in palette:
+        value = getattr(ctx.settings.theme.colors, key)
+        return ctx.finding("accessibility", "error", message, f"change 'theme.colors.{key}' (or the background) "
+                           "in newsletter.yaml", settings=value, template=template, el=el)
+    return ctx.finding("accessibility", "error", message, "change the colour in the template",
+                       template=template, el=el)
