@@ -143,3 +143,15 @@ def test_online_unreachable_host_is_an_error(workspace: Path, servers: tuple[int
     found = _check(workspace, f"See [the dead page](https://127.0.0.1:{closed}/x).", context, tls)
     dead = [f for f in found if "unreachable" in f.message]
     assert len(dead) == 1 and dead[0].severity == "error"
+
+
+def test_online_finding_with_utm_tagging_points_at_the_issue_line(workspace: Path,
+                                                                   servers: tuple[int, int, ssl.SSLContext]) -> None:
+    # The tagged URL was reported at email.html, with no line, quoted cut mid-word.
+    tls, _plain, context = servers
+    cfg = workspace / "newsletter.yaml"
+    cfg.write_text(cfg.read_text(encoding="utf-8") + "utm:\n  source: dispatch\n", encoding="utf-8")
+    found = _check(workspace, f"See [x](https://127.0.0.1:{tls}/gone?id=3).", context, tls)
+    [gone] = [f for f in found if "HTTP 404" in f.message]
+    assert gone.message.endswith(f"https://127.0.0.1:{tls}/gone?id=3") and "utm_" not in gone.message
+    assert gone.file.endswith(".md") and "/gone?id=3" in Path(gone.file).read_text().split("\n")[gone.line - 1]

@@ -571,3 +571,76 @@ def test_template_syntax_findings_stop_at_ten_in_each_part(workspace: Path) -> N
     found = [f.message for f in run_rule(structure, ws, r) if "unrendered template syntax" in f.message]
     assert [m.split(":")[0] for m in found] == ["unrendered template syntax in the HTML"] * 10 + [
         "unrendered template syntax in the text part"] * 10
+
+
+# ---- where findings point -------------------------------------------------------------------
+
+
+def _issue_lines(r: object) -> list[str]:
+    return r.issue.source.split("\n")  # type: ignore[attr-defined]
+
+
+def test_findings_point_at_their_own_occurrence_not_the_first_alike(workspace: Path) -> None:
+    issue = GOOD_ISSUE + ("\n<!-- old wording: [click here](https://dispatch.example/a) -->\n\n"
+                          "Read it: [click here](https://dispatch.example/a).\n\n"
+                          "[x](http://dispatch.example/report-2024) is last year's.\n\n"
+                          "[y](http://dispatch.example/report) is this year's.\n\n"
+                          "Read it again: [click here](https://dispatch.example/a).\n")
+    ws, r = build_issue(workspace, issue)
+    lines = _issue_lines(r)
+    found = run_rule(links, ws, r)
+    generic = [f.line for f in found if "click here" in f.message]
+    assert generic == [lines.index("Read it: [click here](https://dispatch.example/a).") + 1,
+                       lines.index("Read it again: [click here](https://dispatch.example/a).") + 1]
+    http = {f.message.rsplit(" ", 1)[1]: f.line for f in found if "uses http" in f.message}
+    assert lines[http["http://dispatch.example/report-2024"] - 1].startswith("[x]")
+    assert lines[http["http://dispatch.example/report"] - 1].startswith("[y]")
+
+
+def test_text_search_skips_comments_and_matches_whole_urls(workspace: Path) -> None:
+    from newsletter.checks.context import CheckContext
+    from newsletter.render.jinja import search_path
+
+    issue = GOOD_ISSUE + ("\n<!-- the tide report is late\n(https://dispatch.example/b) -->\n\n"
+                          "Here: the tide report is late, see <https://dispatch.example/b>.\n")
+    ws, r = build_issue(workspace, issue)
+    ctx = CheckContext(r, ws.settings, search_path(ws.templates_dir))
+    lines = _issue_lines(r)
+    assert ctx.issue_line("the tide report is late") == len(lines) - 1
+    assert ctx.issue_line("https://dispatch.example/b") == len(lines) - 1
+    assert ctx.issue_line("https://dispatch.example/mi") == 0  # a prefix of .../minutes is no URL of the issue
+
+
+def test_derived_preheader_findings_point_at_the_lede_even_with_markdown(workspace: Path) -> None:
+    issue = ('---\nsubject: "Tide tables for the week"\ndate: 2026-06-02\n---\nGood morning.\n\n'
+             "# The port said so\n\nThe **port** said so.\n")
+    ws, r = build_issue(workspace, issue)
+    found = [f for f in run_rule(inbox, ws, r) if f.message.startswith("preheader is")]
+    assert [f.line for f in found] == [_issue_lines(r).index("The **port** said so.") + 1]
+
+
+def test_settings_findings_skip_yaml_comments_and_prefer_the_keys_line(workspace: Path) -> None:
+    from newsletter.checks.context import CheckContext
+    from newsletter.render.jinja import search_path
+
+    extra = ('# esp: generic\n# background: "#F7F3DC"\nfooter_reason: "You set esp: once."\n'
+             'esp: generic\ntheme:\n  colors:\n    background: "#F7F3DC"  # the cream # page\n')
+    ws, r = build_issue(workspace, settings_extra=extra)
+    ctx = CheckContext(r, ws.settings, search_path(ws.templates_dir))
+    lines = (workspace / "newsletter.yaml").read_text().split("\n")
+    assert lines[ctx.settings_line("esp:") - 1] == "esp: generic"
+    assert lines[ctx.settings_line("#F7F3DC") - 1].startswith('    background: "#F7F3DC"')
+
+
+def test_a_url_the_renderer_rewrites_keeps_its_issue_line(workspace: Path) -> None:
+    # Percent-encoded ('gdańsk', a space) and UTM-tagged, the link was reported at email.html.
+    issue = GOOD_ISSUE + ("\nSee [a](http://dispatch.example/stocznia-gdańsk) first.\n\n"
+                          "Then [b](<http://dispatch.example/the notice>) and [c](http://dispatch.example/q?id=3).\n")
+    ws, r = build_issue(workspace, issue, settings_extra="utm:\n  source: dispatch\n")
+    assert "utm_source=dispatch" in r.html
+    lines = _issue_lines(r)
+    found = {f.message.split(": ", 1)[1]: f for f in run_rule(links, ws, r) if "uses http" in f.message}
+    assert set(found) == {"http://dispatch.example/stocznia-gdańsk", "http://dispatch.example/the notice",
+                          "http://dispatch.example/q?id=3"}
+    for url, f in found.items():
+        assert f.file == r.issue.path and (url in lines[f.line - 1] or url.replace(" ", "%20") in lines[f.line - 1])

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from collections import defaultdict, deque
 from functools import cached_property, lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable, Iterator
+from urllib.parse import unquote
 
 from lxml import etree
 from lxml.etree import _Element as Element  # an element of the parsed HTML
@@ -91,16 +93,25 @@ class CheckContext:
     def issue_line(self, snippet: str) -> int:
         """The first line of the issue file containing ``snippet`` (0 when none does): in the
         body first, where content is, then in the front matter (a preheader may name the
-        same URL as a link below it)."""
+        same URL as a link below it). HTML comments are skipped (no reader sees them), and a
+        URL matches only whole: 'http://a/report' is not found in 'http://a/report-2024'."""
         if not snippet:
             return 0
-        lines = self.source_lines
-        body = self._body_start
-        order: list[int] = list(range(body, len(lines))) + list(range(body))
-        for n in order:
-            if snippet in lines[n]:
+        lines = self._search_lines
+        body: int = self._body_start
+        has = _finder(snippet)
+        for n in [*range(body, len(lines)), *range(body)]:
+            if has(lines[n]):
                 return n + 1
         return 0
+
+    @cached_property
+    def _search_lines(self) -> list[str]:
+        """The issue file's lines with its HTML comments removed, each line keeping its number."""
+        from newsletter.content.source import strip_comments
+
+        lines = strip_comments(self.issue.source)[0].split("\n")
+        return lines if len(lines) == len(self.source_lines) else self.source_lines
 
     @cached_property
     def _body_start(self) -> int:
@@ -111,10 +122,83 @@ class CheckContext:
         end = front_matter_end(lines) if lines and lines[0].strip() == "---" else 0
         return end + 1 if end else 0
 
+    def written_url(self, url: str) -> str:
+        """A URL of the built HTML as the issue or the settings have it: before UTM tagging
+        (the build kept what each tagged URL was)."""
+        source = self.result.web_source
+        if source is not None:
+            return source.untagged.get(url, url)
+        return strip_utm(url)
+
+    def shown_url(self, url: str, limit: int = 80) -> str:
+        """A URL of the HTML for a message: as written in the issue (untagged; 'gdańsk' rather
+        than 'gda%C5%84sk' when the issue spells it so), shortened with '...' when long."""
+        written = self.written_url(url)
+        spelled = unquote(written)
+        if spelled != written and spelled in self.issue.source:
+            written = spelled
+        return written if len(written) <= limit else written[:limit - 3] + "..."
+
+    def url_line(self, url: str) -> int:
+        """The line of the first link or image of the content whose URL is ``url`` (as written)."""
+        return self._content_urls.get(url, 0)
+
+    @cached_property
+    def _content_urls(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for url, _, line in [*_content_links(self.issue), *_content_images(self.issue)]:
+            out.setdefault(url, line)
+        return out
+
+    def element_line(self, el: Element | None) -> int:
+        """The issue line of a link or image the content wrote (0 for the theme's, or any other
+        element): the model keeps each block's line, so two links alike point at their own."""
+        if el is None or el.tag not in ("a", "img"):
+            return 0
+        return self._element_lines.get(el, 0)
+
+    @cached_property
+    def _element_lines(self) -> dict[Element, int]:
+        """Each link and image of the HTML matched, in document order, with the content's
+        next link of the same URL and words (else of the same URL), or image of the same source."""
+        out: dict[Element, int] = {}
+        links = _Queues(_content_links(self.issue))
+        for a in self.body.iter("a"):
+            url = self.written_url((a.get("href") or "").strip())
+            line = links.take(url, " ".join(text_of(a).split()))
+            if line:
+                out[a] = self._refine(line, url)
+        images = _Queues(_content_images(self.issue))
+        for img in self.body.iter("img"):
+            src = (img.get("src") or "").strip()
+            line = images.take(src, "")
+            if line:
+                out[img] = self._refine(line, src)
+        return out
+
+    def _refine(self, line: int, url: str) -> int:
+        """The line of the block starting at ``line`` that has ``url`` (a paragraph may run
+        over several lines), else ``line``."""
+        lines = self._search_lines
+        shapes = {url, unquote(url)}
+        for n in range(line - 1, len(lines)):
+            if n > line - 1 and not lines[n].strip():
+                break
+            if any(shape in lines[n] for shape in shapes):
+                return n + 1
+        return line
+
     def settings_line(self, snippet: str) -> int:
+        """The line of newsletter.yaml with ``snippet`` outside comments (a commented-out
+        default is no setting): a line that starts with it first (a key's own line, 'esp:'),
+        else the first that has it."""
         if not snippet or not self.settings.path:
             return 0
-        for n, line in enumerate(file_lines(Path(self.settings.path)), start=1):
+        lines = [yaml_uncommented(line) for line in file_lines(Path(self.settings.path))]
+        for n, line in enumerate(lines, start=1):
+            if line.lstrip(" -").startswith(snippet):
+                return n
+        for n, line in enumerate(lines, start=1):
             if snippet in line:
                 return n
         return 0
@@ -150,7 +234,8 @@ class CheckContext:
         explicit ``line``), newsletter.yaml (``settings``), a template (``template``), else the HTML."""
         if line:
             return Finding(rule, severity, message, self.issue.path, line, hint)
-        n = self.issue_line(content)
+        # The model knows which line wrote a content link or image; text search is for the rest.
+        n = (self.element_line(el) if content else 0) or self.issue_line(content)
         if n:
             return Finding(rule, severity, message, self.issue.path, n, hint)
         n = self.settings_line(settings)
@@ -199,3 +284,87 @@ def visible(el: Element) -> bool:
             return False
         node = node.getparent()
     return True
+
+
+class _Queues:
+    """The content's links (or images) in document order, each handed out once: by URL and
+    words when one matches, else by URL alone (the HTML may word a link as the model doesn't)."""
+
+    def __init__(self, entries: list[tuple[str, str, int]]) -> None:
+        self.lines = [line for _, _, line in entries]
+        self.used: set[int] = set()
+        self.by_key: dict[tuple[str, str], deque[int]] = defaultdict(deque)
+        self.by_url: dict[str, deque[int]] = defaultdict(deque)
+        for i, (url, text, _) in enumerate(entries):
+            self.by_key[(url, text)].append(i)
+            self.by_url[url].append(i)
+
+    def take(self, url: str, text: str) -> int:
+        return self._next(self.by_key.get((url, text))) or self._next(self.by_url.get(url))
+
+    def _next(self, queue: deque[int] | None) -> int:
+        while queue:
+            i = queue.popleft()
+            if i not in self.used:
+                self.used.add(i)
+                return self.lines[i]
+        return 0
+
+
+def _content_links(issue: m.Issue) -> list[tuple[str, str, int]]:
+    """(URL, words, line) of every link the content wrote, a linked image's with no words."""
+    from newsletter.content.markdown import plain_text
+
+    found = [(node.url, " ".join(plain_text(node.children).split()), line)
+             for node, line in walk_inlines(issue) if isinstance(node, m.Link)]
+    found += [(b.link, "", b.line) for b in m.walk_blocks(issue) if isinstance(b, m.Figure) and b.link]
+    return found
+
+
+def _content_images(issue: m.Issue) -> list[tuple[str, str, int]]:
+    return [(b.src, "", b.line) for b in m.walk_blocks(issue) if isinstance(b, m.Figure)]
+
+
+#: A snippet that is a URL ('https://...', 'mailto:...'): found only whole.
+_URLISH = re.compile(r"[a-zA-Z][a-zA-Z0-9+.-]*:\S+\Z")
+
+
+def _finder(snippet: str) -> Callable[[str], bool]:
+    """A test for a line holding ``snippet``; a URL must not go on past it ('.../report' is
+    not in '.../report-2024'), but it may end a Markdown link, an autolink or a sentence."""
+    if not _URLISH.match(snippet):
+        return lambda line: snippet in line
+    whole = re.compile(re.escape(snippet) + r"(?!(?![.,;:!?](?:\s|$))[^\s<>()\[\]\"'`{}|\\^])")
+    return lambda line: snippet in line and whole.search(line) is not None
+
+
+_UTM_PARAM = re.compile(r"^utm_[a-z]+=", re.IGNORECASE)
+
+
+def strip_utm(url: str) -> str:
+    """``url`` without its utm_* query parameters (wherever they are in the query)."""
+    if "utm_" not in url:
+        return url
+    base, question, rest = url.partition("?")
+    query, hash_, fragment = rest.partition("#")
+    kept = [p for p in query.split("&") if p and not _UTM_PARAM.match(p)]
+    return base + (question + "&".join(kept) if kept else "") + hash_ + fragment
+
+
+def yaml_uncommented(line: str) -> str:
+    """A YAML line without its comment: a '#' at the start or after a space, outside quotes
+    (the '#' of a quoted colour, "#F7F3DC", is the value's)."""
+    quote, escaped = "", False
+    for i, ch in enumerate(line):
+        if quote:
+            if escaped:
+                escaped = False
+            elif ch == "\\" and quote == '"':
+                escaped = True
+            elif ch == quote:
+                quote = ""
+        elif ch in "\"'" and (i == 0 or line[i - 1] in " \t:[{,-"):
+            quote = ch
+        elif ch == "#" and (i == 0 or line[i - 1] in " \t"):
+            return line[:i]
+    return line

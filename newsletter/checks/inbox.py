@@ -6,6 +6,7 @@ from typing import Iterator
 
 from newsletter.checks import Finding
 from newsletter.checks.context import CheckContext, text_of
+from newsletter.content import model as m
 
 SUBJECT_MAX = 60
 PREHEADER_MIN, PREHEADER_MAX = 40, 140
@@ -21,8 +22,9 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.issue_finding("inbox", "warning", f"subject is {len(subject)} characters; phones show about "
                                 f"{SUBJECT_MAX}", "put the news in the first 60 characters", lines.get("subject", 0))
     pre = " ".join(issue.preheader.split())
-    # A preheader not given in front matter is the first sentence of the body: point there.
-    where = lines.get("preheader", 0) if issue.preheader_given else ctx.issue_line(pre[:30])
+    # A preheader not given in front matter is the first sentence of a paragraph: point there
+    # (its words may be a headline's too, and its Markdown is gone: the model knows the line).
+    where = lines.get("preheader", 0) if issue.preheader_given else _derived_line(issue)
     hint = "set 'preheader:' in the front matter" if not issue.preheader_given else "rewrite 'preheader:'"
     if not pre:  # at the subject, which the preheader goes under
         yield ctx.issue_finding("inbox", "warning", "no preheader: the inbox shows the first text of the body",
@@ -34,6 +36,13 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.issue_finding("inbox", "warning", "preheader repeats the subject", hint, where)
     if pre:
         yield from _filler(ctx, pre)
+
+
+def _derived_line(issue: m.Issue) -> int:
+    from newsletter.content.parse import preheader_paragraph
+
+    paragraph = preheader_paragraph(issue)
+    return paragraph.line if paragraph is not None else 0
 
 
 def _filler(ctx: CheckContext, pre: str) -> Iterator[Finding]:

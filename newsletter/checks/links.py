@@ -37,8 +37,9 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         text = " ".join(text_of(a).split())
         alts = [img.get("alt", "").strip() for img in a.iter("img")]
         if not text and not any(alts):
-            yield ctx.finding("links", "warning", f"link to {href[:60]} has no text a screen reader can read",
-                              "give the link words, or its image an alt text", content=href, el=a)
+            yield ctx.finding("links", "warning", f"link to {ctx.shown_url(href, 60)} has no text a screen reader "
+                              "can read", "give the link words, or its image an alt text",
+                              content=ctx.written_url(href), el=a)
         elif text.lower().strip(".!:→» ") in GENERIC_TEXT and visible(a):
             yield ctx.finding("links", "warning", f"link text '{text}' does not say where it goes",
                               "describe the destination: [the full report](...)", content=f"[{text}]", el=a)
@@ -62,21 +63,23 @@ def _link_target(ctx: CheckContext, a: Element, href: str) -> Iterator[Finding]:
     if href.startswith("#") or _plain_https(href) or is_tag(href):
         return
     scheme = _scheme(href)
-    where: dict[str, Any] = dict(content=_unutm(href), settings=href, template=href, el=a)
     if scheme in ("https", "mailto", "tel"):
         return
+    # Quoted and found as written: before UTM tagging, not percent-encoded.
+    written = ctx.written_url(href)
+    where: dict[str, Any] = dict(content=written, settings=written, template=href, el=a)
     if scheme is None:
-        yield ctx.finding("links", "error", f"link is not a valid URL: {href[:80]}",
+        yield ctx.finding("links", "error", f"link is not a valid URL: {ctx.shown_url(href)}",
                           "check the address for a stray '[' or ']'", **where)
         return
     if scheme == "http":
-        yield ctx.finding("links", "warning", f"link uses http, not https: {href[:80]}",
+        yield ctx.finding("links", "warning", f"link uses http, not https: {ctx.shown_url(href)}",
                           "use https:// (clients warn about insecure links)", **where)
     elif scheme in ("javascript", "data", "vbscript", "file"):
-        yield ctx.finding("links", "error", f"'{scheme}:' link: {href[:60]}", "email clients block these; "
-                          "link to an https page", **where)
+        yield ctx.finding("links", "error", f"'{scheme}:' link: {ctx.shown_url(href, 60)}", "email clients block "
+                          "these; link to an https page", **where)
     else:
-        yield ctx.finding("links", "error", f"link is not an absolute https URL: {href[:80]}",
+        yield ctx.finding("links", "error", f"link is not an absolute https URL: {ctx.shown_url(href)}",
                           "write the full https://... address", **where)
 
 
@@ -111,11 +114,6 @@ def _scheme(url: str) -> str | None:
         return urlsplit(url).scheme.lower()
     except ValueError:
         return None
-
-
-def _unutm(url: str) -> str:
-    """The URL as the editor wrote it (before UTM tagging), to find it in the issue file."""
-    return re.sub(r"[?&]utm_[a-z]+=.*$", "", url)
 
 
 def _figures(issue: m.Issue) -> Iterator[m.Figure]:

@@ -91,20 +91,24 @@ def check(ctx: CheckContext, *, timeout: float = 10.0, workers: int = 6, context
                                                 retries=retries), todo))
     for (url, image), r in zip(todo, results):
         what = "image" if image else "link"
-        where: dict[str, Any] = dict(content=url.split("?utm_")[0], settings=url, template=url, html=url)
+        # At the issue line that wrote the URL (as written: before UTM tagging), else the setting or template.
+        written = ctx.written_url(url)
+        where: dict[str, Any] = dict(line=ctx.url_line(written), content=written, settings=written,
+                                     template=url, html=url)
+        shown, short = ctx.shown_url(url), ctx.shown_url(url, 60)
         if r.error:
-            yield ctx.finding("online", "error", f"{what} unreachable: {url[:80]} ({r.error})",
+            yield ctx.finding("online", "error", f"{what} unreachable: {shown} ({r.error})",
                               "check the address", **where)
         elif r.status >= 400:
             severity = "warning" if r.status in (401, 403, 429) else "error"
-            yield ctx.finding("online", severity, f"{what} answers HTTP {r.status}: {url[:80]}",
+            yield ctx.finding("online", severity, f"{what} answers HTTP {r.status}: {shown}",
                               "fix or remove the link" if severity == "error" else "the site may refuse robots; "
                               "check it in a browser", **where)
         if url.lower().startswith("https://") and any(u.lower().startswith("http://") for u in r.chain):
-            yield ctx.finding("online", "warning", f"{what} redirects to http: {url[:60]} -> "
+            yield ctx.finding("online", "warning", f"{what} redirects to http: {short} -> "
                               f"{next(u for u in r.chain if u.lower().startswith('http://'))[:60]}",
                               "link to the final https address, or ask the site to fix the redirect",
                               **where)
         if image and r.size is not None and r.size > IMAGE_LIMIT:
-            yield ctx.finding("online", "warning", f"image is over 1 MB: {url[:80]}",
+            yield ctx.finding("online", "warning", f"image is over 1 MB: {shown}",
                               "resize or compress it: phones download every image", **where)

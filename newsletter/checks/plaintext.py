@@ -66,9 +66,10 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
     for href in hrefs:
         # A mailto: link may be written as its address alone ("desk@example.com").
         if href not in raw and not (href.startswith("mailto:") and href[7:].split("?")[0] in raw):
-            yield ctx.finding("plaintext", "warning", f"the plain-text part lacks the link {href[:80]}",
+            written = ctx.written_url(href)
+            yield ctx.finding("plaintext", "warning", f"the plain-text part lacks the link {ctx.shown_url(href)}",
                               "both parts should carry the same links (spam filters compare them)",
-                              content=href, settings=href, template=href, html=href)
+                              content=written, settings=written, template=href, html=href)
     unsub = ctx.links.unsubscribe
     if unsub and unsub not in raw:
         yield Finding("plaintext", "error", f"the plain-text part has no unsubscribe link ({unsub})", file, 0,

@@ -432,15 +432,19 @@ _NEXT_CHAR = re.compile(r"\s*(\S)")
 
 def default_preheader(issue: m.Issue) -> str:
     """The first sentence of the first story (or of the intro when there is no story)."""
+    paragraph = preheader_paragraph(issue)
+    return _first_sentence(plain_text(paragraph.inlines)) if paragraph is not None else ""
+
+
+def preheader_paragraph(issue: m.Issue) -> m.Paragraph | None:
+    """The paragraph a preheader not given in front matter is taken from (the quality gate
+    points its findings at its line)."""
     for story in issue.stories:
         for section in story.sections:
             for block in section.blocks:
                 if isinstance(block, m.Paragraph):
-                    return _first_sentence(plain_text(block.inlines))
-    for block in issue.intro:
-        if isinstance(block, m.Paragraph):
-            return _first_sentence(plain_text(block.inlines))
-    return ""
+                    return block
+    return next((b for b in issue.intro if isinstance(b, m.Paragraph)), None)
 
 
 def _first_sentence(text: str) -> str:
