@@ -98,9 +98,10 @@ class CheckContext:
         if not snippet:
             return 0
         lines = self._search_lines
-        body: int = self._body_start
+        body = self._body_start
         has = _finder(snippet)
-        for n in [*range(body, len(lines)), *range(body)]:
+        order: list[int] = list(range(body, len(lines))) + list(range(body))
+        for n in order:
             if has(lines[n]):
                 return n + 1
         return 0
