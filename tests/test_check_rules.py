@@ -478,6 +478,65 @@ def test_deliverability_visible_unsubscribe_link(workspace: Path) -> None:
     assert run_rule(deliverability, ws, r, html=tucked)[0].severity == "error"
 
 
+def _footer_without_unsubscribe() -> str:
+    footer = (Path(__file__).parent.parent / "templates" / "partials" / "footer.mjml.j2").read_text()
+    cut = re.sub(r'<a class="nl-link" href="\{\{ links.unsubscribe \}\}">Unsubscribe</a>', "", footer)
+    assert cut != footer
+    return cut
+
+
+def test_deliverability_wants_the_unsubscribe_url_not_any_link_saying_unsubscribe(workspace: Path) -> None:
+    issue = GOOD_ISSUE + "\nRead [how to unsubscribe from lists you never joined](https://dispatch.example/guide).\n"
+    ws, r = build_issue(workspace, issue, templates={"partials/footer.mjml.j2": _footer_without_unsubscribe()})
+    [found] = run_rule(deliverability, ws, r)
+    assert found.severity == "error" and "no visible unsubscribe link" in found.message
+    # At the HTML footer the workspace overrode, not at the text part's template.
+    assert found.file == str(workspace / "templates" / "partials" / "footer.mjml.j2")
+
+
+def test_deliverability_error_names_the_html_template_line(workspace: Path) -> None:
+    footer = _footer_without_unsubscribe().replace(
+        "{{ settings.footer_reason }}", '{{ settings.footer_reason }} <a href="{{ links.unsubscribe }}"></a>')
+    ws, r = build_issue(workspace, templates={"partials/footer.mjml.j2": footer})
+    [found] = run_rule(deliverability, ws, r)
+    assert found.file.endswith("footer.mjml.j2")
+    assert "links.unsubscribe" in footer.split("\n")[found.line - 1]
+    assert "hidden or has no words" in found.hint
+
+
+@pytest.mark.parametrize("style", ["visibility:hidden", "max-height:0;overflow:hidden", "font-size:0",
+                                   "opacity:0", "height: 0px; overflow: hidden", "font-size: 0px !important"])
+def test_deliverability_an_unsubscribe_link_hidden_by_style_is_not_visible(workspace: Path, style: str) -> None:
+    ws, r = build_issue(workspace)
+    link = re.search(r'<a [^>]*href="https://dispatch.example/unsubscribe"[^>]*>Unsubscribe</a>', r.html)
+    assert link is not None
+    hidden = r.html.replace(link.group(0), f'<span style="{style}">{link.group(0)}</span>')
+    assert [f.severity for f in run_rule(deliverability, ws, r, html=hidden)] == ["error"]
+    shown = r.html.replace(link.group(0), f'<span style="font-size:0"><b style="font-size:14px">{link.group(0)}</b>'
+                                          '</span>')
+    assert run_rule(deliverability, ws, r, html=shown) == []
+
+
+@pytest.mark.parametrize("extra", ["esp: mailchimp\n", "esp: buttondown\n", "utm:\n  source: dispatch\n"])
+def test_deliverability_finds_the_unsubscribe_link_as_the_html_writes_it(workspace: Path, extra: str) -> None:
+    cfg = workspace / "newsletter.yaml"
+    if extra.startswith("esp"):
+        cfg.write_text(cfg.read_text().replace("unsubscribe_url: https://dispatch.example/unsubscribe\n", ""))
+    ws, r = build_issue(workspace, settings_extra=extra)
+    assert run_rule(deliverability, ws, r) == []
+
+
+def test_visible_keeps_the_preheader_hidden_and_the_body_shown(workspace: Path) -> None:
+    from newsletter.checks.context import CheckContext, visible
+    from newsletter.render.jinja import search_path
+
+    ws, r = build_issue(workspace)
+    ctx = CheckContext(r, ws.settings, search_path(ws.templates_dir))
+    [pre] = [el for el in ctx.body.iter("div") if "nl-preheader" in (el.get("class") or "")]
+    assert not visible(pre)
+    assert all(visible(a) for a in ctx.body.iter("a")) and all(visible(img) for img in ctx.body.iter("img"))
+
+
 def test_deliverability_needs_an_unsubscribe_url(workspace: Path) -> None:
     cfg = workspace / "newsletter.yaml"
     cfg.write_text(cfg.read_text().replace("unsubscribe_url: https://dispatch.example/unsubscribe\n", ""))

@@ -230,9 +230,10 @@ class CheckContext:
 
     def finding(self, rule: str, severity: str, message: str, hint: str = "", *, content: str = "",
                 settings: str = "", template: str = "", el: Element | None = None,
-                html: str = "", line: int = 0) -> Finding:
+                html: str = "", line: int = 0, templates: str = "*.j2") -> Finding:
         """A finding pointed at the first place that has the snippet: issue file (``content`` or an
-        explicit ``line``), newsletter.yaml (``settings``), a template (``template``), else the HTML."""
+        explicit ``line``), newsletter.yaml (``settings``), a template (``template``, searched in
+        the files named like ``templates``), else the HTML."""
         if line:
             return Finding(rule, severity, message, self.issue.path, line, hint)
         # The model knows which line wrote a content link or image; text search is for the rest.
@@ -242,7 +243,7 @@ class CheckContext:
         n = self.settings_line(settings)
         if n:
             return Finding(rule, severity, message, self.settings.path, n, hint)
-        file, n = self.template_line(template)
+        file, n = self.template_line(template, templates)
         if file:
             return Finding(rule, severity, message, file, n, hint)
         return Finding(rule, severity, message, self.html_file, self.html_line(el, html), hint)
@@ -277,14 +278,60 @@ def walk_inlines(issue: m.Issue) -> Iterator[tuple[m.Inline, int]]:
 
 
 def visible(el: Element) -> bool:
-    """False when the element or an ancestor is hidden with display:none (the preheader)."""
+    """False when the element can't be seen: it or an ancestor has the hidden attribute, or a
+    style that hides it (display:none, opacity:0, a zero height or width with overflow:hidden),
+    or the nearest visibility is hidden, or (for text: not an image) the nearest font-size is 0.
+    Those two are inherited and can be undone below: MJML sets font-size:0px on its column
+    wrappers, and the text inside sets its own."""
+    font_size_set = el.tag == "img"  # an image is seen whatever the font size
+    visibility_set = False
     node: Element | None = el
     while node is not None:
-        style = (node.get("style") or "").replace(" ", "").lower()
-        if "display:none" in style or node.get("hidden") is not None:
+        if node.get("hidden") is not None:
             return False
+        style = node.get("style")
+        if style:
+            d = declarations(style)
+            if d.get("display") == "none" or _zero(d.get("opacity", "")) or _clipped(d):
+                return False
+            if not visibility_set and "visibility" in d:
+                if d["visibility"] in ("hidden", "collapse"):
+                    return False
+                visibility_set = True
+            if not font_size_set and "font-size" in d:
+                if _zero(d["font-size"]):
+                    return False
+                font_size_set = True
         node = node.getparent()
     return True
+
+
+@lru_cache(maxsize=1024)
+def declarations(style: str) -> dict[str, str]:
+    """A style attribute's declarations, property -> value in lower case without '!important'
+    (the last of a property wins, as in CSS). The same attributes recur: read each once."""
+    out: dict[str, str] = {}
+    for part in style.split(";"):
+        name, colon, value = part.partition(":")
+        if colon:
+            out[name.strip().lower()] = _IMPORTANT.sub("", value).strip().lower()
+    return out
+
+
+_IMPORTANT = re.compile(r"\s*!\s*important\s*$", re.IGNORECASE)
+#: A length or number that is zero: '0', '0px', '.0em', '0%'.
+_ZERO = re.compile(r"[+-]?(?:0+\.?0*|\.0+)(?:[a-z]+|%)?")
+
+
+def _zero(value: str) -> bool:
+    return bool(value) and _ZERO.fullmatch(value) is not None
+
+
+def _clipped(d: dict[str, str]) -> bool:
+    """A box of no height or width that cuts off what overflows it (a hiding trick)."""
+    if d.get("overflow", "").split(" ")[0] not in ("hidden", "clip"):
+        return False
+    return any(_zero(d.get(k, "")) for k in ("height", "max-height", "width", "max-width"))
 
 
 class _Queues:
