@@ -40,6 +40,13 @@ class Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Location", f"http://127.0.0.1:{Handler.http_port}/ok")
             self.send_header("Content-Length", "0")
             self.end_headers()
+        elif self.path in ("/loop", "/a", "/b", "/no-location"):
+            self.send_response(302)
+            target = {"/loop": "/loop", "/a": "/b", "/b": "/a"}.get(self.path)
+            if target:
+                self.send_header("Location", target)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
         elif self.path == "/big.png":
             self._send(200, b"\x89PNG" + b"\0" * (BIG - 4), "image/png")
         elif self.path == "/small.png":
@@ -155,3 +162,14 @@ def test_online_finding_with_utm_tagging_points_at_the_issue_line(workspace: Pat
     [gone] = [f for f in found if "HTTP 404" in f.message]
     assert gone.message.endswith(f"https://127.0.0.1:{tls}/gone?id=3") and "utm_" not in gone.message
     assert gone.file.endswith(".md") and "/gone?id=3" in Path(gone.file).read_text().split("\n")[gone.line - 1]
+
+
+@pytest.mark.parametrize(("path", "words"), [("/loop", "redirects in a loop"), ("/a", "redirects in a loop"),
+                                             ("/no-location", "without a Location header")])
+def test_online_redirects_that_go_nowhere_are_errors(workspace: Path, servers: tuple[int, int, ssl.SSLContext],
+                                                     path: str, words: str) -> None:
+    tls, _plain, context = servers
+    found = _check(workspace, f"See [the moving page](https://127.0.0.1:{tls}{path}).", context, tls)
+    assert [f.severity for f in found] == ["error"]
+    assert words in found[0].message and found[0].message.endswith(f"https://127.0.0.1:{tls}{path}")
+    assert found[0].file.endswith(".md") and found[0].line > 0

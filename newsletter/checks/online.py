@@ -1,7 +1,8 @@
 """--online: fetch every link and image of the issue (off by default: the tool is offline-first).
 
 A small thread pool with a timeout and one retry; reports 4xx/5xx answers, unreachable hosts,
-https links that redirect to http, and images over 1 MB.
+redirects that can't be followed (a loop, no Location header), https links that redirect to
+http, and images over 1 MB.
 """
 
 from __future__ import annotations
@@ -30,6 +31,8 @@ class Fetched:
     size: int | None = None
     error: str = ""
     chain: list[str] = field(default_factory=list)
+    #: Why following the redirects failed (a loop, no Location header), or "".
+    redirect: str = ""
 
 
 class _Redirects(urllib.request.HTTPRedirectHandler):
@@ -59,6 +62,8 @@ def fetch(url: str, *, image: bool, timeout: float, context: ssl.SSLContext | No
             return result
         except urllib.error.HTTPError as e:
             result.status, result.final_url = e.code, e.geturl() or url
+            if 300 <= e.code < 400:  # urllib gave up on a redirect: it carries the 3xx, no answer
+                result.redirect = _redirect_problem(e.code, e.headers, [url, *result.chain])
             if e.code < 500:
                 return result
         except (urllib.error.URLError, OSError, ValueError) as e:
@@ -67,6 +72,19 @@ def fetch(url: str, *, image: bool, timeout: float, context: ssl.SSLContext | No
         if attempt == retries:
             return result
     return result
+
+
+def _redirect_problem(code: int, headers: Any, chain: list[str]) -> str:
+    """What went wrong following a redirect, in a reader's words: the URLs are in ``chain``."""
+    if headers is None or not (headers.get("Location") or headers.get("URI")):
+        return f"answers HTTP {code} (a redirect) without a Location header to go to"
+    seen: dict[str, int] = {}
+    for i, step in enumerate(chain):
+        if step in seen:
+            loop = " -> ".join(u[:60] for u in chain[seen[step]:i + 1])
+            return f"redirects in a loop ({loop})"
+        seen[step] = i
+    return f"redirects more than {len(chain) - 1} times without arriving"
 
 
 def targets(ctx: CheckContext) -> list[tuple[str, bool]]:
@@ -96,7 +114,10 @@ def check(ctx: CheckContext, *, timeout: float = 10.0, workers: int = 6, context
         where: dict[str, Any] = dict(line=ctx.url_line(written), content=written, settings=written,
                                      template=url, html=url)
         shown, short = ctx.shown_url(url), ctx.shown_url(url, 60)
-        if r.error:
+        if r.redirect:
+            yield ctx.finding("online", "error", f"{what} {r.redirect}: {shown}",
+                              "link to the page's final address, or ask the site to fix its redirect", **where)
+        elif r.error:
             yield ctx.finding("online", "error", f"{what} unreachable: {shown} ({r.error})",
                               "check the address", **where)
         elif r.status >= 400:
