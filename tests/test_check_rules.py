@@ -553,6 +553,14 @@ def test_links_source_scan_used_when_the_build_stops() -> None:
     assert links.source_findings("issues/x.md", "[Fine](https://dispatch.example/ok)\n") == []
 
 
+def test_links_source_scan_skips_comments_and_code_and_reads_any_case() -> None:
+    source = ("---\nsubject: x\n---\n<!-- was [the minutes](http://dispatch.example/m)\n"
+              "and <http://dispatch.example/n> -->\nType `[a](http://localhost/x)` to link.\n"
+              "```\n[b](http://localhost/y)\n```\nSee [the report](Http://dispatch.example/r).\n")
+    found = links.source_findings("issues/x.md", source)
+    assert [(f.line, f.message) for f in found] == [(10, "link uses http, not https: Http://dispatch.example/r")]
+
+
 def test_a_failing_rule_becomes_an_error_finding_not_a_crash(workspace: Path) -> None:
     from newsletter.checks import run_checks
     from newsletter.render.jinja import search_path

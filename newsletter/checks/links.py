@@ -17,7 +17,9 @@ from newsletter.deliver.esp import is_tag
 
 GENERIC_TEXT = {"click here", "click", "here", "read more", "more", "learn more", "link", "this", "this link",
                 "go", "continue", "details", "more info"}
-_SOURCE_HTTP = re.compile(r"(!?)\[[^\]]*\]\(\s*<?(http://[^)\s>]+)|<(http://[^>\s]+)>")
+_SOURCE_HTTP = re.compile(r"(!?)\[[^\]]*\]\(\s*<?(http://[^)\s>]+)|<(http://[^>\s]+)>", re.IGNORECASE)
+#: A line opening or closing a fenced code block.
+_SOURCE_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 
 
 #: A Markdown link or autolink in a line: '[text](url)' (not an image's '![alt](src)') or
@@ -137,7 +139,7 @@ def source_findings(path: str, source: str) -> list[Finding]:
     """http links and images found in an issue file's text: used when the build stopped before
     any HTML existed, so that one report has every problem of the file."""
     out = []
-    for n, line in enumerate(source.split("\n"), start=1):
+    for n, line in _prose_lines(source):
         for mt in _SOURCE_HTTP.finditer(line):
             url = mt.group(2) or mt.group(3)
             if mt.group(1):
@@ -147,6 +149,24 @@ def source_findings(path: str, source: str) -> list[Finding]:
                 out.append(Finding("links", "warning", f"link uses http, not https: {url[:80]}", path, n,
                                    "use https:// (clients warn about insecure links)", path))
     return out
+
+
+def _prose_lines(source: str) -> Iterator[tuple[int, str]]:
+    """(number, line) of the file's lines as a reader gets them: HTML comments removed (line
+    numbers kept), code spans blanked and fenced code blocks skipped (a URL there is code)."""
+    from newsletter.content.source import strip_comments
+
+    fence = ""
+    for n, line in enumerate(strip_comments(source)[0].split("\n"), start=1):
+        mark = _SOURCE_FENCE.match(line)
+        if fence:
+            if mark and mark.group(1)[0] == fence[0] and len(mark.group(1)) >= len(fence):
+                fence = ""
+            continue
+        if mark:
+            fence = mark.group(1)
+            continue
+        yield n, _CODE_SPAN.sub(lambda m: " " * len(m.group(0)), line) if "`" in line else line
 
 
 def _links_in_headings(ctx: CheckContext) -> Iterator[Finding]:
