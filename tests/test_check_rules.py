@@ -395,6 +395,18 @@ def test_plaintext_text_the_editor_wrote_is_not_residue(workspace: Path) -> None
         "HTML in the plain-text part: '<b>'", "Markdown residue in the plain-text part: a '#' heading"]
 
 
+def test_plaintext_a_hash_the_wrapping_puts_at_a_line_start_is_no_heading(workspace: Path) -> None:
+    issue = GOOD_ISSUE + ("\nSkippers who need the harbor master should call on the working radio channel # 16 is "
+                          "the *calling* channel for the whole bay area.\n")
+    ws, r = build_issue(workspace, issue)
+    assert "\n# 16 is the calling channel" in r.text
+    assert not [f.message for f in run_rule(plaintext, ws, r) if "residue" in f.message]
+    # A heading left over right under a wrapped line of the editor's is still found.
+    left = r.text.replace("whole bay area.", "whole bay area.\n# A heading left over")
+    assert [f.message for f in run_rule(plaintext, ws, r, text=left) if "residue" in f.message] == [
+        "Markdown residue in the plain-text part: a '#' heading"]
+
+
 def test_plaintext_line_lengths(workspace: Path) -> None:
     ws, r = build_issue(workspace)
     long_line = "word " * 17 + "end"

@@ -116,8 +116,12 @@ def _markdown_residue(text: str, lines: list[str], literal: _Literal) -> tuple[i
             n = text.count("\n", 0, hit.start() + len(mark) - len(mark.lstrip())) + 1  # '^\s' may start a line early
             # A heading's '# ' is in many a text: the whole line must be the editor's (a headline's
             # line has its number in front). Other marks are the editor's when they are in the text.
+            if not literal.has(mark.strip()):
+                return n, what
             line = _NUMBERED.sub("", lines[n - 1].strip())
-            if not (literal.has(mark.strip()) and (what != "a '#' heading" or literal.has(line))):
+            # A '#' the wrapping moved to a line start ('... channel' / '# 16 is ...') goes on
+            # the editor's sentence from the line before: no heading.
+            if what == "a '#' heading" and not (literal.has(line) or (n > 1 and literal.runs_on(lines[n - 2], line))):
                 return n, what
     return None
 
@@ -143,6 +147,22 @@ class _Literal:
 
     def has(self, snippet: str) -> bool:
         return bool(snippet) and snippet in self.text
+
+    @cached_property
+    def flow(self) -> str:
+        """Each paragraph's and subhead's words as one line, without markup (as the text part
+        has them, before it wraps them)."""
+        from newsletter.content import model as m
+        from newsletter.content.markdown import plain_text
+
+        return "\n".join(" ".join(plain_text(b.inlines).split()) for b in m.walk_blocks(self.ctx.issue)
+                         if isinstance(b, (m.Paragraph, m.Subhead)))
+
+    def runs_on(self, before: str, line: str) -> bool:
+        """True when ``line`` continues a sentence of the editor's from the end of ``before``
+        (the text part wrapped it there)."""
+        tail = before.split()[-3:]
+        return bool(tail) and " ".join([*tail, *line.split()]) in self.flow
 
 
 def _at(ctx: CheckContext, file: str, n: int, line: str, message: str, hint: str) -> Finding:
