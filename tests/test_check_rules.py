@@ -11,6 +11,7 @@ from check_helpers import GOOD_ISSUE, build_issue, run_rule, severe
 
 from newsletter.checks import (accessibility, deliverability, inbox, links, plaintext, responsive, sections, size,
                                structure)
+from newsletter.content.parse import section_kind
 
 
 def rules_of(findings: list, severity: str) -> list[str]:
@@ -459,6 +460,7 @@ def test_plaintext_carries_a_linked_images_link_and_a_mailto_address_once(worksp
     ("Know Mroe", "Know More"), ("Room for Disagrement", "Room for Disagreement"), ("Notible", "Notable"),
     ("The News:", "The News"), ("Step back.", "Step Back"), ("Ruths View", "Ruth's View"),
     ("Reed's View:", "Reed's View"), ("The View Form Lagos", "The View From Lagos"), ("The Scoops", "The Scoop"),
+    ("Toms View", "Tom's View"),
 ])
 def test_sections_a_near_miss_of_a_label_is_a_warning_at_its_line(workspace: Path, title: str, meant: str) -> None:
     ws, r = build_issue(workspace, GOOD_ISSUE.replace("## The News", f"## {title}"))
@@ -466,6 +468,19 @@ def test_sections_a_near_miss_of_a_label_is_a_warning_at_its_line(workspace: Pat
     assert (finding.severity, finding.file, finding.line) == ("warning", str(ws.issues_dir / "2026-06-02-tides.md"), 12)
     assert finding.message.startswith(f"'## {title}' is read as a section of your own, not as '{meant}'")
     assert finding.hint == f"did you mean '## {meant}'?"
+
+
+@pytest.mark.parametrize(("title", "meant"), [
+    ("Chris View", ["Chris's View", "Chris' View"]), ("Jess View", ["Jess's View", "Jess' View"]),
+    ("Marcus View", ["Marcus's View", "Marcus' View"]), ("Mikes View", ["Mike's View", "Mikes's View"]),
+])
+def test_sections_a_view_whose_name_ends_in_s_keeps_the_name(workspace: Path, title: str, meant: list[str]) -> None:
+    # 'Chris View' suggested "Chri's View".
+    ws, r = build_issue(workspace, GOOD_ISSUE.replace("## The News", f"## {title}"))
+    [finding] = run_rule(sections, ws, r)
+    assert f"not as '{meant[0]}'" in finding.message
+    assert finding.hint == "did you mean " + " or ".join(f"'## {m}'" for m in meant) + "?"
+    assert all(section_kind(m) == "view" for m in meant)
 
 
 @pytest.mark.parametrize("title", ["The News", "Know More", "Ruth's View", "The View From Lagos", "The Newsroom",

@@ -30,30 +30,49 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         for section in item.sections:
             if section.kind != "plain" or not section.title:
                 continue
-            meant = suggestion(section.title)
-            if meant is not None:
+            meant = suggestions(section.title)
+            if meant:
+                options = " or ".join(f"'## {label}'" for label in meant)
                 yield ctx.issue_finding(
                     "sections", "warning", f"'## {section.title}' is read as a section of your own, "
-                    f"not as '{meant}': it gets no marker or label style", f"did you mean '## {meant}'?",
+                    f"not as '{meant[0]}': it gets no marker or label style", f"did you mean {options}?",
                     line=section.line)
 
 
 def suggestion(title: str) -> str | None:
     """The label ``title`` looks like a slip of, or None when it reads as a label of its own."""
+    found = suggestions(title)
+    return found[0] if found else None
+
+
+def suggestions(title: str) -> list[str]:
+    """The labels ``title`` looks like a slip of, likeliest first (a view's name may be read
+    two ways); empty when it reads as a label of its own."""
     key = " ".join(title.split()).lower()
     bare = _TRAILING.sub("", key)
     if bare in _BY_KEY:  # '## The News:' or '## Step back.'
-        return _BY_KEY[bare]
+        return [_BY_KEY[bare]]
     if bare != key and section_kind(bare) != "plain":  # "## Reed's View:"
-        return _TRAILING.sub("", " ".join(title.split()))
+        return [_TRAILING.sub("", " ".join(title.split()))]
     near = difflib.get_close_matches(bare, list(_BY_KEY), n=1, cutoff=CUTOFF)
     if near:
-        return _BY_KEY[near[0]]
-    view = _VIEW_NO_APOSTROPHE.match(bare)
-    if view:  # '## Ruths View'
-        return f"{title.split()[0][:-1]}'s View"
+        return [_BY_KEY[near[0]]]
+    if _VIEW_NO_APOSTROPHE.match(bare):  # '## Ruths View', '## Chris View'
+        return [f"{owner} View" for owner in view_owners(title.split()[0])]
     words = bare.split()
     if len(words) > 3 and words[:3] != ["the", "view", "from"] and difflib.SequenceMatcher(
             None, " ".join(words[:3]), "the view from").ratio() >= CUTOFF:  # '## The View Form Lagos'
-        return "The View From " + " ".join(title.split()[3:])
-    return None
+        return ["The View From " + " ".join(title.split()[3:])]
+    return []
+
+
+def view_owners(word: str) -> list[str]:
+    """The possessives a view's name without its apostrophe may stand for: 'Ruths' is Ruth's;
+    'Chris' and 'Jess' are names of their own (Chris's, or Chris'); 'Mikes' is Mike's or
+    Mikes's, 'Thomas' Thoma's or Thomas's, so both are offered."""
+    stem = word[:-1]
+    if word.lower().endswith("ss") or stem[-1:].lower() in ("i", "o", "u"):
+        return [f"{word}'s", f"{word}'"]
+    if stem[-1:].lower() in ("a", "e", "y"):
+        return [f"{stem}'s", f"{word}'s"]
+    return [f"{stem}'s"]
