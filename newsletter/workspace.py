@@ -86,7 +86,8 @@ def open_workspace(directory: Path | None = None) -> Workspace:
     else:
         found = find_root(Path.cwd())
         if found is None:
-            raise SettingsError(Problem("", 0, f"no {CONFIG_NAME} found in this folder or any parent",
+            # No file to name: the message says where it looked.
+            raise SettingsError(Problem("", 0, f"no {CONFIG_NAME} found in this folder or any parent: {Path.cwd()}",
                                         "run 'newsletter init' to create a workspace, or pass -C DIR"))
         root = found
     return Workspace(root, load_settings(root / CONFIG_NAME))

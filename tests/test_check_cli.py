@@ -106,6 +106,14 @@ def test_no_workspace_still_prints_json(tmp_path: Path, monkeypatch) -> None:  #
     assert doc["findings"][0]["rule"] == "settings" and "newsletter.yaml" in doc["findings"][0]["message"]
 
 
+def test_no_workspace_says_what_is_missing_and_where(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.chdir(tmp_path)
+    result = run("check")
+    assert result.exit_code == 1 and "<build>" not in result.stdout
+    assert result.stdout.startswith(f"newsletter: error: no newsletter.yaml found in this folder or any parent: "
+                                    f"{tmp_path.resolve()} [settings]")
+
+
 def test_example_issues_pass_with_no_errors(repo_workspace: Path) -> None:
     result = run("check", "--format", "json")
     doc = json.loads(result.stdout)

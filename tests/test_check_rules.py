@@ -346,6 +346,10 @@ def test_inbox_preheader_length_and_not_the_subject(workspace: Path) -> None:
                                "Spring tides.")
     ws, r = build_issue(workspace, short)
     assert any("preheader is 13 characters" in f.message and f.line == 4 for f in run_rule(inbox, ws, r))
+    one = GOOD_ISSUE.replace("Spring tides return on Thursday, and the harbour gates change their hours.", "S")
+    ws, r = build_issue(workspace, one)
+    assert [f.message.split(";")[0] for f in run_rule(inbox, ws, r) if "preheader is" in f.message] == [
+        "preheader is 1 character"]
     same = GOOD_ISSUE.replace("Spring tides return on Thursday, and the harbour gates change their hours.",
                               "Tide tables for the week")
     ws, r = build_issue(workspace, same)
@@ -738,3 +742,17 @@ def test_a_url_the_renderer_rewrites_keeps_its_issue_line(workspace: Path) -> No
                           "http://dispatch.example/q?id=3"}
     for url, f in found.items():
         assert f.file == r.issue.path and (url in lines[f.line - 1] or url.replace(" ", "%20") in lines[f.line - 1])
+
+
+def test_identical_findings_are_reported_once(workspace: Path) -> None:
+    # An http signup_url is linked from the masthead and twice from the footer: one warning.
+    from newsletter.checks import run_checks
+    from newsletter.render.jinja import search_path
+
+    cfg = workspace / "newsletter.yaml"
+    cfg.write_text(cfg.read_text().replace("signup_url: https://", "signup_url: http://"))
+    ws, r = build_issue(workspace)
+    assert r.html.count('href="http://dispatch.example/subscribe"') > 1
+    found = run_checks(r, ws.settings, search_path(ws.templates_dir), rules=[links.check])
+    signup = [f for f in found if "http://dispatch.example/subscribe" in f.message]
+    assert len(signup) == 1 and signup[0].file.endswith("newsletter.yaml") and signup[0].line > 0

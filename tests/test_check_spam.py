@@ -85,6 +85,24 @@ def test_missing_spamassassin_is_a_clear_error(workspace: Path) -> None:
     assert "SpamAssassin is not installed" in found[0].message and "apt-get install spamassassin" in found[0].hint
 
 
+def test_a_spamassassin_that_fails_says_how(workspace: Path, tmp_path: Path) -> None:
+    from newsletter.checks.context import CheckContext
+    from newsletter.render.jinja import search_path
+
+    fake = tmp_path / "fake-spamassassin"
+    fake.write_text("#!/bin/sh\necho 'config: cannot read /etc/spamassassin/local.cf' >&2\necho garbage\nexit 3\n")
+    fake.chmod(0o755)
+    ws, r = build_issue(workspace)
+    ctx = CheckContext(r, ws.settings, search_path(ws.templates_dir))
+    [found] = spam.check(ctx, executable=str(fake))
+    assert found.severity == "error"
+    assert found.message == ("SpamAssassin failed: it gave no score (exit status 3: config: cannot read "
+                             "/etc/spamassassin/local.cf)")
+    fake.write_text("#!/bin/sh\nexit 2\n")
+    [found] = spam.check(ctx, executable=str(fake))
+    assert found.message.endswith("(exit status 2, no output)")
+
+
 def test_check_spam_through_the_cli(workspace: Path) -> None:
     (workspace / "issues" / "2026-06-02-tides.md").write_text(GOOD_ISSUE, encoding="utf-8")
     result = CliRunner().invoke(cli, ["check", "--spam", "--format", "json"], catch_exceptions=False)

@@ -101,7 +101,7 @@ def test_no_workspace_is_an_error_not_a_traceback(tmp_path: Path, monkeypatch: p
     monkeypatch.chdir(tmp_path)
     result = run("build")
     assert (result.exit_code, result.stdout) == (1, "")
-    assert result.stderr == ("Error: no newsletter.yaml found in this folder or any parent "
+    assert result.stderr == (f"Error: no newsletter.yaml found in this folder or any parent: {tmp_path.resolve()} "
                              "(run 'newsletter init' to create a workspace, or pass -C DIR)\n")
     result = run("build", "-C", str(tmp_path))
     assert result.exit_code == 1

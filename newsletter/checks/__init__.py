@@ -40,7 +40,8 @@ class Finding:
         return asdict(self)
 
     def __str__(self) -> str:
-        where = display_path(self.file) + (f":{self.line}" if self.line else "") if self.file else "<build>"
+        # A finding with no file (no workspace) speaks for the command, as its summary line does.
+        where = display_path(self.file) + (f":{self.line}" if self.line else "") if self.file else "newsletter"
         text = f"{where}: {self.severity}: {self.message} [{self.rule}]"
         return f"{text} ({self.hint})" if self.hint else text
 
@@ -83,7 +84,11 @@ def run_checks(result: BuildResult, settings: Settings, search_dirs: list[Path],
             findings.append(Finding("check", "error", f"the {name} rule failed: {type(e).__name__}: {e}",
                                     result.issue.path, 0, "this is a bug in newsletter: please report it"))
     issue = result.issue.path
-    return [f if f.issue else Finding(f.rule, f.severity, f.message, f.file, f.line, f.hint, issue) for f in findings]
+    # One finding per problem: a setting that reaches several links (an http signup_url in the
+    # masthead and the footer) is one thing to fix at one line.
+    unique = dict.fromkeys(f if f.issue else Finding(f.rule, f.severity, f.message, f.file, f.line, f.hint, issue)
+                           for f in findings)
+    return list(unique)
 
 
 def error_findings(error: NewsletterError, issue: str = "") -> list[Finding]:

@@ -19,7 +19,7 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
     lines = issue.front_matter_lines
     subject = " ".join(issue.subject.split())
     if len(subject) > SUBJECT_MAX:
-        yield ctx.issue_finding("inbox", "warning", f"subject is {len(subject)} characters; phones show about "
+        yield ctx.issue_finding("inbox", "warning", f"subject is {_characters(len(subject))}; phones show about "
                                 f"{SUBJECT_MAX}", "put the news in the first 60 characters", lines.get("subject", 0))
     pre = " ".join(issue.preheader.split())
     # A preheader not given in front matter is the first sentence of a paragraph: point there
@@ -30,12 +30,16 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.issue_finding("inbox", "warning", "no preheader: the inbox shows the first text of the body",
                                 "add 'preheader:' to the front matter", where or lines.get("subject", 0))
     elif not PREHEADER_MIN <= len(pre) <= PREHEADER_MAX:
-        yield ctx.issue_finding("inbox", "warning", f"preheader is {len(pre)} characters; "
+        yield ctx.issue_finding("inbox", "warning", f"preheader is {_characters(len(pre))}; "
                                 f"{PREHEADER_MIN}-{PREHEADER_MAX} fill the inbox preview", hint, where)
     if pre and pre.casefold() == subject.casefold():
         yield ctx.issue_finding("inbox", "warning", "preheader repeats the subject", hint, where)
     if pre:
         yield from _filler(ctx, pre)
+
+
+def _characters(n: int) -> str:
+    return f"{n} character" + ("" if n == 1 else "s")
 
 
 def _derived_line(issue: m.Issue) -> int:

@@ -51,8 +51,7 @@ def score(message: bytes, executable: str = "spamassassin") -> tuple[float, floa
     report = out.stdout.decode("utf-8", "replace")
     m = _SCORE.search(report)
     if not m:
-        tail = (out.stderr.decode("utf-8", "replace").strip().splitlines() or ["no report"])[-1]
-        raise RuntimeError(f"SpamAssassin gave no score ({tail})")
+        raise RuntimeError(f"it gave no score ({_why(out)})")
     hits: list[tuple[float, str, str]] = []
     table = report[m.end():].split("\n")
     started = False
@@ -71,6 +70,18 @@ def score(message: bytes, executable: str = "spamassassin") -> tuple[float, floa
         elif not line.strip():
             break
     return float(m.group(1)), float(m.group(2)), hits
+
+
+def _why(out: subprocess.CompletedProcess[bytes]) -> str:
+    """What a run without a score said: its exit status and the first line it wrote (its
+    error output first, where a failing run says why)."""
+    said = ""
+    for stream in (out.stderr, out.stdout):
+        said = next((line.strip() for line in stream.decode("utf-8", "replace").splitlines() if line.strip()), "")
+        if said:
+            break
+    status = f"exit status {out.returncode}"
+    return f"{status}: {said[:200]}" if said else f"{status}, no output"
 
 
 def check(ctx: CheckContext, executable: str = "spamassassin") -> Iterator[Finding]:

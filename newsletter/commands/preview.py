@@ -40,7 +40,7 @@ def _root(workspace: Path | None) -> Path:
         return root
     found = find_root(Path.cwd())
     if found is None:
-        raise NewsletterError("no newsletter.yaml found in this folder or any parent "
+        raise NewsletterError(f"no newsletter.yaml found in this folder or any parent: {Path.cwd()} "
                               "(run 'newsletter init' to create a workspace, or pass -C DIR)")
     return found
 
