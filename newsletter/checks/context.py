@@ -161,14 +161,18 @@ class CheckContext:
     @cached_property
     def _element_lines(self) -> dict[Element, int]:
         """Each link and image of the HTML matched, in document order, with the content's
-        next link of the same URL and words (else of the same URL), or image of the same source."""
+        next link of the same URL and words, or image of the same source. A link whose words
+        the HTML has differently (a merge tag filled in) is matched by URL alone, after the
+        others: a theme link to the same URL (the masthead's sign-up) must not take its line."""
         out: dict[Element, int] = {}
         links = _Queues(_content_links(self.issue))
-        for a in self.body.iter("a"):
-            url = self.written_url((a.get("href") or "").strip())
-            line = links.take(url, " ".join(text_of(a).split()))
-            if line:
-                out[a] = self._refine(line, url)
+        anchors = [(a, self.written_url((a.get("href") or "").strip())) for a in self.body.iter("a")]
+        for by_words in (True, False):
+            for a, url in anchors:
+                if a not in out:
+                    line = links.take(url, " ".join(text_of(a).split()) if by_words else None)
+                    if line:
+                        out[a] = self._refine(line, url)
         images = _Queues(_content_images(self.issue))
         for img in self.body.iter("img"):
             src = (img.get("src") or "").strip()
@@ -335,8 +339,7 @@ def _clipped(d: dict[str, str]) -> bool:
 
 
 class _Queues:
-    """The content's links (or images) in document order, each handed out once: by URL and
-    words when one matches, else by URL alone (the HTML may word a link as the model doesn't)."""
+    """The content's links (or images) in document order, each handed out once."""
 
     def __init__(self, entries: list[tuple[str, str, int]]) -> None:
         self.lines = [line for _, _, line in entries]
@@ -347,8 +350,9 @@ class _Queues:
             self.by_key[(url, text)].append(i)
             self.by_url[url].append(i)
 
-    def take(self, url: str, text: str) -> int:
-        return self._next(self.by_key.get((url, text))) or self._next(self.by_url.get(url))
+    def take(self, url: str, text: str | None) -> int:
+        """The line of the next one with this URL and these words (any words when None)."""
+        return self._next(self.by_url.get(url) if text is None else self.by_key.get((url, text)))
 
     def _next(self, queue: deque[int] | None) -> int:
         while queue:
