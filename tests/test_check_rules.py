@@ -756,3 +756,18 @@ def test_identical_findings_are_reported_once(workspace: Path) -> None:
     found = run_checks(r, ws.settings, search_path(ws.templates_dir), rules=[links.check])
     signup = [f for f in found if "http://dispatch.example/subscribe" in f.message]
     assert len(signup) == 1 and signup[0].file.endswith("newsletter.yaml") and signup[0].line > 0
+
+
+def test_plaintext_residue_lines_after_a_line_of_unclosed_links(workspace: Path) -> None:
+    """'[a](' thousands of times over (one unbreakable line of the text part) made the link
+    search scan to the line's end from every '[': minutes for an issue under 1 MB. Each line
+    is now searched up to its last ')'; the lines of what is found stay right."""
+    ws, r = build_issue(workspace)
+    lines = r.text.split("\n")
+    found = run_rule(plaintext, ws, r, text=r.text + "\n" + "[a](" * 20000 + "\nSee [that](https://x.example/).\n")
+    residue = [f for f in found if "residue" in f.message]
+    assert [(f.line, f.message) for f in residue] == [
+        (len(lines) + 2, "Markdown residue in the plain-text part: a [text](url) link")]
+    found = run_rule(plaintext, ws, r, text=r.text + "\n" + "[a](" * 20000 + ")\n\n`code`\n")
+    assert [(f.line, f.message) for f in found if "residue" in f.message] == [
+        (len(lines) + 1, "Markdown residue in the plain-text part: a [text](url) link")]

@@ -3,6 +3,8 @@ and the postal address (spam filters compare it with the HTML)."""
 
 from __future__ import annotations
 
+import bisect
+
 import re
 from functools import cached_property
 from typing import Iterator
@@ -105,15 +107,32 @@ def _line_of(text: str, snippet: str) -> int:
     return 1
 
 
+_LINE_BREAK = re.compile("\n")
+_LINE_END = re.compile("[^\n]+")
+
+
+def _upto_last_paren(line: re.Match[str]) -> str:
+    return line.group(0)[:line.group(0).rfind(")") + 1]
+
+
 def _markdown_residue(text: str, lines: list[str], literal: _Literal) -> tuple[int, str] | None:
     """The line and kind of the first Markdown mark left in the text part, not counting the
     marks the editor wrote as text."""
+    # Where each line ends, per string searched: a line number per hit without rescanning.
+    breaks: dict[bool, list[int]] = {}
     for pattern, what, needs in _MARKDOWN:
         if not any(s in text for s in needs):
             continue
-        for hit in pattern.finditer(text):
+        # A '[text](' can only end at a ')' later on its line: each line is cut after its last
+        # one, or the search would scan to the line's end from every '[' ('[a](' thousands of
+        # times over, one unbreakable line of the text part, took minutes).
+        searched = _LINE_END.sub(_upto_last_paren, text) if what == "a [text](url) link" else text
+        for hit in pattern.finditer(searched):
             mark = hit.group(0)
-            n = text.count("\n", 0, hit.start() + len(mark) - len(mark.lstrip())) + 1  # '^\s' may start a line early
+            ends = breaks.get(searched is text)
+            if ends is None:
+                ends = breaks[searched is text] = [found.start() for found in _LINE_BREAK.finditer(searched)]
+            n = bisect.bisect_left(ends, hit.start() + len(mark) - len(mark.lstrip())) + 1  # '^\s' may start a line early
             # A heading's '# ' is in many a text: the whole line must be the editor's (a headline's
             # line has its number in front). Other marks are the editor's when they are in the text.
             if not literal.has(mark.strip()):
@@ -146,7 +165,16 @@ class _Literal:
         return "\n".join(parts)
 
     def has(self, snippet: str) -> bool:
-        return bool(snippet) and snippet in self.text
+        # Remembered: an issue that repeats one mark thousands of times ('[a](' over and over)
+        # would search the whole text for it each time.
+        known = self._has.get(snippet)
+        if known is None:
+            known = self._has[snippet] = bool(snippet) and snippet in self.text
+        return known
+
+    @cached_property
+    def _has(self) -> dict[str, bool]:
+        return {}
 
     @cached_property
     def flow(self) -> str:
