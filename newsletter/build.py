@@ -59,6 +59,9 @@ class BuildResult:
     web_source: WebSource | None = None
     #: The unsubscribe link as the email has it (an https URL or the service's tag), for the .eml.
     unsubscribe_url: str = ""
+    #: What the email's layout is, when it was rendered with the text as tokens: the MJML and
+    #: the inlined HTML with their tokens, and the tags (newsletter/checks/layout.py).
+    layout_key: tuple[str, str, tuple[str, ...]] | None = None
 
     @property
     def slug(self) -> str:
@@ -140,6 +143,7 @@ def render_issue(ws: Workspace, path: Path, *, issue: m.Issue | None = None, ext
         web_source=WebSource(steps.before_tags, context.vault, untagged,
                              tuple(u for u in (context.html["links"].unsubscribe, context.html["links"].preferences) if u)),
         unsubscribe_url=context.links.unsubscribe,
+        layout_key=(steps.before_text, mjml_source, context.vault.tags()) if context.texts is not None else None,
     )
     if result.clipped:
         result.warnings.append(

@@ -55,7 +55,9 @@ def run_rule(rule: ModuleType, ws: Workspace, result: BuildResult, *, html: str 
         result = dataclasses.replace(result, html=result.html if html is None else html,
                                      text=result.text if text is None else text)
     ctx = CheckContext(result, ws.settings, search_path(ws.templates_dir))
-    return list(rule.check(ctx))
+    # A rule family's layout part (newsletter/checks/layout.py) runs first, as in default_rules.
+    parts = [rule.layout] if hasattr(rule, "layout") else []
+    return [f for part in (*parts, rule.check) for f in part(ctx)]
 
 
 def severe(findings: list[Finding]) -> list[Finding]:

@@ -54,8 +54,16 @@ def default_rules() -> list[Rule]:
     from newsletter.checks import (accessibility, compat, deliverability, inbox, links, mjml, plaintext,
                                    responsive, sections, size, structure)
 
-    return [size.check, sections.check, structure.check, mjml.check, responsive.check, links.check,
-            accessibility.check, inbox.check, compat.check, plaintext.check, deliverability.check]
+    return [size.check, sections.check, structure.layout, structure.check, mjml.check, responsive.layout,
+            responsive.check, links.check, accessibility.layout, accessibility.check, inbox.check, compat.check,
+            plaintext.check, deliverability.check]
+
+
+def layout_rules() -> frozenset[Rule]:
+    """The rules that judge the layout alone (newsletter/checks/layout.py): remembered."""
+    from newsletter.checks import accessibility, responsive, structure
+
+    return frozenset({structure.layout, responsive.layout, accessibility.layout})
 
 
 def run_checks(result: BuildResult, settings: Settings, search_dirs: list[Path], *, html_file: Path | None = None,
@@ -75,10 +83,13 @@ def run_checks(result: BuildResult, settings: Settings, search_dirs: list[Path],
         from newsletter.checks import online as online_rule
 
         rules.append(lambda c: online_rule.check(c, **(online_options or {})))
+    from newsletter.checks.layout import layout_findings
+
+    layout = layout_rules()
     findings: list[Finding] = []
     for rule in rules:
         try:
-            findings.extend(rule(ctx))
+            findings.extend(layout_findings(rule, ctx) if rule in layout else rule(ctx))
         except Exception as e:  # noqa: BLE001 - a bug in one rule must not cost the build or the report
             name = getattr(rule, "__module__", "?").rsplit(".", 1)[-1]
             findings.append(Finding("check", "error", f"the {name} rule failed: {type(e).__name__}: {e}",

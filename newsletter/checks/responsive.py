@@ -34,7 +34,8 @@ def media_rules(ctx: CheckContext) -> list[tuple[str, str]]:
 _CLASS_VALUES = etree.XPath("descendant-or-self::*/@class")
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
+def layout(ctx: CheckContext) -> Iterator[Finding]:
+    """The media rules and the classes they select (a layout rule: newsletter/checks/layout.py)."""
     rules = media_rules(ctx)
     used = {c for value in _CLASS_VALUES(ctx.body) for c in value.split()}
     for selector, decls in rules:
@@ -58,6 +59,10 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.finding("responsive", "error", f"the media rules select '.{cls}', which the theme puts on an "
                           "element, but the built HTML has lost it", "the inliner must keep classes "
                           "(premailer remove_classes=False)", template=f"{cls}")
+
+
+def check(ctx: CheckContext) -> Iterator[Finding]:
+    """Every image's width for Outlook: an image the content wrote is pointed at its issue line."""
     for img in ctx.body.iter("img"):
         width = (img.get("width") or "").strip()
         if not width.isdigit():

@@ -1,4 +1,6 @@
-"""Structure: doctype, balanced MSO conditionals, no MJML or template leftovers, meta tags, 600 px."""
+"""Structure: doctype, balanced MSO conditionals, no MJML or template leftovers, meta tags, 600 px.
+
+``layout`` judges the markup alone; ``check`` the template syntax, which the words may bring."""
 
 from __future__ import annotations
 
@@ -22,7 +24,8 @@ _STYLE = re.compile(r"<style\b.*?</style>", re.S | re.I)
 _WIDTH_STYLE = re.compile(r"(?:^|;)\s*(min-width|width)\s*:\s*(\d+(?:\.\d+)?)px", re.I)
 
 
-def check(ctx: CheckContext) -> Iterator[Finding]:
+def layout(ctx: CheckContext) -> Iterator[Finding]:
+    """What the theme's markup must have (a layout rule: newsletter/checks/layout.py)."""
     if not ctx.html.lstrip()[:9].lower() == "<!doctype":
         yield ctx.finding("structure", "error", "no <!DOCTYPE html> at the start of the HTML",
                           "some clients fall back to quirks mode without it", html="<html")
@@ -32,7 +35,6 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
                           "MRML leaves tags it does not know: check the spelling", template=tag.group(0),
                           html=tag.group(0))
         break
-    yield from _template_syntax(ctx)
     metas = ctx.doc.findall(".//meta")
     if not any(t.get("charset") or "charset" in (t.get("content") or "").lower() for t in metas):
         yield ctx.finding("structure", "error", "no charset <meta> in <head>", "declare UTF-8", html="<head")
@@ -40,6 +42,11 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
         yield ctx.finding("structure", "warning", "no viewport <meta>: phones will zoom out",
                           '<meta name="viewport" content="width=device-width, initial-scale=1">', html="<head")
     yield from _too_wide(ctx)
+
+
+def check(ctx: CheckContext) -> Iterator[Finding]:
+    """Template syntax left in the HTML or the text part (it may come from the issue's words)."""
+    yield from _template_syntax(ctx)
 
 
 def _conditionals(ctx: CheckContext) -> Iterator[Finding]:

@@ -63,5 +63,9 @@ class TagVault:
         pattern = re.compile(re.escape(self.prefix) + r"(\d{4})T")
         return pattern.sub(lambda m: value(int(m.group(1))) if int(m.group(1)) < len(self._tags) else m.group(0), html)
 
+    def tags(self) -> tuple[str, ...]:
+        """Every tag, in token order."""
+        return tuple(self._tags)
+
     def __len__(self) -> int:
         return len(self._tags)

@@ -30,6 +30,9 @@ class StepInput:
     vault: TagVault
     #: The running text's tokens, when the HTML has them.
     texts: TextTokens | None = None
+    #: Set by restore_text when there were tokens: the inlined HTML with them still in place
+    #: (what the quality gate's layout rules are remembered by, newsletter/checks/layout.py).
+    before_text: str = ""
     #: Set by restore_tags: the HTML with the tag tokens still in place (the web archive's
     #: page is made from it, newsletter/deliver/archive.py).
     before_tags: str = ""

@@ -8,4 +8,7 @@ if TYPE_CHECKING:
 
 def restore_text(html: str, data: "StepInput") -> str:
     """Swap every text token back for its text; TokensLost when one didn't come through once."""
-    return data.texts.restore(html) if data.texts is not None else html
+    if data.texts is None:
+        return html
+    data.before_text = html
+    return data.texts.restore(html)
