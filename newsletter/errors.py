@@ -16,18 +16,23 @@ import click
 
 
 def display_path(path: str | os.PathLike[str] | None) -> str:
-    """A path as the user should read it: relative to the current folder when it is inside it."""
+    """A path as the user should read it: relative to the current folder when it is inside it.
+
+    The path is never resolved: a link names the file the user named (issues/x.md), not the
+    file it points to, and a dangling link still names itself. Only the folder an absolute
+    path is in is resolved, to tell whether it is inside the current folder."""
     if path is None:
         return "<input>"
     text = os.fspath(path)
-    if os.path.isabs(text) and ".." not in text:
-        cwd = os.getcwd()  # already free of symlinks and dots
-        if text.startswith(cwd.rstrip(os.sep) + os.sep):  # the common case, without asking the disk
-            return text[len(cwd.rstrip(os.sep)) + 1:]
-    p = Path(path)
+    if not os.path.isabs(text):
+        return str(Path(text))  # as the user gave it ("./x.md" reads "x.md")
+    cwd = os.getcwd().rstrip(os.sep)  # already free of symlinks and dots
+    if ".." not in text and text.startswith(cwd + os.sep):  # the common case, without asking the disk
+        return text[len(cwd) + 1:]
+    p = Path(text)
     try:
-        return str(p.resolve().relative_to(Path.cwd().resolve()))
-    except (ValueError, OSError):
+        return str(p.parent.resolve().relative_to(Path(cwd)) / p.name)
+    except (ValueError, OSError, RuntimeError):
         return str(p)
 
 

@@ -175,3 +175,32 @@ def test_a_file_name_with_spaces_accents_and_url_characters_links_one_page_every
     assert b"Message-ID: <2026-06-03%20%C3%87a%20va%20%231%3F." in eml
     report = CliRunner().invoke(cli, ["check", "--format", "json", f"issues/{name}.md"])
     assert "lacks the link" not in json.dumps(json.loads(report.stdout))
+
+
+def test_an_error_in_a_linked_issue_names_the_link_the_user_named(workspace: Path) -> None:
+    # The user named issues/x.md: the error must say issues/x.md:4, not the link's target.
+    (workspace / "drafts").mkdir()
+    (workspace / "drafts" / "real.md").write_text("---\nsubject: x\ndate: 2026-06-02\nbad: [\n---\n# S\n",
+                                                  encoding="utf-8")
+    (workspace / "issues" / "x.md").symlink_to("../drafts/real.md")
+    result = CliRunner().invoke(cli, ["build", "issues/x.md"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: issues/x.md:4: ")
+
+
+def test_a_dangling_link_named_on_the_command_line_is_named_as_given(workspace: Path) -> None:
+    (workspace / "bad").mkdir()
+    (workspace / "bad" / "nowhere.md").symlink_to("gone.md")
+    result = CliRunner().invoke(cli, ["build", "bad/nowhere.md"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: bad/nowhere.md: is a link to gone.md, which doesn't exist")
+
+
+def test_display_path_never_follows_the_file_s_own_link(workspace: Path) -> None:
+    from newsletter.errors import display_path
+
+    (workspace / "link.md").symlink_to("target.md")
+    assert display_path("link.md") == "link.md"
+    assert display_path("./issues/../link.md") == "issues/../link.md"
+    assert display_path(workspace / "link.md") == "link.md"
+    assert display_path(str(workspace / "issues" / ".." / "link.md")) == "link.md"

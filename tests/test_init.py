@@ -123,3 +123,16 @@ def test_init_checks_everything_before_writing_anything(tmp_path: Path, monkeypa
     assert (result.exit_code, result.stderr) == (
         1, "Error: issues: is a file, but the workspace needs a folder here (move it away, or choose another folder)\n")
     assert not (tmp_path / "newsletter.yaml").exists()
+
+
+def test_init_over_a_dangling_link_names_the_link_not_its_target(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from newsletter.cli import cli
+
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "i7").mkdir()
+    (tmp_path / "i7" / "newsletter.yaml").symlink_to("../i7target.yaml")
+    result = CliRunner().invoke(cli, ["init", "i7"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Error: i7/newsletter.yaml: already exists")
