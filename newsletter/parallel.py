@@ -66,6 +66,7 @@ def run_batch(
     With ``archive``, each issue's web page (out/archive/<slug>/index.html) is built and
     cached with it; write the index afterwards with ``update_archive_index``."""
     from newsletter.build import IssueOutcome
+    from newsletter.content.source import read_issue_bytes
     from newsletter.render.theme import check_workspace_templates, search_path
 
     # Before the cache: its key can't tell a broken templates/ from none (both mean the theme).
@@ -80,8 +81,8 @@ def run_batch(
     for i, path in enumerate(paths):
         name = names[i]
         try:
-            source = path.read_bytes()
-        except OSError:
+            source = read_issue_bytes(path)  # checks the type and size before reading
+        except NewsletterError:
             # Let the pipeline report it the way it reports every unreadable issue.
             todo.append((i, path, name, ""))
             continue

@@ -209,3 +209,44 @@ def test_files_deleted_while_a_build_runs(ws: Path) -> None:
                 assert "file not found" in line and any(v.name in line for v in victims), line
         outcomes.add(proc.returncode)
     assert os.listdir(ws / "out")
+
+
+def test_a_sparse_800_megabyte_file_is_refused_without_reading_it(ws: Path) -> None:
+    path = ws / "issues" / f"{SLUG}.md"
+    with open(path, "wb") as f:
+        f.truncate(800 * 1024 * 1024)  # takes no disk space, but reading it would take 800 MB of memory
+    import resource
+
+    def limit_memory() -> None:  # reading the file whole would need more than this
+        resource.setrlimit(resource.RLIMIT_AS, (600 * 1024 * 1024, 600 * 1024 * 1024))
+
+    proc = subprocess.run([sys.executable, "-m", "newsletter", "build", f"issues/{SLUG}.md"], cwd=ws,
+                          capture_output=True, text=True, timeout=LIMIT_SECONDS, preexec_fn=limit_memory)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert f"Error: issues/{SLUG}.md: file is 800.0 MB; an issue file may be at most 1 MB" in proc.stderr
+
+
+@pytest.mark.parametrize("kind, message", [("fifo", "is a named pipe (FIFO), not an issue file"),
+                                           ("zero", "is a device, not an issue file")])
+def test_a_pipe_or_a_device_named_as_an_issue_is_refused_without_reading_it(ws: Path, kind: str, message: str) -> None:
+    path = ws / "issues" / f"{SLUG}.md"
+    if kind == "fifo":
+        os.mkfifo(path)  # reading it would wait forever for a writer
+    else:
+        path.symlink_to("/dev/zero")  # reading it would never end
+    proc = subprocess.run([sys.executable, "-m", "newsletter", "build", f"issues/{SLUG}.md"], cwd=ws,
+                          capture_output=True, text=True, timeout=20)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert f"Error: issues/{SLUG}.md: {message} (name the Markdown file itself)" in proc.stderr
+
+
+def test_read_issue_bytes_never_reads_past_the_limit(tmp_path: Path) -> None:
+    from newsletter.content.source import MAX_ISSUE_BYTES, read_issue_bytes
+    from newsletter.errors import ContentError
+
+    path = tmp_path / "x.md"
+    path.write_bytes(b"x" * MAX_ISSUE_BYTES)
+    assert len(read_issue_bytes(path)) == MAX_ISSUE_BYTES
+    path.write_bytes(b"x" * (MAX_ISSUE_BYTES + 1))
+    with pytest.raises(ContentError, match="file is 1.0 MB; an issue file may be at most 1 MB"):
+        read_issue_bytes(path)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,14 +29,19 @@ MAX_ISSUE_BYTES = 1024 * 1024
 
 
 def read_source(path: Path) -> Source:
+    return parse_source(str(path), read_issue_bytes(path))
+
+
+def read_issue_bytes(path: Path) -> bytes:
+    """The bytes of the issue file ``path``, or ContentError naming it.
+
+    The file's type and size are checked on the open file before anything is read, and no
+    more than the limit and one byte is ever read: a named pipe would block forever, a link
+    to /dev/zero never ends, and a sparse 800 MB file would be read whole just to be refused."""
     file = str(path)
     try:
-        size = path.stat().st_size
-        if size > MAX_ISSUE_BYTES and path.is_file():
-            raise ContentError(Problem(file, 0, f"file is {size / 1024 / 1024:.1f} MB; an issue file may be at most "
-                                                f"{MAX_ISSUE_BYTES // 1024 // 1024} MB",
-                                       "split it into several issues: Gmail clips an email over 102 KB anyway"))
-        raw = path.read_bytes()
+        # O_NONBLOCK: opening a named pipe with no writer must not wait for one.
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_NOCTTY", 0))
     except FileNotFoundError:
         if path.is_symlink():
             raise ContentError(Problem(file, 0, f"is a link to {os.readlink(path)}, which doesn't exist",
@@ -45,7 +51,40 @@ def read_source(path: Path) -> Source:
         raise ContentError(Problem(file, 0, "is a folder, not an issue file")) from None
     except OSError as e:
         raise ContentError(Problem(file, 0, f"cannot read file: {e.strerror}")) from None
-    return parse_source(file, raw)
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise ContentError(Problem(file, 0, "is a folder, not an issue file"))
+        if not stat.S_ISREG(st.st_mode):
+            raise ContentError(Problem(file, 0, f"is {_kind(st.st_mode)}, not an issue file",
+                                       "name the Markdown file itself"))
+        if st.st_size > MAX_ISSUE_BYTES:
+            raise _too_big(file, st.st_size)
+        with os.fdopen(os.dup(fd), "rb") as f:
+            raw = f.read(MAX_ISSUE_BYTES + 1)  # the file may have grown since fstat()
+        if len(raw) > MAX_ISSUE_BYTES:
+            raise _too_big(file, len(raw))
+        return raw
+    except OSError as e:
+        raise ContentError(Problem(file, 0, f"cannot read file: {e.strerror}")) from None
+    finally:
+        os.close(fd)
+
+
+def _too_big(file: str, size: int) -> ContentError:
+    return ContentError(Problem(file, 0, f"file is {size / 1024 / 1024:.1f} MB; an issue file may be at most "
+                                         f"{MAX_ISSUE_BYTES // 1024 // 1024} MB",
+                                "split it into several issues: Gmail clips an email over 102 KB anyway"))
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe (FIFO)"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    return "not a regular file"
 
 
 #: Characters XML (so MJML) can't carry and no editor means to type: C0 controls but tab and
