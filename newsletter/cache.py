@@ -166,11 +166,13 @@ class BuildCache:
             data = json.loads(self.path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return self
-        except (OSError, ValueError) as e:
+        except (OSError, ValueError, RecursionError, MemoryError) as e:  # RecursionError: '[' nested 100,000 deep
             return self._discard(f"unreadable ({e.__class__.__name__})")
         if (not isinstance(data, dict) or data.get("format") != FORMAT or not isinstance(data.get("issues"), dict)
                 or not isinstance(data.get("findings"), list)):
             return self._discard("not in the current format")
+        if not all(_stored_finding_ok(f) for f in data["findings"]):
+            return self._discard("a finding is not one the checks make")  # one bad row: trust none of it
         self.findings = data["findings"]
         self.entries = {k: v for k, v in data["issues"].items() if _entry_ok(v, len(self.findings))}
         if len(self.entries) != len(data["issues"]):
@@ -178,7 +180,7 @@ class BuildCache:
         shared = data.get("shared")
         if isinstance(shared, dict):
             self.shared = {k: v for k, v in shared.items()
-                           if isinstance(v, dict) and isinstance(v.get("key"), str) and isinstance(v.get("outputs"), dict)}
+                           if isinstance(v, dict) and isinstance(v.get("key"), str) and _names_ok(v.get("outputs"))}
         return self
 
     def shared_current(self, name: str, key: str) -> bool:
@@ -267,6 +269,9 @@ class BuildCache:
         except TypeError:  # findings we can't store: leave the issue uncached
             self.forget(name)
             return
+        if not all(_stored_finding_ok(f) for f in encoded["findings"]):  # load() would throw the cache away
+            self.forget(name)
+            return
         encoded["findings"] = [self._intern(f) for f in encoded["findings"]]
         self.entries[name] = {"key": key, "summary": encoded, "stat": self._stats(summary.outputs)}
         self.changed = True
@@ -332,6 +337,32 @@ def _finding_key(encoded: Any) -> Any:
     return json.dumps(encoded, sort_keys=True)
 
 
+#: What the checks make (newsletter.checks.Finding), as the cache stores it: its fields and their types.
+FINDING_CLASS = "newsletter.checks:Finding"
+_FINDING_FIELDS = {"rule": str, "severity": str, "message": str, "file": str, "line": int, "hint": str, "issue": str}
+#: newsletter.checks.SEVERITIES, without importing the checks.
+_SEVERITIES = ("error", "warning", "info")
+
+
+def _stored_finding_ok(encoded: Any) -> bool:
+    """An encoded finding is a newsletter.checks.Finding with every field of the right type and
+    a known severity (the report counts findings by severity). ``issue`` may be null: the
+    entry's own issue file, put back on decoding."""
+    if type(encoded) is not dict or set(encoded) != {"__dataclass__", "fields"} \
+            or encoded["__dataclass__"] != FINDING_CLASS or type(encoded["fields"]) is not dict:
+        return False
+    fields = encoded["fields"]
+    if set(fields) != set(_FINDING_FIELDS) or fields["severity"] not in _SEVERITIES:
+        return False
+    return all(type(fields[name]) is kind or (name == "issue" and fields[name] is None)
+               for name, kind in _FINDING_FIELDS.items())
+
+
+def _names_ok(outputs: Any) -> bool:
+    """Output name -> SHA-256, all strings."""
+    return isinstance(outputs, dict) and all(type(k) is str and type(v) is str for k, v in outputs.items())
+
+
 def _entry_ok(entry: Any, table_size: int) -> bool:
     if not (
         isinstance(entry, dict)
@@ -340,6 +371,9 @@ def _entry_ok(entry: Any, table_size: int) -> bool:
         and isinstance(entry["summary"].get("slug"), str)
         and bool(entry["summary"]["slug"])
         and isinstance(entry["summary"].get("findings"), list)
+        and _names_ok(entry["summary"].get("outputs"))
+        and isinstance(entry["summary"].get("warnings"), list)
+        and all(type(w) is str for w in entry["summary"]["warnings"])
     ):
         return False
     return all(type(i) is int and 0 <= i < table_size for i in entry["summary"]["findings"])
@@ -406,11 +440,13 @@ def _check_issue(issue: Any) -> None:
 
 
 def _check_finding(finding: Any) -> None:
-    kind: Any = type(finding)
-    if _class_name(kind) == "newsletter.checks:Finding" and not (
+    """A decoded finding is what the checks make (load() checked the table; this is the same
+    check on the objects, for summaries decoded from elsewhere)."""
+    if _class_name(type(finding)) != FINDING_CLASS or not (
             all(type(getattr(finding, name)) is str for name in ("rule", "severity", "message", "file", "hint"))
-            and type(finding.line) is int and (finding.issue is None or type(finding.issue) is str)):
-        raise ValueError("a cached finding's fields have the wrong types")
+            and type(finding.line) is int and (finding.issue is None or type(finding.issue) is str)
+            and finding.severity in _SEVERITIES):
+        raise ValueError("a cached finding is not one the checks make")
 
 
 def _with_issue(finding: Any, issue: Any) -> Any:
@@ -425,8 +461,9 @@ def _with_issue(finding: Any, issue: Any) -> Any:
     return dataclasses.replace(finding, issue=issue)
 
 
-# Findings are whatever newsletter.checks makes (dataclasses, enums, plain values); they are
-# stored with their type so a cached build reports the same objects a fresh one would.
+# Values are stored with their type (dataclasses, enums, plain values) so a cached build
+# reports the same objects a fresh one would. The cache keeps only findings of the checks'
+# own Finding class: anything else in the table means the file was edited or damaged.
 
 @lru_cache(maxsize=256)
 def _class_name(cls: Any) -> str:

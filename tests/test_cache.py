@@ -18,6 +18,7 @@ from click.testing import CliRunner
 
 import newsletter
 from newsletter.build import build
+from newsletter.checks import Finding as CheckFinding
 from newsletter.cache import CACHE_NAME, FORMAT, BuildCache, IssueSummary, _decode, _encode, _finding_key
 from newsletter.cli import cli
 from newsletter.render.theme import theme_dir
@@ -376,7 +377,7 @@ def test_cached_findings_come_back(ws_root: Path, monkeypatch: pytest.MonkeyPatc
     import newsletter.build as b
 
     real = b.render_issue
-    finding = Finding("links", Level.WARN, ("f", 1), Path("p"))
+    finding = CheckFinding("links", "warning", "a link", "out/x/email.html", 1, issue="elsewhere.md")
 
     def with_finding(ws, path):  # type: ignore[no-untyped-def]
         result = real(ws, path)
@@ -491,7 +492,7 @@ def test_a_finding_shared_by_issues_is_stored_once_and_comes_back_with_each_issu
 
 
 def test_the_table_drops_findings_of_deleted_issues(ws_root: Path) -> None:
-    finding = Finding("only-in-one", Level.WARN, ("f", 1), Path("p"))
+    finding = CheckFinding("only-in-one", "warning", "once", "f", 1)
     cache = BuildCache(open_workspace(ws_root))
     cache.record("issues/a.md", "k", IssueSummary("a", 1, 1, 1, findings=[finding], outputs={"a/email.html": "0"}))
     cache.record("issues/b.md", "k", IssueSummary("b", 1, 1, 1, outputs={"b/email.html": "0"}))
@@ -589,3 +590,107 @@ def test_a_cache_entry_with_wrongly_typed_fields_is_rebuilt(ws_root: Path, tampe
     assert rebuilt["issue"]["fields"]["date"] == {"__date__": "2026-06-01"}
     assert type(rebuilt["words"]) is int and type(rebuilt["reading_minutes"]) is int
     assert all(type(f["fields"]["line"]) is int for f in saved["findings"])
+
+
+# --- a damaged cache is thrown away, never a traceback ---------------------------------------
+
+def _cli_build(root: Path, *args: str) -> object:
+    result = CliRunner().invoke(cli, ["build", "-j1", *args])
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert "Traceback" not in result.output
+    return result
+
+
+@pytest.mark.parametrize("force", [False, True])
+def test_a_cache_nested_too_deep_for_the_json_reader_is_rebuilt(workspace: Path, force: bool) -> None:
+    _cli_build(workspace)
+    (workspace / "out" / CACHE_NAME).write_text("[" * 100_000 + "]" * 100_000 + "\n")
+    result = _cli_build(workspace, *(["--force"] if force else []))
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert json.loads((workspace / "out" / CACHE_NAME).read_text())["format"] == FORMAT
+
+
+BAD_FINDINGS = [
+    None, -1, "a string", [], {},
+    {"__dataclass__": "newsletter.cache:IssueSummary",
+     "fields": {"slug": "x", "html_bytes": 1, "words": 1, "reading_minutes": 1}},
+]
+
+
+@pytest.mark.parametrize("bad", ["fatal", None, 3] + BAD_FINDINGS)
+def test_a_finding_in_the_table_that_the_checks_dont_make_throws_the_cache_away(workspace: Path, bad: object) -> None:
+    _cli_build(workspace)
+    cache_file = workspace / "out" / CACHE_NAME
+    data = json.loads(cache_file.read_text())
+    assert data["findings"]
+    if bad in ("fatal", None, 3):
+        data["findings"][0]["fields"]["severity"] = bad  # the report counts findings by severity
+    else:
+        data["findings"][0] = bad
+    cache_file.write_text(json.dumps(data))
+    result = _cli_build(workspace)
+    assert result.exit_code == 0, result.output  # type: ignore[attr-defined]
+    assert "check: " in result.stdout  # type: ignore[attr-defined]
+    cache = BuildCache(open_workspace(workspace)).load()
+    assert not cache.discarded and cache.entries  # rebuilt and saved anew
+
+
+def _mutations(data: object, rng: "random.Random") -> object:
+    """``data`` with one value somewhere in it replaced by something else."""
+    import copy
+
+    data = copy.deepcopy(data)
+    paths: list[tuple[object, object]] = []
+
+    def walk(node: object) -> None:
+        if isinstance(node, dict):
+            for k in list(node):
+                paths.append((node, k))
+                walk(node[k])
+        elif isinstance(node, list):
+            for i in range(len(node)):
+                paths.append((node, i))
+                walk(node[i])
+
+    walk(data)
+    parent, key = rng.choice(paths)
+    replacement = rng.choice([None, -1, 0, 1.5, True, "", "x", "fatal", [], {}, [[[[]]]], {"__dataclass__": "os:system"},
+                              {"__date__": "not a date"}, {"__enum__": "newsletter.cache:Nope", "value": 1},
+                              2 ** 70, "../../../etc/passwd"])
+    if rng.random() < 0.2 and isinstance(parent, dict):
+        del parent[key]  # type: ignore[attr-defined]
+    else:
+        parent[key] = replacement  # type: ignore[index]
+    return data
+
+
+def test_fuzz_a_damaged_cache_never_ends_a_build_in_a_traceback(workspace: Path) -> None:
+    import random
+
+    _cli_build(workspace)
+    cache_file = workspace / "out" / CACHE_NAME
+    good = json.loads(cache_file.read_text())
+    text = cache_file.read_text()
+    rng = random.Random(20260602)
+    damaged = [text[:rng.randrange(len(text))] for _ in range(3)] + ["", "\x00\xff", "null", "[]", "{" * 5000]
+    damaged += [json.dumps(_mutations(good, rng)) for _ in range(40)]
+    for bad in damaged:
+        cache_file.write_text(bad, encoding="utf-8", errors="surrogateescape")
+        result = _cli_build(workspace)
+        assert result.exit_code == 0, (bad[:300], result.output)  # type: ignore[attr-defined]
+        assert "check: " in result.stdout, bad[:300]  # type: ignore[attr-defined]
+        cache = BuildCache(open_workspace(workspace)).load()
+        assert not cache.discarded and set(cache.entries) == {"issues/2026-06-02-tides.md"}, bad[:300]
+
+
+def test_a_damaged_css_memo_is_ignored(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from newsletter.render.cssmemo import CssMemo
+
+    monkeypatch.setenv("NEWSLETTER_CACHE_DIR", str(tmp_path))
+    memo = CssMemo()
+    memo.load("v1")
+    assert memo.path is not None
+    memo.path.write_text("[" * 100_000 + "]" * 100_000)
+    fresh = CssMemo()
+    fresh.load("v1")  # no RecursionError: the memo is only a shortcut
+    assert fresh.pairs == {} and fresh.rules == {}

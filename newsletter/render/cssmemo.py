@@ -43,8 +43,8 @@ class CssMemo:
             pairs = {str(k): tuple((str(a), str(b)) for a, b in v) for k, v in data["pairs"].items()}
             rules = {str(k): [(tuple(int(n) for n in spec), str(sel), str(bulk)) for spec, sel, bulk in v]
                      for k, v in data["rules"].items()}
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
-            return
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, RecursionError, MemoryError):
+            return  # a damaged memo is only a slower build
         self.pairs.update(pairs)
         self.rules.update(rules)
 
