@@ -335,14 +335,17 @@ class IssueOutcome:
 
 
 def build(ws: Workspace, paths: list[Path] | None = None, *, emit_mjml: bool = False, force: bool = False,
-          jobs: int | None = None, progress: Progress | None = None, archive: bool = False) -> list[IssueOutcome]:
+          jobs: int | None = None, progress: Progress | None = None, archive: bool = False,
+          errors: list[NewsletterError] | None = None) -> list[IssueOutcome]:
     """Build the named issues (or all of them); one failure doesn't stop the others.
 
     Issues whose outputs are current are taken from the cache (out/.cache.json) unless
     ``force``; the rest build on ``jobs`` processes (default: every core). With ``archive``
     each issue's web page is built (and cached) too. See newsletter/parallel.py.
+    ``errors``: where an error of no one issue goes (the cache can't be saved), so that the
+    caller still gets every issue's outcome; without it, that error is raised.
     """
     from newsletter.parallel import run_batch
 
     return run_batch(ws, list(paths) if paths else ws.issue_files(), full=not paths, emit_mjml=emit_mjml,
-                     force=force, jobs=jobs, progress=progress, archive=archive)
+                     force=force, jobs=jobs, progress=progress, archive=archive, errors=errors)

@@ -60,11 +60,15 @@ def run_batch(
     jobs: int | None = None,
     progress: Progress | None = None,
     archive: bool = False,
+    errors: list[NewsletterError] | None = None,
 ) -> list[Any]:
     """Build ``paths``; returns one newsletter.build.IssueOutcome per path, in order.
 
     With ``archive``, each issue's web page (out/archive/<slug>/index.html) is built and
-    cached with it; write the index afterwards with ``update_archive_index``."""
+    cached with it; write the index afterwards with ``update_archive_index``.
+
+    A cache that can't be saved (out/.cache.json is a folder) costs only the next build's
+    time: its error goes to ``errors`` when given (raised otherwise), after every outcome."""
     from newsletter.build import IssueOutcome
     from newsletter.content.source import read_issue_bytes
     from newsletter.render.theme import check_workspace_templates, search_path
@@ -111,7 +115,12 @@ def run_batch(
             progress.finish()
 
     _remove_stale(ws, cache, set(names), outcomes, replaced, full=full)
-    cache.save()
+    try:
+        cache.save()
+    except NewsletterError as e:
+        if errors is None:
+            raise
+        errors.append(e)
     return [o for o in outcomes if o is not None]
 
 

@@ -243,3 +243,70 @@ def test_python_m_newsletter_exits_with_the_commands_code(tmp_path: Path) -> Non
     assert ok.returncode == 0 and ok.stdout.startswith("newsletter, version")
     bad = subprocess.run([sys.executable, "-m", "newsletter", "build"], capture_output=True, text=True, cwd=tmp_path)
     assert bad.returncode == 1 and bad.stderr.startswith("Error: ")  # no workspace here: said, and flushed
+
+
+# --- standard output that is closed, full or read by someone who stops -------------------------
+
+def _newsletter(*args: str) -> list[str]:
+    return [sys.executable, "-m", "newsletter", *args]
+
+
+def _env() -> dict[str, str]:
+    repo = str(Path(__file__).resolve().parent.parent)
+    return {**os.environ, "PYTHONPATH": repo + os.pathsep + os.environ.get("PYTHONPATH", "")}
+
+
+def test_a_reader_that_stops_reading_does_not_stop_the_build(workspace: Path) -> None:
+    # `newsletter build | head -1` (here: a reader gone before the first line): the archive
+    # index was skipped, exit 1, no message. Every output comes first; then a quiet exit.
+    assert run("build").exit_code == 0
+    index = workspace / "out" / "archive" / "index.html"
+    before = index.read_text(encoding="utf-8")
+    settings = workspace / "newsletter.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace(
+        "A newsletter used by the tests.", "A tagline changed since."), encoding="utf-8")
+    proc = subprocess.Popen(_newsletter("build", "-j1"), cwd=workspace, env=_env(), stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE)
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()
+    stderr = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 0, stderr
+    assert stderr == ""
+    after = index.read_text(encoding="utf-8")
+    assert after != before and "A tagline changed since." in after
+    assert "A tagline changed since." in (workspace / "out" / "archive" / "feed.xml").read_text(encoding="utf-8")
+
+
+def test_a_closed_stdout_is_no_traceback(workspace: Path) -> None:
+    proc = subprocess.run(["sh", "-c", 'exec "$@" >&-', "sh", *_newsletter("build", "-j1")], cwd=workspace,
+                          env=_env(), capture_output=False, stderr=subprocess.PIPE, text=True, timeout=120)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 0
+    assert (workspace / "out" / "2026-06-02-tides" / "email.html").is_file()
+
+
+def test_a_full_stdout_is_a_clear_error(workspace: Path) -> None:
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(_newsletter("build", "-j1"), cwd=workspace, env=_env(), stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+    assert proc.returncode == 1
+    assert proc.stderr == "Error: cannot write the report to standard output: No space left on device\n"
+    assert (workspace / "out" / "archive" / "index.html").is_file()  # the build itself went through
+
+
+@pytest.mark.parametrize("blocker", ["cache-folder", "out-file"])
+def test_a_cache_that_cannot_be_saved_still_reports_every_issue(workspace: Path, blocker: str) -> None:
+    if blocker == "cache-folder":
+        (workspace / "out" / ".cache.json").mkdir(parents=True)
+    else:
+        (workspace / "out").write_text("not a folder")
+    result = run("build", "-j1")
+    assert result.exit_code == 1
+    errors = result.stderr.splitlines()
+    if blocker == "cache-folder":
+        assert result.stdout.startswith("out/2026-06-02-tides/email.html  ")
+        assert "  check: " in result.stdout
+        assert errors == ["Error: out/.cache.json: cannot write output: a folder is in the way (move it away)"]
+    else:  # the issue can't be written either: its error first, then the cache's
+        assert len(errors) == 2 and errors[0].startswith("Error: out/2026-06-02-tides/")
+        assert errors[1].startswith("Error: out/.cache.json: cannot write output: out is a file")
