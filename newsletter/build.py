@@ -279,9 +279,11 @@ def build_issues(ws: Workspace, paths: list[Path], *, emit_mjml: bool = False, a
     web page is written too (one that can't be made leaves the issue without it). The files
     of all the issues are written together: each issue's files are staged as it renders,
     then one sync makes them all durable and they are renamed into place (a sync per file
-    cost about a sixth of a 1,000-issue build). An issue that fails to render keeps its last
-    good output; a failure to write fails them all, and every file stays whole, old or new."""
-    from newsletter.output import commit, discard, stage
+    cost about a sixth of a 1,000-issue build). An issue that fails to render, or one of
+    whose files can't be replaced (a folder in the way), keeps its last good output and
+    writes nothing; a failure while renaming puts every file of the batch back as it was
+    (newsletter.output.commit) and fails them all: an issue reported failed wrote nothing."""
+    from newsletter.output import blocked, commit, discard, stage
 
     outcomes: list[tuple[BuildResult | None, list[Path], NewsletterError | None]] = []
     staged: list[tuple[str, Path]] = []
@@ -292,6 +294,10 @@ def build_issues(ws: Workspace, paths: list[Path], *, emit_mjml: bool = False, a
                 outputs = issue_outputs(ws, result, emit_mjml=emit_mjml)
                 if archive:
                     outputs += _archive_page(ws, path, result)
+                for target, _ in outputs:  # known before anything is written: this issue alone fails
+                    error = blocked(target)
+                    if error is not None:
+                        raise error
                 staged += stage(outputs)
             except NewsletterError as e:
                 if emit_mjml and isinstance(e, TemplateError) and e.rejected_mjml is not None:

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import errno
 import os
+import shutil
+import stat
 import sys
 import tempfile
 from functools import lru_cache
@@ -52,19 +54,87 @@ def stage(outputs: Sequence[tuple[Path, bytes | str]]) -> Staged:
 
 
 def commit(staged: Staged) -> None:
-    """Make every staged file durable, then rename each into place. On an error the files
-    not yet renamed are removed and OutputError names the output."""
+    """Make every staged file durable, then rename each into place: all of them or none.
+
+    Before any rename, every target is checked to be replaceable (a folder in the way is
+    known up front). While renaming, each old file is kept as a hard-linked backup beside
+    it; when a rename fails anyway, the files already renamed are put back from their
+    backups (or removed, when they are new) and OutputError names the output. The backups
+    go once every file is in place. On an error the staged files are removed."""
     try:
         _sync(staged)
-        while staged:
-            tmp, path = staged[0]
-            try:
+        for _, path in staged:
+            error = blocked(path)
+            if error is not None:
+                raise error
+        done: list[tuple[Path, str | None]] = []  # renamed so far, and the old file's backup
+        try:
+            for tmp, path in staged:
+                done.append((path, _keep_old(path)))
                 os.replace(tmp, path)
-            except OSError as e:
-                raise OutputError(Problem(str(path), 0, f"cannot write output: {_reason(e, path)}")) from None
-            staged.pop(0)
+        except OSError as e:
+            _roll_back(done)
+            raise OutputError(Problem(str(path), 0, f"cannot write output: {_reason(e, path)}")) from None
+        staged.clear()
+        for _, backup in done:
+            if backup is not None:
+                _unlink(backup)
     finally:
         discard(staged)
+
+
+def blocked(path: Path) -> OutputError | None:
+    """Why a rename can't replace ``path``, when that is known before trying: a folder in its place."""
+    try:
+        st = os.lstat(path)
+    except OSError:  # none yet (the usual case for a new issue), or a parent that isn't a folder: staging said so
+        return None
+    if stat.S_ISDIR(st.st_mode):
+        return OutputError(Problem(str(path), 0, "cannot write output: a folder is in the way (move it away)"))
+    return None
+
+
+def _keep_old(path: Path) -> str | None:
+    """A backup of ``path`` beside it (a hard link: nothing is copied, and ``path`` never goes
+    missing), or None when there is no old file to keep."""
+    for attempt in range(100):
+        backup = os.path.join(path.parent, f".{path.name}.{os.getpid()}-{attempt}.old")
+        try:
+            os.link(path, backup, follow_symlinks=False)
+            return backup
+        except FileNotFoundError:
+            return None
+        except FileExistsError:
+            continue
+        except OSError:  # a file system without hard links: a copy does as well
+            try:
+                shutil.copy2(path, backup, follow_symlinks=False)
+                return backup
+            except FileNotFoundError:
+                return None
+    raise OSError(errno.EEXIST, f"no free name for a backup of {path.name}")
+
+
+def _roll_back(done: list[tuple[Path, str | None]]) -> None:
+    """Put back the old files of a commit that failed half way, newest first. A file that
+    can't be put back is still whole: the new version."""
+    for path, backup in reversed(done):
+        try:
+            if backup is None:
+                os.unlink(path)
+            else:
+                os.replace(backup, path)
+        except OSError:
+            pass
+        if backup is not None:
+            _unlink(backup)
+
+
+def _unlink(name: str) -> None:
+    try:
+        os.unlink(name)
+    except OSError:
+        pass
 
 
 def discard(staged: Staged) -> None:

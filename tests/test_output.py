@@ -217,3 +217,88 @@ def test_issues_built_together_share_a_write_failure(workspace: Path, monkeypatc
     results = build_issues(ws, paths)
     assert all(r is None and e is not None and "no space left" in str(e) for r, _, e in results)
     assert tree_hash(workspace / "out") == before  # every old file, and no temporary one
+
+
+# --- an issue is written whole or not at all ---------------------------------------------
+
+def test_a_rename_failing_half_way_puts_every_renamed_file_back(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    old_a, old_b, new_c = tmp_path / "a.txt", tmp_path / "b.txt", tmp_path / "c.txt"
+    old_a.write_text("old a", encoding="utf-8")
+    old_b.write_text("old b", encoding="utf-8")
+    real = os.replace
+
+    def failing(src: str, dst: str) -> None:
+        if os.fspath(dst) == str(old_b) and ".tmp" in os.fspath(src):
+            raise OSError(errno.EIO, os.strerror(errno.EIO), dst)
+        real(src, dst)
+
+    monkeypatch.setattr(os, "replace", failing)
+    with pytest.raises(OutputError, match="b.txt: cannot write output"):
+        write_all_atomic([(new_c, "new c"), (old_a, "new a"), (old_b, "new b")])
+    assert old_a.read_text(encoding="utf-8") == "old a"
+    assert old_b.read_text(encoding="utf-8") == "old b"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.txt", "b.txt"]  # no c, no backup, no temporary
+
+
+def test_a_folder_in_the_way_is_found_before_anything_is_renamed(tmp_path: Path) -> None:
+    first, second = tmp_path / "first.txt", tmp_path / "second.txt"
+    first.write_text("old", encoding="utf-8")
+    second.mkdir()
+    with pytest.raises(OutputError, match="second.txt: cannot write output: a folder is in the way"):
+        write_all_atomic([(first, "new"), (second, "new")])
+    assert first.read_text(encoding="utf-8") == "old"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["first.txt", "second.txt"]
+
+
+def test_an_issue_with_a_folder_in_the_way_writes_none_of_its_files(workspace: Path) -> None:
+    assert build("-j1").exit_code == 0
+    folder = workspace / "out" / SLUG
+    page = workspace / "out" / "archive" / SLUG / "index.html"
+    before = {**tree_hash(folder), "page": hashlib.sha256(page.read_bytes()).hexdigest()}
+    settings = workspace / "newsletter.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace(
+        "A newsletter used by the tests.", "A changed tagline."), encoding="utf-8")
+    (folder / "email.txt").unlink()
+    (folder / "email.txt").mkdir()
+    result = build("-j1")
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"Error: out/{SLUG}/email.txt: cannot write output: a folder is in the way")
+    after = {**tree_hash(folder), "page": hashlib.sha256(page.read_bytes()).hexdigest()}
+    del before["email.txt"]
+    assert after == before  # email.html, email.eml and the archive page: all still the old ones
+
+
+def test_in_a_parallel_build_only_the_blocked_issue_fails_and_every_other_is_written_and_reported(
+        workspace: Path) -> None:
+    (workspace / "issues" / f"{SLUG}.md").unlink()
+    slugs = [f"2026-01-{i % 28 + 1:02d}-n{i:04d}" for i in range(40)]
+    for i, slug in enumerate(slugs):
+        (workspace / "issues" / f"{slug}.md").write_text(
+            f"---\nsubject: Issue {i}\ndate: 2026-01-{i % 28 + 1:02d}\n---\n# Story {i}\n\nWords for issue {i}.\n",
+            encoding="utf-8")
+    assert build("-j2").exit_code == 0
+    before = {slug: tree_hash(workspace / "out" / slug) for slug in slugs}
+    settings = workspace / "newsletter.yaml"
+    settings.write_text(settings.read_text(encoding="utf-8").replace(
+        "A newsletter used by the tests.", "A changed tagline."), encoding="utf-8")
+    blocked = workspace / "out" / slugs[2] / "email.txt"
+    blocked.unlink()
+    blocked.mkdir()
+    result = build("-j2")
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"Error: out/{slugs[2]}/email.txt: cannot write output: a folder is in the way (move it away)"]
+    reported = {line.split("/")[1] for line in result.stdout.splitlines() if line.endswith(" min read")}
+    assert reported == set(slugs) - {slugs[2]}
+    for slug in slugs:
+        after = tree_hash(workspace / "out" / slug)
+        if slug == slugs[2]:
+            assert after == {k: v for k, v in before[slug].items() if k != "email.txt"}
+        else:
+            assert all(after[name] != before[slug][name] for name in ("email.html", "email.txt", "email.eml")), slug
+    # The issues written were cached: once the folder is gone, only the blocked issue builds.
+    written = {slug: tree_hash(workspace / "out" / slug) for slug in slugs}
+    blocked.rmdir()
+    assert build("-j2").exit_code == 0
+    changed = {slug for slug in slugs if tree_hash(workspace / "out" / slug) != written[slug]}
+    assert changed == {slugs[2]}
