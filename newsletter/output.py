@@ -72,9 +72,11 @@ def commit(staged: Staged) -> None:
             for tmp, path in staged:
                 done.append((path, _keep_old(path)))
                 os.replace(tmp, path)
-        except OSError as e:
+        except BaseException as e:  # an OSError, or a signal's exception half way: put everything back
             _roll_back(done)
-            raise OutputError(Problem(str(path), 0, f"cannot write output: {_reason(e, path)}")) from None
+            if isinstance(e, OSError):
+                raise OutputError(Problem(str(path), 0, f"cannot write output: {_reason(e, path)}")) from None
+            raise
         staged.clear()
         for _, backup in done:
             if backup is not None:
@@ -98,7 +100,8 @@ def _keep_old(path: Path) -> str | None:
     """A backup of ``path`` beside it (a hard link: nothing is copied, and ``path`` never goes
     missing), or None when there is no old file to keep."""
     for attempt in range(100):
-        backup = os.path.join(path.parent, f".{path.name}.{os.getpid()}-{attempt}.old")
+        # Named like a temporary file: one left by a SIGKILL is as harmless, and as recognisable.
+        backup = os.path.join(path.parent, f".{path.name}.old{os.getpid()}_{attempt}.tmp")
         try:
             os.link(path, backup, follow_symlinks=False)
             return backup

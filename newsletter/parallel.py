@@ -20,7 +20,9 @@ import gc
 import os
 import shutil
 import signal
+import sys
 import threading
+import time
 from pathlib import Path
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -177,10 +179,14 @@ def _build_serial(task: Task, paths: list[Path], progress: Progress | None) -> l
 _WORKER: dict[str, Task] = {}
 
 
-def _worker_init(task: Task) -> None:
+def _worker_init(task: Task, parent: int) -> None:
     # Ctrl-C reaches every process of the terminal's group: let the parent alone handle it
     # (it cancels what hasn't started and waits for the rest), so no worker prints a traceback.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, _worker_sigterm)  # not the parent's handler, inherited by fork
+    # A parent killed outright (SIGKILL, or a crash) can't wait for its workers: each must end
+    # with it, not live on under PID 1 holding the caller's stdout and stderr open.
+    _end_with_parent(parent)
     # Parsing an issue allocates some 100,000 short-lived objects (markdown-it tokens, the
     # content model); at the default threshold of 700 the collector runs after every few
     # hundred. Collecting young objects less often took 4-7 % off a build's CPU time.
@@ -188,10 +194,62 @@ def _worker_init(task: Task) -> None:
     _WORKER["task"] = task
 
 
+class _Stop(BaseException):
+    """SIGTERM in a worker (its parent is gone, or someone asked): leave what it was writing
+    as it was (the staged files removed, a half-done commit put back), then exit."""
+
+
+def _worker_sigterm(_signum: int, _frame: Any) -> None:
+    if _BUSY:
+        raise _Stop()
+    os._exit(1)  # between tasks: nothing to clean up
+
+
+_BUSY: list[bool] = []  # non-empty while the worker builds
+
+
 def _worker_build(paths: list[Path]) -> list[tuple[str, Any, Any]]:
     """Some issues in a worker: per issue ("ok", summary, None) or ("error", error class, problems)."""
-    return [("ok", summary, None) if error is None else ("error", type(error), list(error.problems))
-            for _, summary, error in _WORKER["task"].run(paths)]
+    _BUSY.append(True)
+    try:
+        return [("ok", summary, None) if error is None else ("error", type(error), list(error.problems))
+                for _, summary, error in _WORKER["task"].run(paths)]
+    except _Stop:
+        os._exit(1)
+    finally:
+        _BUSY.clear()
+
+
+def _end_with_parent(parent: int) -> None:
+    """Have the kernel send this process SIGTERM when its parent ends (Linux's
+    PR_SET_PDEATHSIG); elsewhere a thread checks every second whether the parent is gone."""
+    if sys.platform.startswith("linux"):
+        try:
+            import ctypes
+
+            PR_SET_PDEATHSIG = 1
+            if ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM) == 0:
+                if os.getppid() != parent:  # it ended before the request was made
+                    os._exit(1)
+                return
+        except (OSError, AttributeError):
+            pass
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(1)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM to a parallel build: stopped as Ctrl-C stops it (nothing more is started, the
+    workers finish the issues they have and exit with the pool)."""
+
+
+def _on_sigterm(_signum: int, _frame: Any) -> None:
+    raise Terminated()
 
 
 #: Issues per task sent to a worker at most: their files share one sync (newsletter.build.build_issues).
@@ -240,12 +298,15 @@ def _build_parallel(task: Task, paths: list[Path], jobs: int, progress: Progress
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     ctx = _pool_context()
-    if ctx.get_start_method() == "fork":
-        warm_up(task.ws, paths[0])
+    # Without this, SIGTERM ended this process at once and left the workers running.
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if threading.current_thread() is threading.main_thread() \
+        else None
     outcomes: list[Any] = [None] * len(paths)
     try:
+        if ctx.get_start_method() == "fork":
+            warm_up(task.ws, paths[0])
         with ProcessPoolExecutor(max_workers=jobs, mp_context=ctx, initializer=_worker_init,
-                                 initargs=(task,)) as pool:
+                                 initargs=(task, os.getpid())) as pool:
             futures = {}
             start = 0
             for chunk in chunks(paths, jobs):
@@ -266,6 +327,8 @@ def _build_parallel(task: Task, paths: list[Path], jobs: int, progress: Progress
                 raise
     finally:
         gc.unfreeze()  # warm_up's freeze was for the workers; this process may go on (the preview, tests)
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     return outcomes
 
 

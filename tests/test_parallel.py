@@ -239,3 +239,60 @@ def test_workers_get_a_few_issues_at_a_time_and_every_issue_once() -> None:
     few = chunks(paths[:10], 2)  # a small batch still spreads over both workers
     assert [len(run) for run in few] == [1] * 10
     assert chunks([], 2) == []
+
+
+# --- the workers end with the parent ----------------------------------------------------
+
+def _children(pid: int) -> set[int]:
+    found: set[int] = set()
+    try:
+        for task in os.listdir(f"/proc/{pid}/task"):
+            with open(f"/proc/{pid}/task/{task}/children") as f:
+                found |= {int(c) for c in f.read().split()}
+    except OSError:
+        pass
+    return found
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as f:
+            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGKILL"])
+def test_workers_end_with_a_parent_that_is_terminated_or_killed(tmp_path: Path, sig: str) -> None:
+    import signal
+    import time
+
+    from benchmarks.generate import make_workspace
+
+    workspace = make_workspace(tmp_path / "ws", 150)  # a few seconds of work for two workers
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    proc = subprocess.Popen([sys.executable, "-m", "newsletter", "build", "-j2", "--force"], cwd=workspace, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        workers: set[int] = set()
+        while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
+            workers = _children(proc.pid)
+            time.sleep(0.05)
+        assert len(workers) == 2, "the workers never started"
+        time.sleep(0.3)
+        proc.send_signal(getattr(signal, sig))
+        # The workers held the pipes open: communicate() ended only when they did.
+        _, stderr = proc.communicate(timeout=30)
+        assert b"Traceback" not in stderr
+        deadline = time.monotonic() + 10
+        while any(_alive(w) for w in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(_alive(w) for w in workers)
+        # A worker stopped half way removed what it had staged and put back what it had renamed.
+        assert not [p for p in (workspace / "out").rglob("*") if p.name.endswith(".tmp")]
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
