@@ -105,18 +105,25 @@ def run_batch(
         progress.start(len(todo))
     try:
         task = Task(ws, emit_mjml, archive)
-        for (i, path, name, key), outcome in zip(todo, _build(task, [t[1] for t in todo], jobs, progress)):
-            outcomes[i] = outcome
-            if outcome.summary is not None and key:
-                old_slug = cache.slug_of(name)
-                if old_slug and old_slug != outcome.summary.slug:
-                    replaced.add(old_slug)  # the issue's slug changed: its old folder is stale
-                cache.record(name, key, outcome.summary)
+        built = list(zip(todo, _build(task, [t[1] for t in todo], jobs, progress)))
     finally:
         if progress is not None and todo:
             progress.finish()
+    # An issue failed: the archive's index stays as it was (newsletter/commands/build.py), and
+    # so must every page it links to. Folders of deleted or renamed issues go on the next
+    # build that writes the index: their cache entries are kept until then.
+    frozen = archive and any(outcome.error is not None for _, outcome in built)
+    for (i, path, name, key), outcome in built:
+        outcomes[i] = outcome
+        if outcome.summary is not None and key:
+            old_slug = cache.slug_of(name)
+            if old_slug and old_slug != outcome.summary.slug:
+                if frozen:
+                    continue  # the old entry (old slug) stays: the issue builds again next time
+                replaced.add(old_slug)  # the issue's slug changed: its old folder is stale
+            cache.record(name, key, outcome.summary)
 
-    _remove_stale(ws, cache, set(names), outcomes, replaced, full=full)
+    _remove_stale(ws, cache, set(names), outcomes, replaced, full=full and not frozen)
     try:
         cache.save()
     except NewsletterError as e:

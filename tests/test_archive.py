@@ -335,3 +335,28 @@ def test_a_tag_in_a_headline_caption_or_label_is_web_safe_on_the_page(workspace:
     assert "A story for reader" in page and 'alt="Photo for reader"' in page and "Taken for reader" in page
     text = (workspace / "out" / "2026-06-02-tides" / "email.txt").read_text(encoding="utf-8")
     assert "NLMT" not in text and "*|FNAME|*" in text
+
+
+@pytest.mark.parametrize("change", ["deleted", "renamed"])
+def test_while_an_issue_fails_every_page_the_kept_index_links_to_stays(workspace: Path, change: str) -> None:
+    # The index was left as it was, but the page of a deleted issue was removed: a dead link.
+    second = workspace / "issues" / "2026-06-09-second.md"
+    second.write_text("---\nsubject: Second\ndate: 2026-06-09\n---\n# Second\n\nWords here.\n", encoding="utf-8")
+    assert CliRunner().invoke(cli, ["build"]).exit_code == 0
+    index = workspace / "out" / "archive" / "index.html"
+    page = workspace / "out" / "archive" / "2026-06-09-second" / "index.html"
+    assert "2026-06-09-second" in index.read_text(encoding="utf-8") and page.is_file()
+    if change == "deleted":
+        second.unlink()
+    else:
+        second.rename(second.with_name("2026-06-10-second.md"))
+    bad = workspace / "issues" / "2026-06-11-bad.md"
+    bad.write_text("---\nsubject: No date\n---\n# Story\n\nWords.\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["build"])
+    assert result.exit_code == 1 and "web archive left as it was" in result.stdout
+    assert "2026-06-09-second" in index.read_text(encoding="utf-8")
+    assert page.is_file()  # what the index links to is still there
+    bad.unlink()
+    assert CliRunner().invoke(cli, ["build"]).exit_code == 0  # the next good build tidies up
+    assert "2026-06-09-second/" not in index.read_text(encoding="utf-8")
+    assert not page.parent.exists() and not (workspace / "out" / "2026-06-09-second").exists()
