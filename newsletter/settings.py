@@ -201,7 +201,7 @@ def load_settings(path: Path) -> Settings:
         line, reason, hint = yamlsafe.explain(text, e)  # in an editor's words, at the line to fix
         raise SettingsError(Problem(file, line + 1, f"invalid YAML: {reason}", hint)) from None
     except RecursionError:
-        raise SettingsError(Problem(file, 1, _TOO_DEEP)) from None
+        raise SettingsError(Problem(file, yamlsafe.too_deep_line(text) + 1 or 1, _TOO_DEEP)) from None
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -210,7 +210,7 @@ def load_settings(path: Path) -> Settings:
     try:
         settings: Settings = _build(Settings, data, "", file, lines, problems, warnings)
     except RecursionError:  # aliases nest a value deeper than Python recurses, without PyYAML recursing
-        raise SettingsError(Problem(file, 1, _TOO_DEEP)) from None
+        raise SettingsError(Problem(file, yamlsafe.too_deep_line(text) + 1 or 1, _TOO_DEEP)) from None
     settings.path = file
     settings.warnings = warnings
     _validate(settings, file, lines, problems)

@@ -187,3 +187,27 @@ def _last_quoted(text: str, before: int) -> Any:
     except yaml.YAMLError:
         pass
     return last
+
+
+#: Collection tokens that open a level of nesting, and those that close one.
+_OPENS = (yaml.FlowSequenceStartToken, yaml.FlowMappingStartToken, yaml.BlockSequenceStartToken,
+          yaml.BlockMappingStartToken)
+_CLOSES = (yaml.FlowSequenceEndToken, yaml.FlowMappingEndToken, yaml.BlockEndToken)
+
+
+def too_deep_line(text: str, limit: int = FAST_MAX_DEPTH) -> int:
+    """The 0-based line of ``text`` where collections first nest more than ``limit`` levels
+    deep, for an error that names it; -1 when they don't (or the text doesn't scan). PyYAML's
+    scanner doesn't recurse, so it reads what its composer can't."""
+    depth = 0
+    try:
+        for token in yaml.scan(text, Loader=yaml.SafeLoader):
+            if isinstance(token, _OPENS):
+                depth += 1
+                if depth > limit:
+                    return int(token.start_mark.line)
+            elif isinstance(token, _CLOSES):
+                depth -= 1
+    except yaml.YAMLError:
+        pass
+    return -1

@@ -166,7 +166,8 @@ def test_a_deeply_nested_value_is_reported_not_a_traceback(levels: int) -> None:
     # libyaml composes 9,000 levels of "- - x" where PyYAML's recursion stops; past 50 levels
     # PyYAML reads it again, so the outcome is what it always was.
     fm, problems = parse("subject: Hi\ndate: 2026-06-02\nnumber:\n  " + "- " * levels + "x\n")
-    expected = "x.md:2: front matter is nested too deeply" if levels > 900 else "x.md:4: 'number' must be a whole number"
+    # Too deep: the line where the nesting goes too deep (the "- - -" line), not the first line.
+    expected = "x.md:5: front matter is nested too deeply" if levels > 900 else "x.md:4: 'number' must be a whole number"
     assert len(problems) == 1 and problems[0].startswith(expected)
 
 
@@ -191,3 +192,9 @@ def test_aliases_nesting_past_pythons_recursion_are_reported_not_a_traceback() -
     assert parse(_alias_chain(30))[1][-1].startswith("x.md:63: 'number' must be a whole number, not [[[[")
     assert parse("subject: Hi\ndate: 2026-06-02\nnumber: &a [*a]\n")[1] == [
         "x.md:4: 'number' must be a whole number, not [[...]]"]
+
+
+def test_too_deep_brackets_are_reported_at_their_line() -> None:
+    # Reported at x.md:2, the front matter's first line, whatever line the brackets were on.
+    fm, problems = parse("subject: Hi\ndate: 2026-06-02\nnumber: 3\nauthor: " + "[" * 5000 + "]" * 5000 + "\n")
+    assert problems == ["x.md:5: front matter is nested too deeply"]

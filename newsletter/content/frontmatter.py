@@ -87,7 +87,8 @@ def _parse_front_matter_memo(file: str, text: str, first_line: int) -> tuple[Fro
         # PyYAML's composer recurses for nested brackets; and aliases can nest a value deeper
         # than Python recurses without PyYAML recursing, which checking or printing it then
         # does (1,200 lines of "aN: &aN [*aN-1]").
-        return FrontMatter(), (Problem(file, first_line, "front matter is nested too deeply"),)
+        line = yamlsafe.too_deep_line(text)  # where it goes too deep, not where the front matter starts
+        return FrontMatter(), (Problem(file, first_line + max(line, 0), "front matter is nested too deeply"),)
     return fm, tuple(problems)
 
 
