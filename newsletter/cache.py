@@ -442,7 +442,8 @@ def _check_issue(issue: Any) -> None:
 def _check_finding(finding: Any) -> None:
     """A decoded finding is what the checks make (load() checked the table; this is the same
     check on the objects, for summaries decoded from elsewhere)."""
-    if _class_name(type(finding)) != FINDING_CLASS or not (
+    kind: Any = type(finding)
+    if _class_name(kind) != FINDING_CLASS or not (
             all(type(getattr(finding, name)) is str for name in ("rule", "severity", "message", "file", "hint"))
             and type(finding.line) is int and (finding.issue is None or type(finding.issue) is str)
             and finding.severity in _SEVERITIES):
