@@ -61,7 +61,7 @@ def new(headline: str, date: str | None, workspace: Path | None) -> None:
 @click.option("--strict", is_flag=True, help="Fail (exit 1) when the quality gate finds a warning or an error.")
 def build(issues: tuple[Path, ...], emit_mjml: bool, force: bool, jobs: int | None, workspace: Path | None,
           strict: bool) -> None:
-    """Build ISSUES (default: every issue in issues/) into out/<slug>/email.html and email.txt.
+    """Build ISSUES (default: every issue in issues/) into out/<slug>/email.html, email.txt and email.eml.
 
     Issues whose inputs haven't changed since the last build are skipped."""
     from newsletter.commands.build import run_build

@@ -310,3 +310,7 @@ def test_a_cache_that_cannot_be_saved_still_reports_every_issue(workspace: Path,
     else:  # the issue can't be written either: its error first, then the cache's
         assert len(errors) == 2 and errors[0].startswith("Error: out/2026-06-02-tides/")
         assert errors[1].startswith("Error: out/.cache.json: cannot write output: out is a file")
+
+
+def test_build_help_names_every_file_it_writes() -> None:
+    assert "email.html, email.txt and email.eml" in " ".join(run("build", "--help").stdout.split())

@@ -198,3 +198,13 @@ def test_too_deep_brackets_are_reported_at_their_line() -> None:
     # Reported at x.md:2, the front matter's first line, whatever line the brackets were on.
     fm, problems = parse("subject: Hi\ndate: 2026-06-02\nnumber: 3\nauthor: " + "[" * 5000 + "]" * 5000 + "\n")
     assert problems == ["x.md:5: front matter is nested too deeply"]
+
+
+@pytest.mark.parametrize("key", ["subject", "preheader"])
+@pytest.mark.parametrize("value", ["42", "3.5", "true"])
+def test_a_number_or_date_where_text_belongs_is_refused_alike(key: str, value: str) -> None:
+    # 'preheader: 5' was refused but 'subject: 42' accepted.
+    text = "subject: Hi\ndate: 2026-06-02\n" if key == "preheader" else "date: 2026-06-02\n"
+    fm, problems = parse(text + f"{key}: {value}\n")
+    line = 4 if key == "preheader" else 3
+    assert problems == [f"x.md:{line}: '{key}' must be text (put it in quotes, e.g. subject: \"42\")"]

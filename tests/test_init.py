@@ -103,8 +103,10 @@ def test_init_into_a_file_says_so(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     monkeypatch.chdir(tmp_path)
     (tmp_path / "afile").write_text("x", encoding="utf-8")
     result = invoke("init", "afile")
-    assert (result.exit_code, result.stderr) == (
-        1, "Error: afile: is a file, but the workspace needs a folder here (move it away, or choose another folder)\n")
+    # DIRECTORY names a file: a usage error (exit 2), as docs/commands.md says.
+    assert result.exit_code == 2
+    assert result.stderr.endswith("Error: Invalid value for 'DIRECTORY': afile is a file, but the workspace needs "
+                                  "a folder here (move it away, or choose another folder)\n")
     assert (tmp_path / "afile").read_text(encoding="utf-8") == "x"
 
 

@@ -25,6 +25,8 @@ def invoke(*args: str) -> Result:
         ("Ports & Tides: What's Next?", "ports-tides-what-s-next"),
         ("Café  São Paulo", "cafe-sao-paulo"),
         ("東京", "issue"),
+        ("Neue Straße", "neue-strasse"),  # was "neue-strae": ß has no accent to split off
+        ("Æsir, Øresund, Łódź", "aesir-oresund-lodz"),
         ("A " + "very " * 30 + "long headline", "a" + "-very" * 11),
     ],
 )
@@ -127,3 +129,13 @@ def test_new_with_workspace_option_and_without_a_workspace(workspace: Path, tmp_
     assert result.exit_code == 1
     assert result.stderr.startswith("Error: no newsletter.yaml found in this folder or any parent")
     assert not (elsewhere / "issues").exists()
+
+
+def test_a_headline_that_opens_a_comment_still_builds(workspace: Path) -> None:
+    # "# <!-- draft" opened a comment that swallowed the skeleton: the story had no headline.
+    result = invoke("new", "<!-- draft", "--date", "2026-07-01")
+    assert result.exit_code == 0, result.output
+    built = invoke("build", "issues/2026-07-01-draft.md")
+    assert built.exit_code == 0, built.output
+    text = (workspace / "out" / "2026-07-01-draft" / "email.txt").read_text(encoding="utf-8")
+    assert "<!-- DRAFT" in text or "<!-- draft" in text

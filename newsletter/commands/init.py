@@ -52,6 +52,11 @@ def init_workspace(directory: Path) -> None:
         if path.exists() or path.is_symlink():
             raise NewsletterError(Problem(str(path), 0, "already exists; 'newsletter init' never overwrites a file",
                                           "choose an empty folder: newsletter init DIR"))
+    if directory.exists() and not directory.is_dir():
+        # The argument itself is wrong: a usage error (exit 2), as click reports a bad argument.
+        raise click.BadParameter(f"{display_path(directory)} is a file, but the workspace needs a folder here "
+                                 "(move it away, or choose another folder)",
+                                 ctx=click.get_current_context(silent=True), param_hint="'DIRECTORY'")
     for folder in {path.parent for path in files}:
         if folder.exists() and not folder.is_dir():
             raise NewsletterError(Problem(str(folder), 0, "is a file, but the workspace needs a folder here",

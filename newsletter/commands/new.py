@@ -59,9 +59,16 @@ def parse_date(value: str | None, ctx: click.Context | None = None) -> dt.date:
                                  ctx=ctx, param_hint="'--date'") from None
 
 
+#: Letters without an accent to split off, as they are usually written in ASCII.
+_LETTERS = str.maketrans({"ß": "ss", "ẞ": "SS", "æ": "ae", "Æ": "AE", "œ": "oe", "Œ": "OE", "ø": "o", "Ø": "O",
+                          "đ": "d", "Đ": "D", "ð": "d", "Ð": "D", "ł": "l", "Ł": "L", "þ": "th", "Þ": "Th",
+                          "ı": "i", "ŋ": "ng", "Ŋ": "NG"})
+
+
 def slugify(headline: str) -> str:
     """Lower-case ASCII words joined by hyphens, cut at a word boundary; 'issue' when nothing is left."""
-    ascii_text = unicodedata.normalize("NFKD", headline).encode("ascii", "ignore").decode("ascii")
+    # NFKD splits accents off (é -> e); letters it can't split would be dropped (Straße -> strae).
+    ascii_text = unicodedata.normalize("NFKD", headline.translate(_LETTERS)).encode("ascii", "ignore").decode("ascii")
     words = re.findall(r"[a-z0-9]+", ascii_text.lower())
     slug = ""
     for word in words:
@@ -91,7 +98,7 @@ not both. Everything between these comment marks is left out of the email:
 remove the marks around a hint to use it.
 -->
 
-# {headline.replace(chr(10), " ")}
+# {_heading_text(headline)}
 
 <!--
 The lede: one or two sentences right under the headline, drawn in bold.
@@ -178,3 +185,10 @@ Forwarded this email? [Sign up here](https://example.com/subscribe).
 :::
 -->
 """
+
+
+def _heading_text(headline: str) -> str:
+    """The headline as the skeleton's '# ' line: on one line, and with '<!--' written as
+    '&lt;!--', which reads the same but doesn't open a comment that would swallow the
+    rest of the skeleton (and leave the story without a headline)."""
+    return headline.replace("\n", " ").replace("<!--", "&lt;!--")

@@ -92,6 +92,11 @@ def _parse_front_matter_memo(file: str, text: str, first_line: int) -> tuple[Fro
     return fm, tuple(problems)
 
 
+def _quote_hint(value: object) -> str:
+    """A number or true where text belongs (YAML read it as one): quoting it makes it text."""
+    return "put it in quotes, e.g. subject: \"42\"" if isinstance(value, (int, float)) else ""
+
+
 def _parse_front_matter(file: str, text: str, first_line: int, problems: list[Problem]) -> FrontMatter:
     fm = FrontMatter()
     try:
@@ -138,8 +143,8 @@ def _parse_front_matter(file: str, text: str, first_line: int, problems: list[Pr
     if subject is None or (isinstance(subject, str) and not subject.strip()):
         problems.append(Problem(file, where("subject") if "subject" in data else first_line,
                                 "front matter needs 'subject'", "add: subject: \"...\""))
-    elif not isinstance(subject, (str, int, float)) or isinstance(subject, bool):
-        problems.append(Problem(file, where("subject"), "'subject' must be text"))
+    elif not isinstance(subject, str):  # 42 or 3.14 as preheader: is refused: so as subject
+        problems.append(Problem(file, where("subject"), "'subject' must be text", _quote_hint(subject)))
     else:
         fm.subject = " ".join(str(subject).split())
 
@@ -159,7 +164,7 @@ def _parse_front_matter(file: str, text: str, first_line: int, problems: list[Pr
     for key in ("preheader", "intro"):
         value = data.get(key)
         if value is not None and not isinstance(value, str):
-            problems.append(Problem(file, where(key), f"'{key}' must be text"))
+            problems.append(Problem(file, where(key), f"'{key}' must be text", _quote_hint(value)))
         elif value:
             setattr(fm, key, value if key == "intro" else " ".join(value.split()))
 
