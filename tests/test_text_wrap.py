@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import textwrap
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
 
 from newsletter.render.text import _wrap_words
 
@@ -42,6 +42,8 @@ _CJK = st.sampled_from(["港", "口", "潮", "汐", "は", "、", "。", "「", 
 @settings(max_examples=400, deadline=None)
 @given(st.lists(_CJK, min_size=1, max_size=120).map("".join), st.sampled_from([20, 40, 76]),
        st.sampled_from([("", ""), ("- ", "  "), ("> ", "> ")]))
+# An opening bracket alone before a long word: it went on a line of its own.
+@example(" 「https://x.example/a-b", 20, ("", ""))
 def test_wide_text_wraps_within_the_width_and_loses_nothing(text: str, width: int, lead: tuple[str, str]) -> None:
     first, indent = lead
     lines = wrap(text, width, indent=indent, first=first).split("\n")

@@ -74,7 +74,10 @@ def _wrap_wide(line: str, width: int, first: str, indent: str) -> list[str]:
             space = token
             continue
         size = 2 if WIDE.fullmatch(token) else len(token)
-        if started() and used + len(space) + size > width and token not in _NO_LINE_START:
+        # A line of opening brackets alone ('「' right before a long URL) can't end there: the brackets
+        # would have to move on with the word and leave the line empty. The word then overflows.
+        opening_only = not space and not current[len(indent if lines else first):].strip(" " + "".join(_NO_LINE_END))
+        if started() and used + len(space) + size > width and token not in _NO_LINE_START and not opening_only:
             carry = ""
             while current[-1:] in _NO_LINE_END and len(current) - 1 > len(indent if lines else first):
                 carry, current = current[-1] + carry, current[:-1]
