@@ -4,6 +4,7 @@ and makes one call, so `newsletter --help` stays fast."""
 from __future__ import annotations
 
 import atexit
+import errno
 import os
 import sys
 from pathlib import Path
@@ -129,7 +130,25 @@ def main() -> None:
         cli(prog_name="newsletter")
     except SystemExit as e:
         _end_process(e.code)
+    except OSError as e:  # standard output went away under a command (a full disk behind '> file')
+        if not _printing(e):
+            raise
+        from newsletter.commands.build import silence_stdout
+
+        silence_stdout()
+        if e.errno != errno.EPIPE:  # a closed pipe ('| head') ends quietly, as command-line tools do
+            sys.stderr.write(f"Error: cannot write to standard output: {e.strerror or type(e).__name__}\n")
+        _end_process(1)
     _end_process(0)
+
+
+def _printing(error: OSError) -> bool:
+    """True when ``error`` came from printing (click.echo): every command prints through it,
+    and writes its files through newsletter/output.py, whose errors say which file."""
+    tb = error.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    return tb is not None and tb.tb_frame.f_code.co_name == "echo" and tb.tb_frame.f_globals.get("__name__") == "click.utils"
 
 
 def _end_process(code: object) -> None:

@@ -294,6 +294,16 @@ def test_a_full_stdout_is_a_clear_error(workspace: Path) -> None:
     assert (workspace / "out" / "archive" / "index.html").is_file()  # the build itself went through
 
 
+@pytest.mark.parametrize("command", [("check",), ("new", "Printed into a full disk"), ("--help",)])
+def test_every_command_says_when_stdout_is_full(workspace: Path, command: tuple[str, ...]) -> None:
+    with open("/dev/full", "w") as full:
+        proc = subprocess.run(_newsletter(*command), cwd=workspace, env=_env(), stdout=full,
+                              stderr=subprocess.PIPE, text=True, timeout=120)
+    assert "Traceback" not in proc.stderr, proc.stderr
+    assert proc.returncode == 1
+    assert proc.stderr.endswith("Error: cannot write to standard output: No space left on device\n"), proc.stderr
+
+
 @pytest.mark.parametrize("blocker", ["cache-folder", "out-file"])
 def test_a_cache_that_cannot_be_saved_still_reports_every_issue(workspace: Path, blocker: str) -> None:
     if blocker == "cache-folder":
