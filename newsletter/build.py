@@ -119,7 +119,7 @@ def render_issue(ws: Workspace, path: Path, *, issue: m.Issue | None = None, ext
     # 3. Render the theme to MJML and compile it with MRML.
     mjml_source = render_template(env, MAIN_TEMPLATE, context.html)
     try:
-        html = compile_mjml(mjml_source, template_dirs)
+        html = compile_mjml(mjml_source, template_dirs, remember=context.texts is not None)
     except TemplateError as e:  # kept for --emit-mjml: the error quotes a line of it
         e.rejected_mjml = (issue.slug, _theme_mjml(context, mjml_source))
         raise

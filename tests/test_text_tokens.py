@@ -211,6 +211,8 @@ def test_the_preview_reuses_mrml_and_premailer_while_words_change(tmp_path: Path
         assert f"draft {n}." in entry.result.html and f"draft {n}." in (ws.root / "out" / path.stem / "email.html").read_text(encoding="utf-8")
     assert spy.compiles == 1
 
-    restored = len(spy.restored)
-    render_issue(ws, path)  # as `build` renders: the text in place
+    restored, kept = len(spy.restored), (render_mjml._mrml.cache_info().currsize, inline.inline_css.cache_info().currsize)
+    render_issue(ws, path.rename(path.with_name("2026-06-03-built.md")))  # as `build` renders: the text in place
     assert len(spy.restored) == restored
+    assert spy.compiles == 2  # and nothing kept: a build renders each issue once
+    assert (render_mjml._mrml.cache_info().currsize, inline.inline_css.cache_info().currsize) == kept

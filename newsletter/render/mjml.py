@@ -64,10 +64,11 @@ def _template_frame(exc: BaseException, env: jinja2.Environment) -> tuple[str, i
 _POSITION = re.compile(r"position (\d+)(?::(\d+))?")
 
 
-def compile_mjml(mjml_source: str, search_dirs: list[Path]) -> str:
-    """MJML -> HTML with MRML. Never fetches fonts (``fonts={}``): our theme sets its own."""
+def compile_mjml(mjml_source: str, search_dirs: list[Path], *, remember: bool = False) -> str:
+    """MJML -> HTML with MRML. Never fetches fonts (``fonts={}``): our theme sets its own.
+    ``remember``: keep the result for the next call with the same MJML (the preview)."""
     try:
-        return _mrml(mjml_source)
+        return _mrml(mjml_source) if remember else _mrml.__wrapped__(mjml_source)
     except ValueError as e:
         raise TemplateError(locate_mjml_error(str(e), mjml_source, search_dirs)) from None
 
