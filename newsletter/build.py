@@ -298,7 +298,7 @@ def build_issues(ws: Workspace, paths: list[Path], *, emit_mjml: bool = False, a
                     error = blocked(target)
                     if error is not None:
                         raise error
-                staged += stage(outputs)
+                stage(outputs, into=staged)
             except NewsletterError as e:
                 if emit_mjml and isinstance(e, TemplateError) and e.rejected_mjml is not None:
                     _write_rejected_mjml(ws, *e.rejected_mjml)

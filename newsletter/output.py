@@ -40,15 +40,18 @@ def write_all_atomic(outputs: Sequence[tuple[Path, bytes | str]]) -> None:
     commit(stage(outputs))
 
 
-def stage(outputs: Sequence[tuple[Path, bytes | str]]) -> Staged:
-    """Each output's data in a temporary file next to it (not yet synced or renamed).
-    Raises OutputError, leaving nothing behind, when one can't be written."""
-    staged: Staged = []
+def stage(outputs: Sequence[tuple[Path, bytes | str]], into: Staged | None = None) -> Staged:
+    """Each output's data in a temporary file next to it (not yet synced or renamed), added
+    to ``into`` as it is made (so a caller that discards ``into`` on a signal loses none).
+    Raises OutputError, leaving none of these behind, when one can't be written."""
+    staged: Staged = [] if into is None else into
+    first = len(staged)
     try:
         for path, data in outputs:
             staged.append((_stage(path, data), path))
     except BaseException:
-        discard(staged)
+        discard(staged[first:])
+        del staged[first:]
         raise
     return staged
 
@@ -217,12 +220,14 @@ def _stage(path: Path, data: bytes | str) -> str:
         os.chmod(tmp, 0o666 & ~_umask())
         with os.fdopen(fd, "wb") as f:
             f.write(data)
-    except OSError as e:
+    except BaseException as e:  # an OSError, or a signal's exception (SIGTERM, Ctrl-C) half way
         try:
             os.unlink(tmp)
         except OSError:
             pass
-        raise OutputError(Problem(str(path), 0, f"cannot write output: {_reason(e, path)}")) from None
+        if isinstance(e, OSError):
+            raise OutputError(Problem(str(path), 0, f"cannot write output: {_reason(e, path)}")) from None
+        raise
     return tmp
 
 

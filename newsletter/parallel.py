@@ -164,9 +164,17 @@ class Task:
 
 
 def _build(task: Task, paths: list[Path], jobs: int, progress: Progress | None) -> list[Any]:
-    if jobs == 1 or len(paths) <= 1:
-        return _build_serial(task, paths, progress)
-    return _build_parallel(task, paths, min(jobs, len(paths)), progress)
+    # SIGTERM stops a build as Ctrl-C does: by default it ended this process at once, in the
+    # middle of a commit (some outputs new, some old) and with parallel workers left running.
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if threading.current_thread() is threading.main_thread() \
+        else None
+    try:
+        if jobs == 1 or len(paths) <= 1:
+            return _build_serial(task, paths, progress)
+        return _build_parallel(task, paths, min(jobs, len(paths)), progress)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
 
 
 def _build_serial(task: Task, paths: list[Path], progress: Progress | None) -> list[Any]:
@@ -245,7 +253,7 @@ def _end_with_parent(parent: int) -> None:
     def watch() -> None:
         while os.getppid() == parent:
             time.sleep(1)
-        os._exit(1)
+        os.kill(os.getpid(), signal.SIGTERM)  # as on Linux: what it was writing is put back first
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
@@ -304,10 +312,9 @@ def _build_parallel(task: Task, paths: list[Path], jobs: int, progress: Progress
     from newsletter.build import IssueOutcome
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
+    from concurrent.futures.process import BrokenProcessPool
+
     ctx = _pool_context()
-    # Without this, SIGTERM ended this process at once and left the workers running.
-    previous = signal.signal(signal.SIGTERM, _on_sigterm) if threading.current_thread() is threading.main_thread() \
-        else None
     outcomes: list[Any] = [None] * len(paths)
     try:
         if ctx.get_start_method() == "fork":
@@ -317,11 +324,19 @@ def _build_parallel(task: Task, paths: list[Path], jobs: int, progress: Progress
             futures = {}
             start = 0
             for chunk in chunks(paths, jobs):
-                futures[pool.submit(_worker_build, chunk)] = start
+                futures[pool.submit(_worker_build, chunk)] = (start, len(chunk))
                 start += len(chunk)
             try:
                 for future in as_completed(futures):
-                    for i, (status, value, problems) in enumerate(future.result(), start=futures[future]):
+                    first, count = futures[future]
+                    try:
+                        done = future.result()
+                    except BrokenProcessPool:  # a worker killed on its own (out of memory, kill PID)
+                        done = [("error", NewsletterError, [Problem(
+                            str(paths[i]), 0, "the process building it ended before it was done (killed, or "
+                            "out of memory?): its last good output is kept", "build again")])
+                            for i in range(first, first + count)]
+                    for i, (status, value, problems) in enumerate(done, start=first):
                         if status == "ok":
                             outcomes[i] = IssueOutcome(paths[i], summary=value)
                         else:
@@ -334,8 +349,6 @@ def _build_parallel(task: Task, paths: list[Path], jobs: int, progress: Progress
                 raise
     finally:
         gc.unfreeze()  # warm_up's freeze was for the workers; this process may go on (the preview, tests)
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
     return outcomes
 
 

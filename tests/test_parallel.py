@@ -296,3 +296,66 @@ def test_workers_end_with_a_parent_that_is_terminated_or_killed(tmp_path: Path, 
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+
+
+def test_sigterm_stops_a_serial_build_between_whole_issues(tmp_path: Path) -> None:
+    """-j1: the default action of SIGTERM ended the process wherever it was, a commit half done
+    (some of an issue's files new, some old) and its temporary files left behind."""
+    import signal
+    import time
+
+    from benchmarks.generate import make_workspace
+
+    workspace = make_workspace(tmp_path / "ws", 120, words=400, stories=1)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    proc = subprocess.Popen([sys.executable, "-m", "newsletter", "build", "-j1"], cwd=workspace, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while len(list((workspace / "out").glob("*/email.eml"))) < 3 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGTERM)
+        _, stderr = proc.communicate(timeout=60)
+        assert b"Traceback" not in stderr, stderr
+        assert proc.returncode != 0 and b"Aborted" in stderr
+        assert not [p for p in (workspace / "out").rglob("*") if p.name.endswith(".tmp")]
+        built = [d for d in (workspace / "out").iterdir() if d.is_dir() and d.name != "archive"]
+        assert 3 <= len(built) < 120
+        for folder in built:  # every issue whole: all three files, or none
+            assert sorted(p.name for p in folder.iterdir()) == ["email.eml", "email.html", "email.txt"]
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_worker_killed_alone_fails_its_issues_not_the_build_report(tmp_path: Path) -> None:
+    """The out-of-memory killer (or kill PID) takes one worker: its issues and those not yet
+    built fail with a message saying so, instead of a BrokenProcessPool traceback."""
+    import signal
+    import time
+
+    from benchmarks.generate import make_workspace
+
+    workspace = make_workspace(tmp_path / "ws", 150)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    proc = subprocess.Popen([sys.executable, "-m", "newsletter", "build", "-j2", "--force"], cwd=workspace, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 60
+        workers: set[int] = set()
+        while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
+            workers = _children(proc.pid)
+            time.sleep(0.05)
+        assert len(workers) == 2, "the workers never started"
+        time.sleep(0.3)
+        os.kill(min(workers), signal.SIGKILL)
+        out, err = proc.communicate(timeout=120)
+        assert b"Traceback" not in err, err
+        assert proc.returncode == 1
+        assert b"ended before it was done" in err
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
