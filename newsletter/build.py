@@ -121,6 +121,8 @@ def render_issue(ws: Workspace, path: Path, *, issue: m.Issue | None = None, ext
     try:
         html = compile_mjml(mjml_source, template_dirs, remember=context.texts is not None)
     except TemplateError as e:  # kept for --emit-mjml: the error quotes a line of it
+        if context.texts is not None:  # and the line quoted must have the text, not its tokens
+            return render_issue(ws, path, issue=issue, extras=extras, text_part=text_part, text_tokens=False)
         e.rejected_mjml = (issue.slug, _theme_mjml(context, mjml_source))
         raise
     # 4. Post-process: inline the theme's CSS, put the text back, fix the doctype, put tags back.

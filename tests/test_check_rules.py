@@ -774,6 +774,9 @@ def test_plaintext_residue_lines_after_a_line_of_unclosed_links(workspace: Path)
     residue = [f for f in found if "residue" in f.message]
     assert [(f.line, f.message) for f in residue] == [
         (len(lines) + 2, "Markdown residue in the plain-text part: a [text](url) link")]
+    found = run_rule(plaintext, ws, r, text=r.text + "\n" + "[" * 20000 + "]x) [t](u)\n")
+    assert [(f.line, f.message) for f in found if "residue" in f.message] == [
+        (len(lines) + 1, "Markdown residue in the plain-text part: a [text](url) link")]
     found = run_rule(plaintext, ws, r, text=r.text + "\n" + "[a](" * 20000 + ")\n\n`code`\n")
     assert [(f.line, f.message) for f in found if "residue" in f.message] == [
         (len(lines) + 1, "Markdown residue in the plain-text part: a [text](url) link")]

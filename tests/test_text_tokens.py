@@ -54,6 +54,7 @@ def assert_same(ws: Workspace, path: Path, spy: Spy) -> None:
     before = len(spy.restored)
     tokens = render_issue(ws, path, extras=False, text_tokens=True)
     assert spy.restored[before:] and spy.restored[before] > 0, "the render had no text tokens"
+    assert tokens.layout_key is not None, "the render fell back to the text in place"
     plain = without_tokens(ws, path)
     assert tokens.html == plain.html
     assert tokens.mjml == plain.mjml
@@ -216,3 +217,26 @@ def test_the_preview_reuses_mrml_and_premailer_while_words_change(tmp_path: Path
     assert len(spy.restored) == restored
     assert spy.compiles == 2  # and nothing kept: a build renders each issue once
     assert (render_mjml._mrml.cache_info().currsize, inline.inline_css.cache_info().currsize) == kept
+
+
+def test_an_mrml_error_quotes_the_text_not_its_tokens(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The error names the MJML line where MRML stopped: with the words, as `build` shows it."""
+    Spy(monkeypatch)
+    real = mjml.mjml2html
+
+    def refuse_paragraphs(source: str, **kwargs: Any) -> Any:
+        at = source.find('<p class="nl-p')
+        if at >= 0:
+            raise ValueError(f"unexpected element at position {len(source[:at].encode())}")
+        return real(source, **kwargs)
+
+    monkeypatch.setattr(mjml, "mjml2html", refuse_paragraphs)
+    ws = make_workspace(tmp_path / "ws", MINIMAL_SETTINGS)
+    path = ws.issues_dir / "2026-06-02-broken.md"
+    path.write_text(issue_with(None, ""), encoding="utf-8")
+    with pytest.raises(NewsletterError) as tokens:
+        render_issue(ws, path, extras=False, text_tokens=True)
+    with pytest.raises(NewsletterError) as plain:
+        render_issue(ws, path, extras=False)
+    assert str(tokens.value) == str(plain.value)
+    assert "Good morning" in str(tokens.value) and "nlTx" not in str(tokens.value)

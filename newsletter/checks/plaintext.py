@@ -19,7 +19,9 @@ _HTML = re.compile(r"</?[a-zA-Z][a-zA-Z0-9]*(?:\s[^<>]*)?/?>|&(?:[a-zA-Z]+|#\d+|
 #: (pattern, what it finds, strings of which every match contains at least one: when the text has
 #: none of them the pattern can't match, and the scan of the whole text is skipped).
 _MARKDOWN = [(re.compile(r"\*\*[^*\n]+\*\*|__[^_\n]+__"), "**bold** markers", ("**", "__")),
-             (re.compile(r"!?\[[^\]\n]*\]\([^)\n]*\)"), "a [text](url) link", ("](",)),
+             # '[' is not allowed inside the brackets: '[' thousands of times before one ']' would
+             # otherwise be scanned again from each of them.
+             (re.compile(r"!?\[[^\[\]\n]*\]\([^)\n]*\)"), "a [text](url) link", ("](",)),
              (re.compile(r"^\s{0,3}#{1,6}\s", re.M), "a '#' heading", ("#",)),
              (re.compile(r"`[^`\n]+`"), "`code` backticks", ("`",)),
              (re.compile(r"^\s*:::", re.M), "a '::: block' fence", (":::",))]

@@ -39,12 +39,22 @@ def words_in(text: str) -> int:
     return len(_WORD_CHARS.findall(text)) + len(WIDE.sub(" ", text).split())
 
 
-@lru_cache(maxsize=4096)
 def wrap(text: str, width: int = WIDTH, indent: str = "", first: str | None = None) -> str:
     """Wrap text without breaking words or URLs; keeps hard breaks (newlines).
 
-    Remembered per argument (a pure function of them): the preview's rebuild after an edit
-    wraps the same paragraphs again but the one that changed."""
+    A paragraph's wrapping is remembered (a pure function of the arguments): the preview's
+    rebuild after an edit wraps the same paragraphs again but the one that changed. Only
+    paragraph-sized texts, so that a long session of edits can't fill memory."""
+    if len(text) > _REMEMBERED_TEXT:
+        return _wrap(text, width, indent, first)
+    return _wrap_remembered(text, width, indent, first)
+
+
+#: Texts longer than this (characters) are wrapped afresh each time.
+_REMEMBERED_TEXT = 4000
+
+
+def _wrap(text: str, width: int, indent: str, first: str | None) -> str:
     out: list[str] = []
     lead = indent if first is None else first
     text = keep_together(text.replace(KEEP_TOGETHER, ""))  # a tag is never split across lines
@@ -53,6 +63,9 @@ def wrap(text: str, width: int = WIDTH, indent: str = "", first: str | None = No
         wrapped = wrap_line(chunk, width, lead if n == 0 else indent, indent)
         out.extend(wrapped or [(lead if n == 0 else indent).rstrip()])
     return "\n".join(out).replace(KEEP_TOGETHER, " ")
+
+
+_wrap_remembered = lru_cache(maxsize=2048)(_wrap)
 
 
 def _wrap_wide(line: str, width: int, first: str, indent: str) -> list[str]:
