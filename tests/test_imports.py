@@ -74,13 +74,16 @@ render_issue(ws, Path(sys.argv[2]))
 print(text._pattern.cache_info().currsize)
 """
     repo = Path(__file__).resolve().parent.parent
-    latin = repo / "issues" / "2026-06-05-harlow-cranes-and-low-water.md"
+    example = (repo / "issues" / "2026-06-05-harlow-cranes-and-low-water.md").read_text(encoding="utf-8")
+    latin = tmp_path / "2026-06-05-curly.md"
+    latin.write_text(example.replace("'", "\u2019").replace(" -- ", " \u2014 ").replace("e ", "\u00e9 ", 3),
+                     encoding="utf-8")
     assert not latin.read_text(encoding="utf-8").isascii()
     run = subprocess.run([sys.executable, "-c", probe, str(repo), str(latin)], capture_output=True, text=True,
                          timeout=120, check=True)
     assert run.stdout.split() == ["0"]
     japanese = tmp_path / "2026-06-02-minato.md"
-    japanese.write_text(latin.read_text(encoding="utf-8").replace("# ", "# 港口の夜 ", 1), encoding="utf-8")
+    japanese.write_text(example.replace("# ", "# 港口の夜 ", 1), encoding="utf-8")
     run = subprocess.run([sys.executable, "-c", probe, str(repo), str(japanese)], capture_output=True, text=True,
                          timeout=120, check=True)
     assert int(run.stdout.split()[-1]) >= 1
