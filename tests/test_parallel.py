@@ -262,26 +262,37 @@ def _alive(pid: int) -> bool:
         return False
 
 
+def _parallel_build(tmp_path: Path) -> tuple[subprocess.Popen[bytes], Path, set[int]]:
+    """A two-worker build of 150 issues (a few seconds of work), once both workers build."""
+    import time
+
+    from benchmarks.generate import make_workspace
+
+    workspace = make_workspace(tmp_path / "ws", 150)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
+    proc = subprocess.Popen([sys.executable, "-m", "newsletter", "build", "-j2", "--force"], cwd=workspace, env=env,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    deadline = time.monotonic() + 60
+    workers: set[int] = set()
+    while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        workers = _children(proc.pid)
+        time.sleep(0.05)
+    if len(workers) < 2:
+        proc.kill()
+        proc.wait()
+        pytest.fail("the workers never started")
+    time.sleep(0.3)
+    return proc, workspace, workers
+
+
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
 @pytest.mark.parametrize("sig", ["SIGTERM", "SIGKILL"])
 def test_workers_end_with_a_parent_that_is_terminated_or_killed(tmp_path: Path, sig: str) -> None:
     import signal
     import time
 
-    from benchmarks.generate import make_workspace
-
-    workspace = make_workspace(tmp_path / "ws", 150)  # a few seconds of work for two workers
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
-    proc = subprocess.Popen([sys.executable, "-m", "newsletter", "build", "-j2", "--force"], cwd=workspace, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    proc, workspace, workers = _parallel_build(tmp_path)
     try:
-        deadline = time.monotonic() + 60
-        workers: set[int] = set()
-        while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
-            workers = _children(proc.pid)
-            time.sleep(0.05)
-        assert len(workers) == 2, "the workers never started"
-        time.sleep(0.3)
         proc.send_signal(getattr(signal, sig))
         # The workers held the pipes open: communicate() ended only when they did.
         _, stderr = proc.communicate(timeout=30)
@@ -334,22 +345,9 @@ def test_a_worker_killed_alone_fails_its_issues_not_the_build_report(tmp_path: P
     """The out-of-memory killer (or kill PID) takes one worker: its issues and those not yet
     built fail with a message saying so, instead of a BrokenProcessPool traceback."""
     import signal
-    import time
 
-    from benchmarks.generate import make_workspace
-
-    workspace = make_workspace(tmp_path / "ws", 150)
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent)}
-    proc = subprocess.Popen([sys.executable, "-m", "newsletter", "build", "-j2", "--force"], cwd=workspace, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
+    proc, _, workers = _parallel_build(tmp_path)
     try:
-        deadline = time.monotonic() + 60
-        workers: set[int] = set()
-        while len(workers) < 2 and time.monotonic() < deadline and proc.poll() is None:
-            workers = _children(proc.pid)
-            time.sleep(0.05)
-        assert len(workers) == 2, "the workers never started"
-        time.sleep(0.3)
         os.kill(min(workers), signal.SIGKILL)
         out, err = proc.communicate(timeout=120)
         assert b"Traceback" not in err, err
