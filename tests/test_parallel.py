@@ -330,10 +330,12 @@ def test_sigterm_stops_a_serial_build_between_whole_issues(tmp_path: Path) -> No
         assert b"Traceback" not in stderr, stderr
         assert proc.returncode != 0 and b"Aborted" in stderr
         assert not [p for p in (workspace / "out").rglob("*") if p.name.endswith(".tmp")]
-        built = [d for d in (workspace / "out").iterdir() if d.is_dir() and d.name != "archive"]
-        assert 3 <= len(built) < 120
-        for folder in built:  # every issue whole: all three files, or none
-            assert sorted(p.name for p in folder.iterdir()) == ["email.eml", "email.html", "email.txt"]
+        folders = [d for d in (workspace / "out").iterdir() if d.is_dir() and d.name != "archive"]
+        written = [sorted(p.name for p in folder.iterdir()) for folder in folders]
+        # Every issue whole: all three files, or none (the folder of the issue being staged
+        # when the signal came may stay, empty).
+        assert all(names in ([], ["email.eml", "email.html", "email.txt"]) for names in written), written
+        assert 3 <= sum(bool(names) for names in written) < 120
     finally:
         if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
