@@ -20,7 +20,7 @@ from markupsafe import Markup
 
 from newsletter.render.text import capitals, wrap
 from newsletter.settings import NOT_IN_CSS
-from newsletter.render.theme import search_path
+from newsletter.render.theme import folder_stamp, search_path
 
 
 #: Compiled templates depend on these Environment options: change this text when they change.
@@ -120,7 +120,7 @@ def css_value(value: object) -> Markup:
 
 
 #: Folder stamps each environment's cached templates were loaded under (see get_environment).
-_STAMPS: dict[tuple[Path, ...], tuple[tuple[str, int], ...]] = {}
+_STAMPS: dict[tuple[Path, ...], tuple[tuple[tuple[str, int], ...], ...]] = {}
 _STAMPS_LOCK = threading.Lock()
 
 
@@ -135,30 +135,10 @@ def get_environment(workspace_templates: Path | None) -> jinja2.Environment:
     """
     dirs = tuple(search_path(workspace_templates))
     env = environment(dirs)
-    stamp = folder_stamp(dirs[:-1])
+    stamp = tuple(folder_stamp(folder) for folder in dirs[:-1])
     with _STAMPS_LOCK:
         if _STAMPS.get(dirs) != stamp:
             if env.cache is not None:
                 env.cache.clear()
             _STAMPS[dirs] = stamp
     return env
-
-
-def folder_stamp(folders: tuple[Path, ...]) -> tuple[tuple[str, int], ...]:
-    """Every folder in ``folders`` (followed through links, as Jinja does; each once, so a
-    link loop ends) with its modification time in nanoseconds."""
-    out: list[tuple[str, int]] = []
-    seen: set[tuple[int, int]] = set()
-    for folder in folders:
-        for path, subfolders, _ in os.walk(folder, followlinks=True):
-            try:
-                st = os.stat(path)
-            except OSError:
-                subfolders.clear()
-                continue
-            if (st.st_dev, st.st_ino) in seen:
-                subfolders.clear()
-                continue
-            seen.add((st.st_dev, st.st_ino))
-            out.append((path, st.st_mtime_ns))
-    return tuple(out)

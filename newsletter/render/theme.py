@@ -46,23 +46,54 @@ def theme_files(search_dirs: list[Path], pattern: str = "*.j2") -> list[Path]:
     return out
 
 
-#: Each folder's last listing: (every folder in it with its modification time, the files).
+#: Each folder's last listing: (its folder stamp, the files).
 _LISTINGS: dict[tuple[str, str], tuple[tuple[tuple[str, int], ...], tuple[Path, ...]]] = {}
 
 
 def _listing(folder: Path, pattern: str) -> tuple[Path, ...]:
     """``sorted(folder.rglob(pattern))`` (nothing when it isn't a folder), remembered until a
-    folder in it changes: adding, removing or renaming a file changes its folder's time. Every
-    issue's checks list the theme; in a build or the preview it rarely changes."""
+    folder in it changes (``folder_stamp``). Every issue's checks list the theme; in a build
+    or the preview it rarely changes."""
     key = (str(folder), pattern)
+    stamp = folder_stamp(folder)
     known = _LISTINGS.get(key)
-    if known is not None and all(_mtime_ns(d) == t for d, t in known[0]):
+    if known is not None and known[0] == stamp:
         return known[1]
-    stamps = tuple((d, _mtime_ns(d)) for d, _, _ in os.walk(folder, followlinks=True)) or ((str(folder), -1),)
     # Files only: Jinja skips a link whose file is gone (the theme's own file is used), and so do the rules.
     files = tuple(sorted(p for p in folder.rglob(pattern) if p.is_file())) if folder.is_dir() else ()
-    _LISTINGS[key] = (stamps, files)
+    _LISTINGS[key] = (stamp, files)
     return files
+
+
+#: Each folder's last stamp (see folder_stamp).
+_STAMPS: dict[str, tuple[tuple[str, int], ...]] = {}
+
+
+def folder_stamp(folder: Path) -> tuple[tuple[str, int], ...]:
+    """Every folder in ``folder`` (itself included; links followed, as Jinja does, each once so
+    that a link loop ends) with its modification time in nanoseconds: adding, removing or
+    renaming a file changes its folder's. Remembered: the folders found last time get one
+    stat each, and the tree is walked again only when one of them changed."""
+    key = str(folder)
+    known = _STAMPS.get(key)
+    if known is not None and all(_mtime_ns(path) == mtime for path, mtime in known):
+        return known
+    out: list[tuple[str, int]] = []
+    seen: set[tuple[int, int]] = set()
+    for path, subfolders, _ in os.walk(folder, followlinks=True):
+        try:
+            st = os.stat(path)
+        except OSError:
+            subfolders.clear()
+            continue
+        if (st.st_dev, st.st_ino) in seen:
+            subfolders.clear()
+            continue
+        seen.add((st.st_dev, st.st_ino))
+        out.append((path, st.st_mtime_ns))
+    stamp = tuple(out) or ((key, -1),)  # none yet: its appearing changes the stamp
+    _STAMPS[key] = stamp
+    return stamp
 
 
 def _mtime_ns(path: str) -> int:
