@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import atexit
 import errno
+import gc
 import os
 import sys
 from pathlib import Path
@@ -13,6 +14,12 @@ from typing import Any, Callable, TypeVar
 import click
 
 from newsletter import __version__
+
+#: The youngest generation is collected after this many new objects, not Python's 700. A
+#: command builds its whole stack (markdown-it, Jinja, premailer, the checks) as it starts:
+#: with the default, a cold one-issue build ran 66 collections, 11 ms of its 270. Cycles are
+#: still collected, in fewer and larger passes; the build's workers inherit it (fork).
+GC_THRESHOLD = 50_000
 
 WORKSPACE_HELP = "Workspace folder (default: the nearest folder with newsletter.yaml)."
 
@@ -126,6 +133,7 @@ def send_test(issue: str, to: str | None, smtp: str | None, starttls: bool, ssl:
 
 def main() -> None:
     """The console script (and ``python -m newsletter``): run the command, then end the process."""
+    gc.set_threshold(GC_THRESHOLD)
     try:
         cli(prog_name="newsletter")
     except SystemExit as e:

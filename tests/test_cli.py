@@ -324,3 +324,30 @@ def test_a_cache_that_cannot_be_saved_still_reports_every_issue(workspace: Path,
 
 def test_build_help_names_every_file_it_writes() -> None:
     assert "email.html, email.txt and email.eml" in " ".join(run("build", "--help").stdout.split())
+
+
+def test_the_console_script_collects_garbage_less_often(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A command allocates its whole rendering stack at start; Python's default threshold (700)
+    ran dozens of collections during a one-issue build. Cycles must still be collected."""
+    import gc
+    import os
+    import sys
+
+    from newsletter.cli import GC_THRESHOLD, main
+
+    seen: list[tuple[int, ...]] = []
+
+    def end(status: int) -> None:
+        seen.append(gc.get_threshold())
+        raise _Ended
+
+    before = gc.get_threshold()
+    monkeypatch.setattr(os, "_exit", end)
+    monkeypatch.setattr(sys, "argv", ["newsletter", "--version"])
+    try:
+        with pytest.raises(_Ended):
+            main()
+    finally:
+        gc.set_threshold(*before)
+    assert seen and seen[0][0] == GC_THRESHOLD >= 10_000
+    assert gc.isenabled()
