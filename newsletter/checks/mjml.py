@@ -168,9 +168,6 @@ def _check_element(t: Table, parent: str, tag: str, rest: str) -> Iterator[Probl
     for m in _ATTRIBUTE.finditer(rest.rstrip().rstrip("/")):
         name = m.group(1)
         value = next((v for v in m.group(2, 3, 4) if v is not None), "")
-        # As written; else the line where Jinja writes the value ('padding="{{ pad }}"').
-        snippets = ((f'{name}="{value}"',), (f"{name}='{value}'",),
-                    (f"<{tag}", re.compile(rf"""\b{re.escape(name)}=(["'])[^"']*\{{\{{""")))
         if name in ANYWHERE:
             continue
         kind = allowed.get(name)
@@ -178,12 +175,19 @@ def _check_element(t: Table, parent: str, tag: str, rest: str) -> Iterator[Probl
             near = difflib.get_close_matches(name.lower(), list(allowed) + list(ANYWHERE), n=1, cutoff=0.7)
             yield Problem(tag, "attribute", name, f"<{tag}> has no attribute '{name}': MRML ignores it",
                           f"did you mean '{near[0]}'?" if near else f"see {tag}'s attributes in MJML's documentation",
-                          snippets)
+                          _attribute_snippets(tag, name, value))
             continue
         accepts = _type(kind)
         if not accepts(value):
             yield Problem(tag, "value", name, f"<{tag} {name}=\"{value}\">: not a valid value, MRML may ignore it",
-                          f"{name} takes {_describe(kind)}", snippets)
+                          f"{name} takes {_describe(kind)}", _attribute_snippets(tag, name, value))
+
+
+def _attribute_snippets(tag: str, name: str, value: str) -> tuple[tuple[str | re.Pattern[str], ...], ...]:
+    """Where an attribute is in the templates: as written; else the line where Jinja writes the
+    value ('padding="{{ pad }}"'). Made only for a problem: the pattern is one per name."""
+    return ((f'{name}="{value}"',), (f"{name}='{value}'",),
+            (f"<{tag}", re.compile(rf"""\b{re.escape(name)}=(["'])[^"']*\{{\{{""")))
 
 
 def _may_hold(t: Table, parent: str, child: str) -> bool:
