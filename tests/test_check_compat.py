@@ -105,3 +105,22 @@ def test_a_template_link_whose_file_is_gone_is_skipped_as_jinja_skips_it(workspa
     found = run_rule(compat, ws, r)
     assert found and not [f for f in found if f.rule == "check"]
     assert severe(found) == []
+
+
+def test_the_data_has_one_result_per_client_for_every_feature() -> None:
+    from newsletter.checks.caniemail import dataset, known_clients
+
+    data = dataset()
+    assert len(known_clients()) == len(data["clients"]) > 40
+    for feature in data["data"]:
+        assert len(feature["support"].split("|")) == len(data["clients"]), feature["slug"]
+
+
+def test_support_is_the_newest_result_of_one_client_with_its_notes() -> None:
+    from newsletter.checks.caniemail import dataset, support
+
+    flex = dataset()["by_slug"]["css-display-flex"]
+    assert support(flex, "outlook.windows") == ("n", [])
+    assert support(flex, "apple-mail.macos") == ("y", [])
+    assert support(flex, "gmail.ios") == ("a", ["1"])
+    assert support(flex, "no-such.client") == ("u", [])
