@@ -44,6 +44,9 @@ class WebSource:
 
 @dataclass
 class BuildResult:
+    """One issue rendered: the model, the MJML, the inlined HTML and the text part, and what the
+    .eml, the quality gate and the archive page were (or will be) made from."""
+
     issue: m.Issue
     mjml: str
     html: str
@@ -332,6 +335,8 @@ def _archive_page(ws: Workspace, path: Path, result: BuildResult) -> list[tuple[
 
 @dataclass
 class IssueOutcome:
+    """What became of one issue in a build: its result, its error, or that it was current."""
+
     path: Path
     #: The full result; only for issues built in this process (serial builds).
     result: BuildResult | None = None

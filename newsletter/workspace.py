@@ -11,6 +11,8 @@ from newsletter.settings import CONFIG_NAME, Settings, load_settings
 
 @dataclass
 class Workspace:
+    """A newsletter folder: newsletter.yaml (read) and the issues/, templates/ and out/ beside it."""
+
     root: Path
     settings: Settings
 

@@ -25,6 +25,8 @@ USER_AGENT = f"newsletter-check/{__version__} (link checker)"
 
 @dataclass
 class Fetched:
+    """What one link's request found: status, final URL after redirects, size, or the error."""
+
     url: str
     status: int = 0
     final_url: str = ""

@@ -40,6 +40,8 @@ _ADDRESS = re.compile(r"^[^@\s,<>;\"]+@[^@\s,<>;\"]+\.[^@\s,<>;\"]+$|^[^@\s,<>;\
 
 @dataclass
 class SampleSend:
+    """The test message send-test would send, and the parts it was made from."""
+
     message: EmailMessage
     html: str
     text: str

@@ -30,6 +30,8 @@ KEYS = {
 
 @dataclass
 class FrontMatter:
+    """The front matter's values, checked, with the line of each key."""
+
     subject: str = ""
     date: dt.date | None = None
     preheader: str = ""

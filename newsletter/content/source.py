@@ -15,6 +15,8 @@ from newsletter.errors import ContentError, Problem
 
 @dataclass(frozen=True)
 class Source:
+    """An issue file's text, split at its front matter."""
+
     path: str
     text: str
     #: Front matter text (between the --- lines), and the line the body starts on (1-based).

@@ -111,6 +111,8 @@ def web_page(email_html: str, settings: Settings, issue: m.Issue) -> str:
 
 @dataclasses.dataclass
 class Entry:
+    """One issue as the archive's index and feed list it."""
+
     issue: m.Issue
     url: str
     #: Its 'updated' time, or when it was published.

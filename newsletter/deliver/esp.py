@@ -21,6 +21,8 @@ from typing import Callable
 
 @dataclass(frozen=True)
 class Profile:
+    """How one email service writes its tags."""
+
     name: str
     #: Unsubscribe link tag, or "" when the URL comes from settings (generic).
     unsubscribe: str

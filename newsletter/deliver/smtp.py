@@ -27,6 +27,8 @@ class SendError(NewsletterError):
 
 @dataclass
 class SmtpTarget:
+    """Where send-test connects, and how."""
+
     host: str
     port: int
     security: str = "none"

@@ -19,6 +19,8 @@ class Kind(Enum):
 
 @dataclass(frozen=True)
 class Plan:
+    """What the preview has to do after a batch of file changes."""
+
     #: newsletter.yaml changed: load it again before building.
     reload_settings: bool = False
     #: A template or the settings changed: every issue is affected.

@@ -42,6 +42,8 @@ PREHEADER_FILLER = "&#847;&zwnj;&nbsp;" * 90
 
 @dataclass
 class Links:
+    """The footer's and header's links, as the email has them (URLs or the service's tags)."""
+
     view_online: str
     unsubscribe: str
     preferences: str

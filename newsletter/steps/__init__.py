@@ -26,6 +26,8 @@ from newsletter.steps.text import restore_text
 
 @dataclass
 class StepInput:
+    """What the post-processing steps share besides the HTML they pass along."""
+
     inline_css: str
     vault: TagVault
     #: The running text's tokens, when the HTML has them.
