@@ -3,9 +3,9 @@
 cssutils is slow to parse: in a fresh process, parsing the theme's email.css and the few
 dozen distinct ``style`` attributes MRML writes is about half of the first render. Both
 results depend only on the text parsed and on the versions of premailer and cssutils, so
-they are kept in one JSON file in the user cache folder (see newsletter/render/jinja.py,
-``user_cache_dir``) and read back by the next process. Anything wrong with the file (missing,
-damaged, unwritable) just means parsing as usual; the output is the same either way.
+they are kept in one JSON file in the user cache folder (newsletter/usercache.py) and read
+back by the next process. Anything wrong with the file (missing, damaged, unwritable) just
+means parsing as usual; the output is the same either way.
 """
 
 from __future__ import annotations
@@ -31,7 +31,7 @@ class CssMemo:
 
     def load(self, versions: str) -> None:
         """Read the memo file for these library versions (once per process)."""
-        from newsletter.render.jinja import user_cache_dir
+        from newsletter.usercache import user_cache_dir
 
         base = user_cache_dir()
         if base is None or self.path is not None:

@@ -9,7 +9,6 @@ workspace's folders (see ``get_environment``).
 from __future__ import annotations
 
 import hashlib
-import os
 import threading
 from functools import lru_cache
 from pathlib import Path
@@ -21,6 +20,7 @@ from markupsafe import Markup
 from newsletter.render.text import capitals, wrap
 from newsletter.settings import NOT_IN_CSS
 from newsletter.render.theme import folder_stamp, search_path
+from newsletter.usercache import user_cache_dir
 
 
 #: Compiled templates depend on these Environment options: change this text when they change.
@@ -43,17 +43,6 @@ class _QuietBytecodeCache(jinja2.FileSystemBytecodeCache):
             super().dump_bytecode(bucket)
         except OSError:
             pass
-
-
-def user_cache_dir() -> Path | None:
-    """$NEWSLETTER_CACHE_DIR (empty: no cache), else $XDG_CACHE_HOME/newsletter or ~/.cache/newsletter."""
-    base = os.environ.get("NEWSLETTER_CACHE_DIR")
-    if base == "":
-        return None
-    if base is None:
-        base = os.path.join(os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache"),
-                            "newsletter")
-    return Path(base)
 
 
 def bytecode_cache_dir() -> Path | None:
