@@ -9,12 +9,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field, fields, is_dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable
 
-import yaml
-
-from newsletter import yamlsafe
 from newsletter.errors import Problem, SettingsError, display_path
+
+if TYPE_CHECKING:
+    import yaml
 
 CONFIG_NAME = "newsletter.yaml"
 
@@ -168,6 +168,8 @@ _EMAIL = re.compile(r"^[^@\s<>\"]+@[^@\s<>\"]+\.[^@\s<>\".]+$")
 
 def _key_lines(node: yaml.Node, prefix: str, file: str, problems: list[Problem]) -> dict[str, int]:
     """Map dotted keys to 1-based lines using the YAML node tree; a key given twice is a problem."""
+    import yaml
+
     out: dict[str, int] = {}
     if isinstance(node, yaml.MappingNode):
         for k, v in node.value:
@@ -192,16 +194,7 @@ def load_settings(path: Path) -> Settings:
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
         raise SettingsError(Problem(file, line, "file is not UTF-8 text", "save it as UTF-8")) from None
-    try:
-        # One parse gives the node tree (each key's line, read before building the data
-        # flattens merge keys in it) and the data.
-        node, (lines, problems), data = yamlsafe.read(text, yamlsafe.SafeLoader, _FAST_LOADER,
-                                                      lambda node: _all_key_lines(node, file))
-    except yaml.YAMLError as e:
-        line, reason, hint = yamlsafe.explain(text, e)  # in an editor's words, at the line to fix
-        raise SettingsError(Problem(file, line + 1, f"invalid YAML: {reason}", hint)) from None
-    except RecursionError:
-        raise SettingsError(Problem(file, yamlsafe.too_deep_line(text) + 1 or 1, _TOO_DEEP)) from None
+    lines, problems, data = _read_yaml(text, file)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -210,6 +203,8 @@ def load_settings(path: Path) -> Settings:
     try:
         settings: Settings = _build(Settings, data, "", file, lines, problems, warnings)
     except RecursionError:  # aliases nest a value deeper than Python recurses, without PyYAML recursing
+        from newsletter import yamlsafe
+
         raise SettingsError(Problem(file, yamlsafe.too_deep_line(text) + 1 or 1, _TOO_DEEP)) from None
     settings.path = file
     settings.warnings = warnings
@@ -234,9 +229,37 @@ MAX_HEADER_URL = 900
 
 _TOO_DEEP = "settings are nested too deeply"
 
-#: libyaml reads newsletter.yaml when it can (yamlsafe.read): PyYAML's pure-Python reader
-#: cost a cold build 5-7 ms, most of it compiling its printable-character pattern.
-_FAST_LOADER = yamlsafe.FastLoader
+#: libyaml reads newsletter.yaml when PyYAML has it and the text is safe for it; the tests turn
+#: it off to compare with PyYAML's own reading.
+LIBYAML = True
+
+
+def _read_yaml(text: str, file: str) -> tuple[dict[str, int], list[Problem], Any]:
+    """(each dotted key's line, problems, the data) of newsletter.yaml's text. Text read before
+    by any process comes from newsletter/yamlmemo.py, without importing PyYAML."""
+    from newsletter.yamlmemo import MEMO
+
+    known = MEMO.recall("settings", text)
+    if known is not None and isinstance(known[0], dict) and all(type(n) is int for n in known[0].values()):
+        return known[0], [], known[1]
+    import yaml
+
+    from newsletter import yamlsafe
+
+    try:
+        # One parse gives the node tree (each key's line, read before building the data
+        # flattens merge keys in it) and the data. libyaml reads it when it can: PyYAML's
+        # pure-Python reader cost a cold build 5-7 ms, most of it compiling a pattern.
+        node, (lines, problems), data = yamlsafe.read(text, yamlsafe.SafeLoader, yamlsafe.FastLoader if LIBYAML else None,
+                                                      lambda node: _all_key_lines(node, file))
+    except yaml.YAMLError as e:
+        line, reason, hint = yamlsafe.explain(text, e)  # in an editor's words, at the line to fix
+        raise SettingsError(Problem(file, line + 1, f"invalid YAML: {reason}", hint)) from None
+    except RecursionError:
+        raise SettingsError(Problem(file, yamlsafe.too_deep_line(text) + 1 or 1, _TOO_DEEP)) from None
+    if not problems:
+        MEMO.remember("settings", text, lines, data)
+    return lines, problems, data
 
 
 def _all_key_lines(node: yaml.Node | None, file: str) -> tuple[dict[str, int], list[Problem]]:

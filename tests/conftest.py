@@ -108,3 +108,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=False,
         help="rewrite tests/golden/<case>/email.html and email.txt from the current build (review the diff!)",
     )
+
+
+@pytest.fixture(autouse=True)
+def _no_yaml_memo(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Tests in this process read YAML as PyYAML does: what an earlier test or session left in
+    the YAML memo (newsletter/yamlmemo.py) must not decide a test. Its own tests turn it on."""
+    from newsletter import yamlmemo
+
+    monkeypatch.setattr(yamlmemo, "MEMO", yamlmemo.YamlMemo(enabled=False))

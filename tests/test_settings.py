@@ -270,7 +270,7 @@ def test_libyaml_reads_settings_as_pyyaml_does(text: str) -> None:
         path = Path(folder) / "newsletter.yaml"
         path.write_text(text, encoding="utf-8")
         fast = _outcome(path)
-        with mock.patch.object(settings_module, "_FAST_LOADER", None):
+        with mock.patch.object(settings_module, "LIBYAML", False):
             python = _outcome(path)
     assert fast == python
 

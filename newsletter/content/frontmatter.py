@@ -9,9 +9,6 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any
 
-import yaml
-
-from newsletter import yamlsafe
 from newsletter.content.model import Author
 from newsletter.content.source import CONTROL_CHARS, control_problem
 from newsletter.errors import Problem
@@ -43,30 +40,72 @@ class FrontMatter:
     lines: dict[str, int] = field(default_factory=dict)
 
 
-class _Loader(yamlsafe.SafeLoader):
-    """SafeLoader that leaves timestamps as strings, so bad dates get our own message."""
+@lru_cache(maxsize=1)
+def _loaders() -> tuple[type[Any], type[Any] | None]:
+    """SafeLoader that leaves timestamps as strings, so bad dates get our own message; and the
+    same over libyaml when PyYAML was built with it (yamlsafe.read says when it's used). Made
+    on first use: a build whose front matter was read before doesn't import PyYAML."""
+    import yaml
 
+    from newsletter import yamlsafe
 
-_Loader.yaml_implicit_resolvers = {
-    k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
-    for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
-}
+    class _Loader(yamlsafe.SafeLoader):
+        """SafeLoader that leaves timestamps as strings."""
 
-#: The same loader over libyaml when PyYAML was built with it (yamlsafe.read says when it's used).
-_FastLoader: type[Any] | None = None
-if yamlsafe.HAS_LIBYAML:
+    _Loader.yaml_implicit_resolvers = {
+        k: [(tag, rx) for tag, rx in v if tag != "tag:yaml.org,2002:timestamp"]
+        for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
+    if not yamlsafe.HAS_LIBYAML:
+        return _Loader, None
+
     class _CLoader(yamlsafe.CSafeLoader):
         """_Loader's rules, parsed in C."""
 
     _CLoader.yaml_implicit_resolvers = _Loader.yaml_implicit_resolvers
-    _FastLoader = _CLoader
+    return _Loader, _CLoader
 
 
-def _compose(text: str) -> tuple[Any, list[Any], Any]:
-    """(node, its key-value pairs as composed, the data), as yaml.load(text, Loader=_Loader)
-    would build it."""
-    return yamlsafe.read(text, _Loader, _FastLoader,
-                         lambda node: list(node.value) if isinstance(node, yaml.MappingNode) else [])
+#: libyaml reads front matter when PyYAML has it and the text is safe for it (yamlsafe.read);
+#: the tests turn it off to compare with PyYAML's own reading.
+LIBYAML = True
+
+#: Per key, as the front matter's node tree has it: [key, its 0-based line, the 0-based line
+#: its value starts on (a block scalar's, after "key: |")].
+KeyLines = list[list[Any]]
+
+
+def _read(text: str) -> tuple[KeyLines | None, Any]:
+    """(each key's lines, or None when the front matter is not a mapping; the data as
+    yaml.load(text, Loader=_Loader) builds it). Text read before by any process comes from
+    newsletter/yamlmemo.py, without importing PyYAML. Raises _Unreadable for text that isn't YAML."""
+    from newsletter.yamlmemo import MEMO
+
+    known = MEMO.recall("front matter", text)
+    if known is not None and (known[0] is None or (isinstance(known[0], list) and all(
+            len(k) == 3 and type(k[0]) is str and type(k[1]) is int and type(k[2]) is int for k in known[0]))):
+        return known[0], known[1]
+    import yaml
+
+    from newsletter import yamlsafe
+
+    def key_lines(node: Any) -> KeyLines | None:
+        if not isinstance(node, yaml.MappingNode):
+            return None
+        return [[str(k.value), k.start_mark.line,
+                 v.start_mark.line + (1 if getattr(v, "style", None) in ("|", ">") else 0)] for k, v in node.value]
+
+    loader, fast_loader = _loaders()
+    try:
+        _node, keys, data = yamlsafe.read(text, loader, fast_loader if LIBYAML else None, key_lines)
+    except yaml.YAMLError as e:
+        raise _Unreadable(*yamlsafe.explain(text, e)) from None  # in an editor's words, at the line to fix
+    MEMO.remember("front matter", text, keys, data)
+    return keys, data
+
+
+class _Unreadable(Exception):
+    """The front matter isn't YAML: (0-based line, what is wrong, how to fix it)."""
 
 
 def parse_front_matter(file: str, text: str, first_line: int, problems: list[Problem]) -> FrontMatter:
@@ -89,6 +128,8 @@ def _parse_front_matter_memo(file: str, text: str, first_line: int) -> tuple[Fro
         # PyYAML's composer recurses for nested brackets; and aliases can nest a value deeper
         # than Python recurses without PyYAML recursing, which checking or printing it then
         # does (1,200 lines of "aN: &aN [*aN-1]").
+        from newsletter import yamlsafe
+
         line = yamlsafe.too_deep_line(text)  # where it goes too deep, not where the front matter starts
         return FrontMatter(), (Problem(file, first_line + max(line, 0), "front matter is nested too deeply"),)
     return fm, tuple(problems)
@@ -103,9 +144,9 @@ def _parse_front_matter(file: str, text: str, first_line: int, problems: list[Pr
     fm = FrontMatter()
     try:
         # One parse serves both: the node tree (for line numbers) and the data built from it.
-        node, pairs, data = _compose(text)
-    except yaml.YAMLError as e:
-        line, reason, hint = yamlsafe.explain(text, e)  # in an editor's words, at the line to fix
+        keys, data = _read(text)
+    except _Unreadable as e:
+        line, reason, hint = e.args
         problems.append(Problem(file, first_line + line, f"invalid YAML in front matter: {reason}", hint))
         return fm
     if data is None:
@@ -113,16 +154,13 @@ def _parse_front_matter(file: str, text: str, first_line: int, problems: list[Pr
     if not isinstance(data, dict):
         problems.append(Problem(file, first_line, "front matter must be 'key: value' lines"))
         return fm
-    if isinstance(node, yaml.MappingNode):
-        for k, v in pairs:
-            if str(k.value) in fm.lines:
-                problems.append(Problem(file, first_line + k.start_mark.line,
-                                        f"front-matter key '{k.value}' is given twice",
-                                        f"the first is on line {fm.lines[str(k.value)]}; keep one"))
-            fm.lines[str(k.value)] = first_line + k.start_mark.line
-            if str(k.value) == "intro":
-                # A block scalar's text starts on the line after "intro: |".
-                fm.intro_line = first_line + v.start_mark.line + (1 if getattr(v, "style", None) in ("|", ">") else 0)
+    for key, key_line, value_line in keys or ():
+        if key in fm.lines:
+            problems.append(Problem(file, first_line + key_line, f"front-matter key '{key}' is given twice",
+                                    f"the first is on line {fm.lines[key]}; keep one"))
+        fm.lines[key] = first_line + key_line
+        if key == "intro":
+            fm.intro_line = first_line + value_line
 
     def where(key: str) -> int:
         return fm.lines.get(key, first_line)
