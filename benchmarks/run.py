@@ -6,7 +6,8 @@
 
 1. Cold build of the multi-story example issue, whole process (median of --runs), against
    the same MJML (from --emit-mjml) compiled by MJML's JavaScript toolchain: the ``mjml``
-   v5 CLI, then ``juice`` with our theme's inlined CSS, run in turn with ours.
+   v5 CLI, then ``juice`` with our theme's inlined CSS, run in turn with ours. Ours again with
+   an empty user cache folder each run (the first build on a machine: nothing remembered).
 2. Warm rebuild of that issue after an edit, in a long-lived process, as the preview does it:
    the first pass (what the frame shows), then the .eml, the quality gate and the writes.
 3. An archive of generated ~2,000-word issues: full build, a rebuild with nothing changed,
@@ -85,9 +86,10 @@ def steal_seconds() -> float:
         return 0.0
 
 
-def run_process(cmd: list[str], cwd: Path | None = None, timing: Timing | None = None) -> subprocess.CompletedProcess[str]:
+def run_process(cmd: list[str], cwd: Path | None = None, timing: Timing | None = None,
+                env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     cpu0, t0 = _children_cpu(), time.perf_counter()
-    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True)
+    proc = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, env=env)
     wall, cpu = time.perf_counter() - t0, _children_cpu() - cpu0
     if proc.returncode != 0:
         raise SystemExit(f"failed: {' '.join(cmd)}\n{proc.stdout}\n{proc.stderr}")
@@ -190,6 +192,13 @@ def cold_build(tmp: Path, issue: Path, runs: int) -> dict[str, object]:
             theirs.wall.append(sum(t.wall))
             theirs.cpu.append(sum(t.cpu))
     result["ours"] = ours
+    # The first build on a machine: an empty user cache folder (no compiled templates, no parsed
+    # CSS, no YAML read before), a new one for each run.
+    first = Timing()
+    for n in range(runs):
+        env = {**os.environ, "NEWSLETTER_CACHE_DIR": str(tmp / f"empty-cache-{n}")}
+        run_process(NEWSLETTER + ["build", "--force", str(issue_path)], cwd=root, timing=first, env=env)
+    result["empty_cache"] = first
     if isinstance(tools, tuple):
         result["theirs"] = theirs
         result["theirs_bytes"] = (js_out / "email.html").stat().st_size
@@ -431,6 +440,8 @@ def report(r: dict[str, object]) -> str:
     lines.append(f"| 1b | Where a cold build's CPU goes (one process, median of 5) | interpreter start "
                  f"{ms(ph['start'])}, imports {ms(ph['imports'])}, first render_issue {ms(ph['render'])}, "
                  f"write {ms(ph['write'])} | - |")
+    lines.append(f"| 1c | The same cold build with an empty user cache folder (the first build on a machine: "
+                 f"templates compiled, CSS and YAML parsed, nothing remembered) | {cold['empty_cache']} | - |")
     warm = r["warm"]
     lines.append(f"| 2a | Warm rebuild after an edit, the preview's first pass (HTML and text: what the frame "
                  f"shows) | {ms(warm['frame'])} median of {warm['runs']} | <= 10 ms ({verdict(warm['frame'], 0.010)}) |")
