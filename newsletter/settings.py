@@ -250,7 +250,8 @@ def _read_yaml(text: str, file: str) -> tuple[dict[str, int], list[Problem], Any
         # One parse gives the node tree (each key's line, read before building the data
         # flattens merge keys in it) and the data. libyaml reads it when it can: PyYAML's
         # pure-Python reader cost a cold build 5-7 ms, most of it compiling a pattern.
-        node, (lines, problems), data = yamlsafe.read(text, yamlsafe.SafeLoader, yamlsafe.FastLoader if LIBYAML else None,
+        fast = yamlsafe.FastLoader if LIBYAML else None
+        node, (lines, problems), data = yamlsafe.read(text, yamlsafe.SafeLoader, fast,
                                                       lambda node: _all_key_lines(node, file))
     except yaml.YAMLError as e:
         line, reason, hint = yamlsafe.explain(text, e)  # in an editor's words, at the line to fix
