@@ -123,9 +123,14 @@ def _inline_contrast(ctx: CheckContext) -> Iterator[Finding]:
         back = _declared(_BACKGROUND, style) if "background" in style.lower() else None
         return hidden, color, back, "background" in style.lower()
 
-    def walk(el: Any, fg: Written | None, bg: tuple[str, colors.RGB] | None) -> None:
+    # Down the tree in document order, each element with the colours it inherits. A stack, not
+    # a nested function calling itself: that would be a reference cycle holding the context
+    # (the parsed document) until the garbage collector's next pass.
+    stack: list[tuple[Any, Written | None, tuple[str, colors.RGB] | None]] = [(ctx.body, None, None)]
+    while stack:
+        el, fg, bg = stack.pop()
         if el.get("aria-hidden") == "true":
-            return
+            continue
         style = el.get("style")
         background = False
         if style:
@@ -134,7 +139,7 @@ def _inline_contrast(ctx: CheckContext) -> Iterator[Finding]:
                 known = styles[style] = read_style(style)
             hidden, color, back, background = known
             if hidden:
-                return
+                continue
             fg = color or fg
             if back is not None:
                 bg = _layer(back, bg)
@@ -149,10 +154,7 @@ def _inline_contrast(ctx: CheckContext) -> Iterator[Finding]:
             ratio = colors.contrast(shown, bg[1])
             if ratio < MIN_CONTRAST:
                 found.append(_low_contrast(ctx, el, fg, bg, ratio, palette))
-        for child in el.iterchildren(_ELEMENTS):
-            walk(child, fg, bg)
-
-    walk(ctx.body, None, None)
+        stack.extend((child, fg, bg) for child in reversed(list(el.iterchildren(_ELEMENTS))))
     return iter(found)
 
 
