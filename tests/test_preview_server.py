@@ -943,3 +943,26 @@ def _answers(port: int) -> bool:
         return ok
     except OSError:
         return False
+
+
+def test_once_serving_the_preview_collects_garbage_at_pythons_own_pace(workspace: Path) -> None:
+    """The console script raises the collector's first threshold to start faster
+    (newsletter/cli.py); a preview runs for hours, and what each rebuild leaves in reference
+    cycles should not wait a dozen rebuilds to be freed (it nearly doubled the preview's memory)."""
+    from newsletter.cli import GC_THRESHOLD
+    from newsletter.commands.preview import LONG_RUNNING_GC
+
+    assert LONG_RUNNING_GC[0] < GC_THRESHOLD
+    script = preview_script("stop", "import gc\nsys.stderr.write(f'thresholds {gc.get_threshold()}\\n')")
+    port = free_port()
+    proc = subprocess.Popen([sys.executable, "-c", script, str(port)], cwd=workspace,
+                            stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    try:
+        _wait_for(lambda: _answers(port) or proc.poll() is not None, timeout=30)  # serving
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=15)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert f"thresholds {LONG_RUNNING_GC}" in err, err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import errno
+import gc
 import ipaddress
 import signal
 import sys
@@ -54,6 +55,10 @@ def _check_issue(issue: str, root: Path) -> None:
 
 def _no_such_issue(issue: str) -> NewsletterError:
     return NewsletterError(Problem(issue, 0, "no such issue in issues/", "name a file in issues/ or its slug"))
+
+
+#: Python's default collection thresholds, for the preview's long run.
+LONG_RUNNING_GC = (700, 10, 10)
 
 
 def run_preview(issue: str | None, *, host: str | None, port: int | None, open_browser: bool | None,
@@ -114,6 +119,10 @@ def _start_and_serve(server: PreviewServer, issue: str | None, open_browser: boo
 
     def announce() -> None:
         nonlocal url
+        # From here on a process that runs for hours: Python's own collection thresholds again.
+        # The console script raised them to start faster (newsletter/cli.py); kept, each
+        # rebuild's reference cycles would wait a dozen rebuilds to be freed.
+        gc.set_threshold(*LONG_RUNNING_GC)
         url = server.url + "/"
         if issue is not None:
             slug = Path(issue).stem
