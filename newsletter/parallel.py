@@ -227,12 +227,24 @@ def _worker_build(paths: list[Path]) -> list[tuple[str, Any, Any]]:
     """Some issues in a worker: per issue ("ok", summary, None) or ("error", error class, problems)."""
     _BUSY.append(True)
     try:
-        return [("ok", summary, None) if error is None else ("error", type(error), list(error.problems))
+        done = [("ok", summary, None) if error is None else ("error", type(error), list(error.problems))
                 for _, summary, error in _WORKER["task"].run(paths)]
     except _Stop:
         os._exit(1)
     finally:
         _BUSY.clear()
+    _save_memos()
+    return done
+
+
+def _save_memos() -> None:
+    """Save what this worker learned for the next process (premailer's parsed CSS, the YAML it
+    read): a pool's worker ends without running exit handlers. It runs once per share of the
+    issues (a build gives each worker about one)."""
+    for name in ("newsletter.yamlmemo", "newsletter.render.cssmemo"):
+        module = sys.modules.get(name)
+        if module is not None:
+            module.MEMO.save()
 
 
 def _end_with_parent(parent: int) -> None:

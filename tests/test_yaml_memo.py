@@ -78,6 +78,9 @@ def test_the_memo_outlives_the_process(memo: yamlmemo.YamlMemo, tmp_path: Path) 
     "subject: [unclosed\ndate: 2026-06-02\n",  # not YAML
     "subject: Hi\ndate: 2026-06-02\n1: number key\n",  # a key JSON would turn into text
     "subject: Hi\ndate: 2026-06-02\nnumber: .nan\n",  # no JSON for NaN
+    'subject: "Hi \\ud83d\\ude00"\ndate: 2026-06-02\n',  # two halves of a pair: JSON would join them
+    "subject: Hi\ndate: 2026-06-02\nextra: &a [*a]\n",  # a list in itself
+    "subject: Hi\ndate: 2026-06-02\nl0: &l0 [x, x]\nl1: &l1 [*l0, *l0]\n",  # one list twice
 ])
 def test_what_json_cannot_give_back_or_does_not_read_is_not_remembered(memo: yamlmemo.YamlMemo, text: str) -> None:
     first = _front_matter(text)
@@ -109,7 +112,8 @@ def test_a_damaged_or_forged_memo_is_read_past(memo: yamlmemo.YamlMemo) -> None:
     memo.save()
     assert memo.path is not None
     key = memo.key("front matter", text)
-    for entry in ("not json", json.dumps({"a": 1}), json.dumps([[["subject"]], {}]),
+    for entry in ("not json", json.dumps({"a": 1}), json.dumps([[["subject"]], {}]), json.dumps([[None], {}]),
+                  json.dumps([[{"a": 1, "b": 2, "c": 3}], {}]),
                   json.dumps([[["subject", "one", 0]], {"subject": "Forged"}]), json.dumps([None, 1.5])):
         memo.path.write_text(json.dumps({key: entry}), encoding="utf-8")
         later = yamlmemo.YamlMemo()
@@ -164,3 +168,76 @@ def test_a_build_whose_yaml_was_read_before_does_not_import_pyyaml(workspace: Pa
                            timeout=120) for _ in range(2)]
     assert [r.stdout.split()[-2:] for r in runs] == [["True", "0"], ["False", "0"]], runs[1].stderr
     assert (workspace / "out").is_dir()
+
+
+def test_a_pair_of_surrogate_escapes_in_settings_is_reported_every_time(memo: yamlmemo.YamlMemo, tmp_path: Path) -> None:
+    path = tmp_path / "newsletter.yaml"
+    path.write_text((REPO / "newsletter.yaml").read_text(encoding="utf-8") + 'toc_title: "T \\ud83d\\ude00"\n',
+                    encoding="utf-8")
+    for _ in range(2):
+        with pytest.raises(SettingsError) as raised:
+            load_settings(path)
+        assert "half of a UTF-16 surrogate pair" in str(raised.value.problems[0])
+    assert memo.entries == {}
+
+
+def test_aliases_that_repeat_a_value_are_read_quickly_and_not_remembered(tmp_path: Path) -> None:
+    """A list in itself, and a billion laughs: without the check for values met twice, the memo
+    walked (and wrote) each repetition, which never ended, or took gigabytes."""
+    laughs = ["l0: &l0 [x, x, x, x, x, x, x, x, x, x]"]
+    laughs += [f"l{n}: &l{n} [" + ", ".join([f"*l{n - 1}"] * 10) + "]" for n in range(1, 8)]
+    code = ("import sys\n"
+            "from newsletter.content.frontmatter import _parse_front_matter\n"
+            "for text in sys.argv[1:]:\n"
+            "    problems = []\n"
+            "    _parse_front_matter('x.md', text, 2, problems)\n"
+            "    print(len(problems))\n"
+            "from newsletter.yamlmemo import MEMO\n"
+            "print(len(MEMO.entries))\n")
+    texts = ["subject: Hi\ndate: 2026-06-02\nextra: &a [*a]\n", "subject: Hi\ndate: 2026-06-02\n" + "\n".join(laughs)]
+    env = {**os.environ, "NEWSLETTER_CACHE_DIR": str(tmp_path / "cache")}
+    run = subprocess.run([sys.executable, "-c", code, *texts], env=env, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split() == ["1", "8", "0"]  # unknown keys reported; nothing remembered
+
+
+def test_a_document_too_long_to_be_worth_keeping_is_read_every_time(memo: yamlmemo.YamlMemo) -> None:
+    text = "subject: Hi\ndate: 2026-06-02\nintro: |\n" + "  A long letter from the editor.\n" * 1000
+    assert _front_matter(text)[0].intro
+    assert memo.entries == {}
+
+
+def test_what_is_used_stays_longest(memo: yamlmemo.YamlMemo) -> None:
+    texts = [f"subject: Issue {n}\ndate: 2026-06-02\n" for n in range(yamlmemo.MAX_ENTRIES)]
+    for text in texts:
+        _front_matter(text)
+    assert memo.recall("front matter", texts[0]) is not None  # used again: now the most recent
+    _front_matter("subject: One more\ndate: 2026-06-02\n")
+    assert memo.recall("front matter", texts[0]) is not None
+    assert memo.recall("front matter", texts[1]) is None
+
+
+def test_the_memo_file_changes_with_the_code_that_reads(monkeypatch: pytest.MonkeyPatch) -> None:
+    import newsletter
+
+    before = yamlmemo._code_stamp()
+    monkeypatch.setattr(newsletter, "__version__", newsletter.__version__ + ".dev1")
+    assert yamlmemo._code_stamp() != before
+    assert all(name in before for name in ("yamlsafe.py", "settings.py", "frontmatter.py", "yaml"))
+
+
+def test_parallel_workers_save_what_they_read(workspace: Path, tmp_path: Path) -> None:
+    from newsletter.content.source import read_source
+
+    for n in range(3):
+        text = (workspace / "issues").glob("*.md").__next__().read_text(encoding="utf-8")
+        (workspace / "issues" / f"2026-07-0{n + 1}-extra.md").write_text(
+            text.replace("subject:", f"subject: Extra {n}", 1), encoding="utf-8")
+    env = {**os.environ, "NEWSLETTER_CACHE_DIR": str(tmp_path / "cache")}
+    run = subprocess.run([sys.executable, "-m", "newsletter", "build", "--force", "-j", "2"], cwd=workspace, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+    saved = yamlmemo.YamlMemo()
+    with mock.patch.dict(os.environ, env):
+        for issue in sorted((workspace / "issues").glob("*.md")):
+            assert saved.recall("front matter", read_source(issue).front_matter) is not None, issue.name

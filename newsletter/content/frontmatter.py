@@ -82,8 +82,9 @@ def _read(text: str) -> tuple[KeyLines | None, Any]:
     from newsletter.yamlmemo import MEMO
 
     known = MEMO.recall("front matter", text)
-    if known is not None and (known[0] is None or (isinstance(known[0], list) and all(
-            len(k) == 3 and type(k[0]) is str and type(k[1]) is int and type(k[2]) is int for k in known[0]))):
+    if known is not None and (known[0] is None or (type(known[0]) is list and all(
+            type(k) is list and len(k) == 3 and type(k[0]) is str and type(k[1]) is int and type(k[2]) is int
+            for k in known[0]))):
         return known[0], known[1]
     import yaml
 
