@@ -966,3 +966,25 @@ def test_once_serving_the_preview_collects_garbage_at_pythons_own_pace(workspace
             proc.kill()
             proc.wait()
     assert f"thresholds {LONG_RUNNING_GC}" in err, err
+
+
+def test_an_issue_whose_name_has_a_backslash_is_listed_without_a_link_that_would_fail(workspace: Path) -> None:
+    """The server refuses a backslash in a path (a separator on some systems), so the index
+    linked to a page that answered 400; the row now says why there is no page."""
+    from newsletter.preview.pages import UNADDRESSABLE
+
+    name = "2026-12-04-a\\b.md"
+    (workspace / "issues" / name).write_text(MINIMAL_ISSUE.replace("Tide tables", "Backslash tables"),
+                                             encoding="utf-8")
+    s = PreviewServer(workspace, "127.0.0.1", free_port())
+    s.start()
+    try:
+        status, _, page = get(s, "/")
+        assert status == 200
+        text = page.decode("utf-8")
+        assert f'href="/issue/{SLUG}"' in text
+        row = next(line for line in text.split("\n") if "Backslash tables" in line)
+        assert "<a " not in row and UNADDRESSABLE in html_unescape(row)
+        assert s.state.entry(name[:-3]).problems == []  # type: ignore[union-attr]  # it builds
+    finally:
+        s.stop()

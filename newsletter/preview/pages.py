@@ -118,9 +118,20 @@ def printable(text: str) -> str:
     return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
+#: A name the server answers for as one path segment: no separator (a backslash is refused as
+#: one), control character or leading dot (newsletter/preview/server.py, ``split_path``).
+SEGMENT = re.compile(r"^[^./\\\x00-\x1f\x7f][^/\\\x00-\x1f\x7f]*$")
+#: What the index says of an issue whose name no address can carry, and `build` accepts.
+UNADDRESSABLE = ("the preview can't show a file whose name has a backslash: rename it "
+                 "(newsletter build builds it as it is)")
+
+
 def issue_link(slug: str) -> str | None:
-    """The issue page's address, or None when the name isn't UTF-8: a request path is decoded
-    as UTF-8, so no address could name it (and `build` refuses such a name anyway)."""
+    """The issue page's address, or None when no address can name it: a name that isn't UTF-8
+    (a request path is decoded as UTF-8; `build` refuses such a name anyway), or one the
+    server refuses in a path (a backslash, a control character)."""
+    if not SEGMENT.match(slug):
+        return None
     try:
         return "/issue/" + quote(slug, safe="", errors="strict")
     except UnicodeEncodeError:
@@ -140,7 +151,7 @@ def index_page(state: PreviewState) -> str:
         status = ' <span class="badge error">build error</span>' if failed else ""
         link = issue_link(e.slug)
         if link is None:  # no page to go to: the row says what is wrong instead
-            errors = "; ".join(html.escape(printable(str(p))) for p in e.problems)
+            errors = "; ".join(html.escape(printable(str(p))) for p in e.problems) or html.escape(UNADDRESSABLE)
             cell = f'{subject}{status} <span class="problem">{errors}</span>'
         else:
             cell = f'<a href="{html.escape(link)}">{subject}</a>{status}'

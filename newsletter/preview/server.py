@@ -19,7 +19,7 @@ from typing import Any, Callable
 from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from newsletter.content.urls import page_url
-from newsletter.preview.pages import index_page, issue_summary
+from newsletter.preview.pages import SEGMENT, index_page, issue_summary
 from newsletter.preview.state import PreviewState
 from newsletter.preview.variants import (
     VIEWS,
@@ -47,8 +47,6 @@ OUTPUTS = {
     "email.txt": "text/plain; charset=utf-8",
     "email.eml": "message/rfc822",
 }
-#: A path segment: no separators, controls or leading dot (names are then looked up in a whitelist).
-_SEGMENT = re.compile(r"^[^./\\\x00-\x1f\x7f][^/\\\x00-\x1f\x7f]*$")
 LOOPBACK_HOSTS = {"localhost", "127.0.0.1", "[::1]"}
 
 
@@ -91,7 +89,7 @@ def split_path(raw: str) -> list[str] | None:
     if segments and segments[-1] == "":
         segments = segments[:-1]
     for s in segments:
-        if not _SEGMENT.match(s) or s in (".", ".."):
+        if not SEGMENT.match(s) or s in (".", ".."):  # names are then looked up in a whitelist
             return None
     return segments
 
