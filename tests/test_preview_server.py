@@ -971,7 +971,7 @@ def test_once_serving_the_preview_collects_garbage_at_pythons_own_pace(workspace
 def test_an_issue_whose_name_has_a_backslash_is_listed_without_a_link_that_would_fail(workspace: Path) -> None:
     """The server refuses a backslash in a path (a separator on some systems), so the index
     linked to a page that answered 400; the row now says why there is no page."""
-    from newsletter.preview.pages import UNADDRESSABLE
+    from newsletter.preview.pages import UNADDRESSABLE, UNADDRESSABLE_HINT
 
     name = "2026-12-04-a\\b.md"
     (workspace / "issues" / name).write_text(MINIMAL_ISSUE.replace("Tide tables", "Backslash tables"),
@@ -984,7 +984,16 @@ def test_an_issue_whose_name_has_a_backslash_is_listed_without_a_link_that_would
         text = page.decode("utf-8")
         assert f'href="/issue/{SLUG}"' in text
         row = next(line for line in text.split("\n") if "Backslash tables" in line)
-        assert "<a " not in row and UNADDRESSABLE in html_unescape(row)
+        assert "<a " not in row and f"{UNADDRESSABLE}: {UNADDRESSABLE_HINT}" in html_unescape(row)
         assert s.state.entry(name[:-3]).problems == []  # type: ignore[union-attr]  # it builds
     finally:
         s.stop()
+
+
+def test_previewing_an_issue_whose_name_has_a_backslash_is_refused_before_the_build(workspace: Path) -> None:
+    (workspace / "issues" / "2026-12-04-a\\b.md").write_text(MINIMAL_ISSUE, encoding="utf-8")
+    run = subprocess.run([sys.executable, "-m", "newsletter", "preview", "--port", str(free_port()), "--no-open",
+                          "issues/2026-12-04-a\\b.md"], cwd=workspace, capture_output=True, text=True, timeout=60)
+    assert run.returncode == 1
+    assert run.stderr.startswith("Error: issues/2026-12-04-a\\b.md: the preview can't show a file whose name has a backslash")
+    assert "Traceback" not in run.stderr and not (workspace / "out" / "2026-12-04-a\\b").exists()

@@ -16,6 +16,7 @@ from urllib.parse import quote
 import click
 
 from newsletter.errors import NewsletterError, Problem
+from newsletter.preview.pages import UNADDRESSABLE, UNADDRESSABLE_HINT, issue_link
 from newsletter.preview.server import PreviewServer
 from newsletter.workspace import find_root, issue_files_in
 
@@ -51,6 +52,8 @@ def _check_issue(issue: str, root: Path) -> None:
     slug = Path(issue).stem
     if not any(p.stem == slug for p in issue_files_in(root / "issues")):
         raise _no_such_issue(issue)
+    if issue_link(slug) is None:  # its page would be refused: say so before anything is built
+        raise NewsletterError(Problem(issue, 0, UNADDRESSABLE, UNADDRESSABLE_HINT))
 
 
 def _no_such_issue(issue: str) -> NewsletterError:

@@ -121,9 +121,9 @@ def printable(text: str) -> str:
 #: A name the server answers for as one path segment: no separator (a backslash is refused as
 #: one), control character or leading dot (newsletter/preview/server.py, ``split_path``).
 SEGMENT = re.compile(r"^[^./\\\x00-\x1f\x7f][^/\\\x00-\x1f\x7f]*$")
-#: What the index says of an issue whose name no address can carry, and `build` accepts.
-UNADDRESSABLE = ("the preview can't show a file whose name has a backslash: rename it "
-                 "(newsletter build builds it as it is)")
+#: What the preview says of an issue whose name no address can carry, and `build` accepts.
+UNADDRESSABLE = "the preview can't show a file whose name has a backslash"
+UNADDRESSABLE_HINT = "rename it (newsletter build builds it as it is)"
 
 
 def issue_link(slug: str) -> str | None:
@@ -151,7 +151,7 @@ def index_page(state: PreviewState) -> str:
         status = ' <span class="badge error">build error</span>' if failed else ""
         link = issue_link(e.slug)
         if link is None:  # no page to go to: the row says what is wrong instead
-            errors = "; ".join(html.escape(printable(str(p))) for p in e.problems) or html.escape(UNADDRESSABLE)
+            errors = "; ".join(html.escape(printable(str(p))) for p in e.problems) or html.escape(f"{UNADDRESSABLE}: {UNADDRESSABLE_HINT}")
             cell = f'{subject}{status} <span class="problem">{errors}</span>'
         else:
             cell = f'<a href="{html.escape(link)}">{subject}</a>{status}'
