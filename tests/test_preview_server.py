@@ -16,6 +16,7 @@ import threading
 import textwrap
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -299,7 +300,19 @@ def test_an_issue_whose_name_isnt_utf8_is_listed_with_its_error(workspace: Path)
     """The index failed with a 500 (a surrogate in the link); it lists the file as `build`
     reports it, without a link (the name can't be a UTF-8 address)."""
     name = os.fsdecode(b"2026-12-03-\xff.md")  # as Python names it: the byte as a lone surrogate
-    (workspace / "issues" / name).write_text(MINIMAL_ISSUE, encoding="utf-8")
+    with _index_with(workspace, name, MINIMAL_ISSUE) as (s, text):
+        row = next(line for line in text.split("\n") if "2026-12-03-" in line)
+        assert "build error" in row and "<a " not in row
+        problem = s.state.entry(name[:-3]).problems[0]  # type: ignore[union-attr]
+        assert problem.message in html_unescape(row)  # what `build` says about it
+        assert "2026-12-03-\\udcff.md" in html_unescape(row)
+
+
+@contextmanager
+def _index_with(workspace: Path, name: str, issue: str) -> Iterator[tuple[PreviewServer, str]]:
+    """A preview of the workspace with one more issue file, ``name``: the server and its index
+    page (which still links the workspace's own issue)."""
+    (workspace / "issues" / name).write_text(issue, encoding="utf-8")
     s = PreviewServer(workspace, "127.0.0.1", free_port())
     s.start()
     try:
@@ -307,11 +320,7 @@ def test_an_issue_whose_name_isnt_utf8_is_listed_with_its_error(workspace: Path)
         assert status == 200
         text = page.decode("utf-8")
         assert f'href="/issue/{SLUG}"' in text  # the others are listed as before
-        row = next(line for line in text.split("\n") if "2026-12-03-" in line)
-        assert "build error" in row and "<a " not in row
-        problem = s.state.entry(name[:-3]).problems[0]  # type: ignore[union-attr]
-        assert problem.message in html_unescape(row)  # what `build` says about it
-        assert "2026-12-03-\\udcff.md" in html_unescape(row)
+        yield s, text
     finally:
         s.stop()
 
@@ -917,9 +926,10 @@ def test_a_ctrl_c_python_can_only_ignore_prints_no_traceback(workspace: Path) ->
 SECOND_CTRL_C = preview_script("stop", RING)
 
 
-def test_a_second_ctrl_c_during_the_shutdown_does_not_cut_it_short(workspace: Path) -> None:
+def _serve_then_ctrl_c(workspace: Path, script: str) -> tuple[int, str]:
+    """Runs a preview_script until it serves, then presses Ctrl-C: (exit code, stderr)."""
     port = free_port()
-    proc = subprocess.Popen([sys.executable, "-c", SECOND_CTRL_C, str(port)], cwd=workspace,
+    proc = subprocess.Popen([sys.executable, "-c", script, str(port)], cwd=workspace,
                             stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     try:
         _wait_for(lambda: _answers(port) or proc.poll() is not None, timeout=30)  # serving
@@ -929,7 +939,12 @@ def test_a_second_ctrl_c_during_the_shutdown_does_not_cut_it_short(workspace: Pa
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-    assert proc.returncode == 0, err
+    return proc.returncode, err
+
+
+def test_a_second_ctrl_c_during_the_shutdown_does_not_cut_it_short(workspace: Path) -> None:
+    code, err = _serve_then_ctrl_c(workspace, SECOND_CTRL_C)
+    assert code == 0, err
     assert "Traceback" not in err and "Aborted" not in err
     assert err.rstrip().endswith("Stopped.")
 
@@ -954,17 +969,7 @@ def test_once_serving_the_preview_collects_garbage_at_pythons_own_pace(workspace
 
     assert LONG_RUNNING_GC[0] < GC_THRESHOLD
     script = preview_script("stop", "import gc\nsys.stderr.write(f'thresholds {gc.get_threshold()}\\n')")
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-c", script, str(port)], cwd=workspace,
-                            stderr=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    try:
-        _wait_for(lambda: _answers(port) or proc.poll() is not None, timeout=30)  # serving
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=15)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+    _, err = _serve_then_ctrl_c(workspace, script)
     assert f"thresholds {LONG_RUNNING_GC}" in err, err
 
 
@@ -974,20 +979,10 @@ def test_an_issue_whose_name_has_a_backslash_is_listed_without_a_link_that_would
     from newsletter.preview.pages import UNADDRESSABLE, UNADDRESSABLE_HINT
 
     name = "2026-12-04-a\\b.md"
-    (workspace / "issues" / name).write_text(MINIMAL_ISSUE.replace("Tide tables", "Backslash tables"),
-                                             encoding="utf-8")
-    s = PreviewServer(workspace, "127.0.0.1", free_port())
-    s.start()
-    try:
-        status, _, page = get(s, "/")
-        assert status == 200
-        text = page.decode("utf-8")
-        assert f'href="/issue/{SLUG}"' in text
+    with _index_with(workspace, name, MINIMAL_ISSUE.replace("Tide tables", "Backslash tables")) as (s, text):
         row = next(line for line in text.split("\n") if "Backslash tables" in line)
         assert "<a " not in row and f"{UNADDRESSABLE}: {UNADDRESSABLE_HINT}" in html_unescape(row)
         assert s.state.entry(name[:-3]).problems == []  # type: ignore[union-attr]  # it builds
-    finally:
-        s.stop()
 
 
 def test_previewing_an_issue_whose_name_has_a_backslash_is_refused_before_the_build(workspace: Path) -> None:
