@@ -155,6 +155,24 @@ def test_links_http_is_a_warning_pointing_at_the_issue_line(workspace: Path) -> 
     assert lines[finding.line - 1].startswith("The facts of the matter, with")
 
 
+def test_links_an_http_address_in_the_text_is_a_warning_at_its_line(workspace: Path) -> None:
+    """Email clients make a written address a link: an http one is as insecure as an http link."""
+    issue = GOOD_ISSUE + ("\nThe old archive lived at\nhttp://dispatch.example/old, and now *at*\n"
+                          "HTTP://dispatch.example/new. Again: http://dispatch.example/old.\n\n"
+                          "Code is code: `http://localhost/x`; [a link's words, http://dispatch.example/w]"
+                          "(https://dispatch.example/w); https://dispatch.example/fine and xhttp://no.example.\n")
+    ws, r = build_issue(workspace, issue)
+    found = [f for f in severe(run_rule(links, ws, r)) if "address in the text" in f.message]
+    lines = issue.split("\n")
+    assert [(f.severity, f.message.rsplit(": ", 1)[1], lines[f.line - 1][:12]) for f in found] == [
+        ("warning", "http://dispatch.example/old", "http://dispa"),
+        ("warning", "HTTP://dispatch.example/new", "HTTP://dispa"),
+    ]
+    assert all(f.file == r.issue.path and f.hint.startswith("link it with https") for f in found)
+    ws, r = build_issue(workspace)
+    assert [f for f in run_rule(links, ws, r) if "address in the text" in f.message] == []
+
+
 def test_links_javascript_and_data_are_errors_mailto_and_tel_are_fine(workspace: Path) -> None:
     issue = GOOD_ISSUE + "\nWrite to [the desk](mailto:desk@dispatch.example) or call [the desk](tel:+15550100).\n"
     ws, r = build_issue(workspace, issue)

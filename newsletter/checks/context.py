@@ -256,13 +256,15 @@ class CheckContext:
         return Finding(rule, severity, message, self.issue.path, line, hint)
 
 
-def walk_inlines(issue: m.Issue) -> Iterator[tuple[m.Inline, int]]:
-    """Every inline node of the issue with the line of the block it is in."""
+def walk_inlines(issue: m.Issue, into_links: bool = True) -> Iterator[tuple[m.Inline, int]]:
+    """Every inline node of the issue with the line of the block it is in (``into_links=False``:
+    not the words of links)."""
+    nesting = (m.Emphasis, m.Strong, m.Link) if into_links else (m.Emphasis, m.Strong)
 
     def inlines(nodes: tuple[m.Inline, ...], line: int) -> Iterator[tuple[m.Inline, int]]:
         for node in nodes:
             yield node, line
-            if isinstance(node, (m.Emphasis, m.Strong, m.Link)):
+            if isinstance(node, nesting):
                 yield from inlines(node.children, line)
 
     def blocks(bs: tuple[m.Block, ...]) -> Iterator[tuple[m.Inline, int]]:

@@ -11,7 +11,7 @@ from urllib.parse import urlsplit
 from lxml.etree import _Element as Element
 
 from newsletter.checks import Finding
-from newsletter.checks.context import CheckContext, text_of, visible
+from newsletter.checks.context import CheckContext, text_of, visible, walk_inlines
 from newsletter.content import model as m
 from newsletter.deliver.esp import is_tag
 
@@ -56,6 +56,31 @@ def check(ctx: CheckContext) -> Iterator[Finding]:
     decorative = {f.src for f in _figures(ctx.issue) if f.decorative}
     for img in ctx.body.iter("img"):
         yield from _image(ctx, img, decorative)
+    yield from _bare_http(ctx)
+
+
+#: An http address written as text (not as a link): Gmail, Apple Mail and Outlook make it one.
+_BARE_HTTP = re.compile(r"(?<![\w/.+-])http://[^\s<>\"'()\[\]]+", re.IGNORECASE)
+
+
+def _bare_http(ctx: CheckContext) -> Iterator[Finding]:
+    """http:// addresses in the running text, outside links and code: a reader's client links
+    them, insecurely (the link rule above sees only links)."""
+    seen: set[str] = set()
+    lines = ctx.source_lines
+    for node, first in walk_inlines(ctx.issue, into_links=False):
+        if not isinstance(node, m.Text) or "://" not in node.text:
+            continue
+        for mt in _BARE_HTTP.finditer(node.text):
+            url = mt.group(0).rstrip(".,;:!?")
+            if url in seen:
+                continue
+            seen.add(url)
+            # The paragraph's line, or the line of it that has the address.
+            line = next((n for n in range(first, len(lines) + 1) if url in lines[n - 1]), first)
+            yield ctx.issue_finding("links", "warning", f"an http:// address in the text, which email clients "
+                                    f"make a link: {url[:80]}", "link it with https: [what it is](https://...)",
+                                    line=line)
 
 
 def _link_target(ctx: CheckContext, a: Element, href: str) -> Iterator[Finding]:
