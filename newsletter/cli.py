@@ -18,7 +18,8 @@ from newsletter import __version__
 #: The youngest generation is collected after this many new objects, not Python's 700. A
 #: command builds its whole stack (markdown-it, Jinja, premailer, the checks) as it starts:
 #: with the default, a cold one-issue build ran 66 collections, 11 ms of its 270. Cycles are
-#: still collected, in fewer and larger passes; the build's workers inherit it (fork).
+#: still collected, in fewer and larger passes. The build's workers set their own
+#: (newsletter/parallel.py), and the preview restores Python's once it serves.
 GC_THRESHOLD = 50_000
 
 WORKSPACE_HELP = "Workspace folder (default: the nearest folder with newsletter.yaml)."

@@ -151,7 +151,8 @@ def index_page(state: PreviewState) -> str:
         status = ' <span class="badge error">build error</span>' if failed else ""
         link = issue_link(e.slug)
         if link is None:  # no page to go to: the row says what is wrong instead
-            errors = "; ".join(html.escape(printable(str(p))) for p in e.problems) or html.escape(f"{UNADDRESSABLE}: {UNADDRESSABLE_HINT}")
+            said = [printable(str(p)) for p in e.problems] or [f"{UNADDRESSABLE}: {UNADDRESSABLE_HINT}"]
+            errors = "; ".join(html.escape(text) for text in said)
             cell = f'{subject}{status} <span class="problem">{errors}</span>'
         else:
             cell = f'<a href="{html.escape(link)}">{subject}</a>{status}'
